@@ -1,0 +1,1 @@
+"""Parley: a self-hostable chat platform with its own identity service."""

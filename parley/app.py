@@ -1,0 +1,106 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from parley.deps import RuntimeDep
+from parley.identity.router import router as identity_router
+from parley.native.errors import error_response, install_native_errors
+from parley.observability import RequestMiddleware, configure_logging
+from parley.runtime import build_runtime
+from parley.settings import Settings, get_settings
+
+log = logging.getLogger("parley.app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Parley",
+        version="0.1.0",
+        summary="A self-hostable chat platform with its own identity service.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestMiddleware)
+    install_native_errors(app)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+    v1 = APIRouter(prefix="/v1")
+    v1.include_router(identity_router)
+    v1.include_router(_ops_router())
+    app.include_router(v1)
+    app.include_router(_well_known_router())
+    return app
+
+
+def _ops_router() -> APIRouter:
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/health")
+    async def health(rt: RuntimeDep) -> dict[str, Any]:
+        """Liveness and a database round trip."""
+        async with rt.db.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}
+
+    return router
+
+
+def _well_known_router() -> APIRouter:
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/.well-known/jwks.json")
+    async def jwks(rt: RuntimeDep) -> dict[str, Any]:
+        """Public keys that verify Parley's access tokens (EdDSA)."""
+        return rt.keyring.jwks()
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    if _is_database_outage(exc):
+        log.warning("database unavailable", extra={"request_id": request_id})
+        return error_response(
+            503,
+            "database_unavailable",
+            "The database is unavailable; try again shortly",
+            {"Retry-After": "2"},
+        )
+    log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
+    return error_response(500, "internal_error", "Internal error", request_id=request_id)
+
+
+def _is_database_outage(exc: Exception) -> bool:
+    if isinstance(exc, PoolTimeout | ConnectionError | OSError):
+        return True
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated

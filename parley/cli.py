@@ -1,0 +1,171 @@
+"""The `parley` command."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from parley import migrate
+from parley.errors import ParleyError
+from parley.runtime import Runtime, build_runtime
+from parley.settings import get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Parley: chat platform and identity service.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+console = Console()
+
+
+def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run `work` against a runtime built from the environment; domain errors exit 1."""
+
+    async def main() -> T:
+        runtime = build_runtime(get_settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.stop()
+
+    try:
+        return asyncio.run(main())
+    except ParleyError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    migrate_db: Annotated[
+        bool | None,
+        typer.Option("--migrate/--no-migrate", help="Apply migrations first (default: on SQLite)"),
+    ] = None,
+) -> None:
+    """Serve the HTTP API and the gateway."""
+    import uvicorn
+
+    settings = get_settings()
+    if workers > 1 and not settings.redis_url:
+        console.print("[red]error:[/red] --workers > 1 needs PARLEY_REDIS_URL (shared bus)")
+        raise typer.Exit(2)
+    if migrate_db if migrate_db is not None else settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        "parley.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+        log_config=None,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "heads") -> None:
+    """Apply migrations up to `revision` (default: all)."""
+    migrate.upgrade(get_settings().database_url, revision)
+    console.print("database is up to date")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when models and migrations disagree."""
+    migrate.check(get_settings().database_url)
+    console.print("models and migrations agree")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    email: Annotated[str | None, typer.Option()] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create an account."""
+    from parley.identity import service
+
+    async def work(rt: Runtime) -> int:
+        async with rt.db.unit_of_work() as session:
+            user = await service.register(
+                session, rt, username=username, email=email, password=password
+            )
+            return user.id
+
+    user_id = run_with_runtime(work)
+    console.print(f"created user {username} (id {user_id})")
+
+
+@users_app.command("list")
+def users_list(limit: int = 100, after: int = 0) -> None:
+    """List accounts by id."""
+    from parley.identity import repository
+
+    async def work(rt: Runtime) -> list[tuple[int, str, str | None]]:
+        async with rt.db.unit_of_work() as session:
+            users = await repository.list_users(session, after_id=after, limit=limit)
+            return [(u.id, u.username, u.email) for u in users]
+
+    table = Table("id", "username", "email")
+    for user_id, name, email in run_with_runtime(work):
+        table.add_row(str(user_id), name, email or "")
+    console.print(table)
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Set a password and revoke every session of the account."""
+    from parley.identity import repository, service
+
+    async def work(rt: Runtime) -> None:
+        async with rt.db.unit_of_work() as session:
+            user = await repository.get_user_by_login(session, username)
+            if user is None:
+                raise ParleyError(f"no user {username}")
+            await service.set_password(session, rt, user, password)
+
+    run_with_runtime(work)
+    console.print(f"password set for {username}; all sessions revoked")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Start signing with a new key; old keys verify until their tokens expire."""
+    from parley.infra.bus import Event
+
+    async def work(rt: Runtime) -> tuple[str, list[str]]:
+        key = rt.keyring.rotate()
+        removed = rt.keyring.prune(rt.settings.long_access_ttl_seconds)
+        await rt.bus.publish(Event("keys.rotated", {"kid": key.kid}))
+        return key.kid, removed
+
+    kid, removed = run_with_runtime(work)
+    console.print(f"signing with key {kid}; pruned {len(removed)} expired key(s)")
+
+
+def main() -> None:
+    app()

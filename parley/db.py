@@ -1,0 +1,81 @@
+"""Engine, sessions and the request-scoped unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from parley.errors import ParleyError
+from parley.infra.bus import Bus, Event
+
+OUTBOX_KEY = "parley.outbox"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str, bus: Bus) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.bus = bus
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits on success, rolls back on error, then publishes its events."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except ParleyError as exc:
+                if not exc.commit_anyway:
+                    await session.rollback()
+                    raise
+                await session.commit()
+                await self._publish(session.info.pop(OUTBOX_KEY, []))
+                raise
+            except BaseException:
+                await session.rollback()
+                raise
+            events: list[Event] = session.info.pop(OUTBOX_KEY, [])
+        await self._publish(events)
+
+    async def _publish(self, events: list[Event]) -> None:
+        for item in events:
+            await self.bus.publish(item)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
+    """Queue an event that goes out on the bus only after the session commits."""
+    session.info.setdefault(OUTBOX_KEY, []).append(Event(topic, payload))

@@ -1,0 +1,37 @@
+"""Request-scoped dependencies every surface shares."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from parley.kit.client import ClientInfo, client_info
+from parley.runtime import Runtime
+
+
+def get_runtime(conn: HTTPConnection) -> Runtime:
+    runtime: Runtime = conn.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed before the response is sent."""
+    async with get_runtime(request).db.unit_of_work() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_client(request: Request) -> ClientInfo:
+    return client_info(request, get_runtime(request).settings.trusted_proxy_list)
+
+
+Client = Annotated[ClientInfo, Depends(get_client)]

@@ -1,0 +1,1 @@
+"""Dialects: the four seed contracts served at their own paths over the same services."""

@@ -1,0 +1,154 @@
+"""Native accounts and sessions: /v1/auth, /v1/sessions, /v1/users/me."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fastapi import APIRouter, Request, Response
+
+from parley.deps import Client, RuntimeDep, Session
+from parley.errors import Unauthorized
+from parley.identity import service
+from parley.identity.deps import CurrentPrincipal, CurrentUser
+from parley.identity.schemas import (
+    ChangePasswordRequest,
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    RevokedCount,
+    SessionRead,
+    TokenPair,
+    UserMe,
+)
+from parley.identity.service import IssuedTokens
+from parley.identity.tokens import extract_token
+from parley.kit.openapi import responses
+from parley.kit.time import clock
+
+router = APIRouter(tags=["auth"])
+
+
+def token_pair(issued: IssuedTokens) -> TokenPair:
+    return TokenPair(
+        access_token=issued.access_token,
+        expires_in=max(0, int(issued.expires_at - clock.timestamp())),
+        refresh_token=issued.refresh_token,
+        session_id=issued.session.id,
+        user=UserMe.model_validate(issued.user),
+    )
+
+
+@router.post(
+    "/auth/register", status_code=201, response_model=UserMe, responses=responses(400, 409, 429)
+)
+async def register_user(
+    body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
+) -> UserMe:
+    """Create an account with a username, email and password."""
+    user = await service.register(
+        session,
+        rt,
+        username=body.username,
+        email=body.email,
+        password=body.password,
+        client=client,
+        display_name=body.display_name,
+    )
+    return UserMe.model_validate(user)
+
+
+@router.post("/auth/login", response_model=TokenPair, responses=responses(401, 429))
+async def login_user(
+    body: LoginRequest, session: Session, rt: RuntimeDep, client: Client
+) -> TokenPair:
+    """Sign in with a username or email and a password; opens a session."""
+    client = replace(client, device_id=body.device_id)
+    issued = await service.login(
+        session, rt, login=body.login, password=body.password, client=client
+    )
+    return token_pair(issued)
+
+
+@router.post("/auth/refresh", response_model=TokenPair, responses=responses(401, 409))
+async def refresh_tokens(
+    body: RefreshRequest, session: Session, rt: RuntimeDep, client: Client
+) -> TokenPair:
+    """Trade a refresh token for a new pair; the old refresh token is spent."""
+    return token_pair(
+        await service.refresh(session, rt, refresh_token=body.refresh_token, client=client)
+    )
+
+
+@router.post("/auth/logout", status_code=204, responses=responses(401))
+async def logout_user(principal: CurrentPrincipal, session: Session) -> None:
+    """Revoke the current session."""
+    await service.logout(session, principal)
+
+
+@router.post("/auth/change-password", status_code=204, responses=responses(400, 401, 429))
+async def change_password(
+    body: ChangePasswordRequest,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+) -> None:
+    """Change the password; every other session is revoked."""
+    await service.change_password(
+        session,
+        rt,
+        principal,
+        old_password=body.old_password,
+        new_password=body.new_password,
+        client=client,
+    )
+
+
+@router.get(
+    "/auth/validate",
+    status_code=200,
+    responses={200: {"description": "Valid; identity in X-User-Id / X-Session-Id"}, 401: {}},
+)
+async def validate_token(request: Request) -> Response:
+    """For nginx `auth_request`: 200 with X-User-Id and X-Session-Id, or 401."""
+    token = extract_token(request.headers.get("authorization"), request.cookies.get("jwt"))
+    if not token:
+        return Response(status_code=401)
+    try:
+        principal = await request.app.state.runtime.auth.authenticate(token)
+    except Unauthorized:
+        return Response(status_code=401)
+    return Response(
+        status_code=200,
+        headers={"X-User-Id": str(principal.user_id), "X-Session-Id": str(principal.session_id)},
+    )
+
+
+@router.get("/sessions", response_model=list[SessionRead], responses=responses(401))
+async def list_sessions(principal: CurrentPrincipal, session: Session) -> list[SessionRead]:
+    """The caller's live sessions, most recently used first."""
+    rows = await service.list_sessions(session, principal.user_id)
+    return [
+        SessionRead.model_validate(row).model_copy(
+            update={"current": row.id == principal.session_id}
+        )
+        for row in rows
+    ]
+
+
+@router.delete("/sessions", response_model=RevokedCount, responses=responses(401))
+async def revoke_other_sessions(principal: CurrentPrincipal, session: Session) -> RevokedCount:
+    """Revoke every session except the current one."""
+    return RevokedCount(revoked=await service.revoke_other_sessions(session, principal))
+
+
+@router.delete("/sessions/{session_id}", status_code=204, responses=responses(401, 404))
+async def revoke_session(session_id: int, principal: CurrentPrincipal, session: Session) -> None:
+    """Revoke one of the caller's sessions."""
+    await service.revoke_session(session, principal, session_id)
+
+
+@router.get("/users/me", response_model=UserMe, responses=responses(401))
+async def read_me(user: CurrentUser) -> UserMe:
+    """The signed-in account."""
+    return UserMe.model_validate(user)

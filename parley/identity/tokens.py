@@ -1,0 +1,131 @@
+"""Access tokens: EdDSA JWTs bound to a session, verified once and then cached.
+
+The hot path (`Authenticator.authenticate`) is two dictionary lookups for a token seen
+before; the database is read only the first time a session is seen, or after
+`session_cache_seconds`. Revocations arrive over the bus and take effect at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import jwt
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parley.errors import Unauthorized
+from parley.identity import repository
+from parley.identity.keys import KeyRing
+from parley.kit.time import clock
+
+ISSUER = "parley"
+_MAX_CACHED_TOKENS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    session_id: int
+    expires_at: float
+
+
+class TokenSigner:
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+
+    def issue(self, user_id: int, session_id: int, ttl_seconds: int) -> tuple[str, float]:
+        key = self.keyring.current()
+        now = int(clock.timestamp())
+        exp = now + ttl_seconds
+        claims = {
+            "iss": ISSUER,
+            "sub": str(user_id),
+            "sid": str(session_id),
+            "iat": now,
+            "exp": exp,
+        }
+        token = jwt.encode(claims, key.private, algorithm="EdDSA", headers={"kid": key.kid})
+        return token, float(exp)
+
+    def decode(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self.keyring.get(str(header.get("kid", "")))
+            if key is None:
+                raise Unauthorized("Unknown signing key")
+            claims = jwt.decode(
+                token,
+                key.public,
+                algorithms=["EdDSA"],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "sid"], "verify_exp": False},
+            )
+            principal = Principal(int(claims["sub"]), int(claims["sid"]), float(claims["exp"]))
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+            raise Unauthorized("Invalid token") from exc
+        if principal.expires_at <= clock.timestamp():
+            raise Unauthorized("Token expired")
+        return principal
+
+
+class Authenticator:
+    def __init__(
+        self,
+        signer: TokenSigner,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        session_cache_seconds: int,
+    ) -> None:
+        self.signer = signer
+        self.sessionmaker = sessionmaker
+        self.session_cache_seconds = session_cache_seconds
+        self._tokens: OrderedDict[str, Principal] = OrderedDict()
+        self._live_sessions: dict[int, float] = {}
+        self._revoked: dict[int, float] = {}
+
+    async def authenticate(self, token: str) -> Principal:
+        principal = self._tokens.get(token)
+        if principal is None:
+            principal = self.signer.decode(token)
+            self._remember(token, principal)
+        elif principal.expires_at <= clock.timestamp():
+            raise Unauthorized("Token expired")
+        sid = principal.session_id
+        if sid in self._revoked:
+            raise Unauthorized("Session revoked")
+        if self._live_sessions.get(sid, 0.0) < time.monotonic():
+            await self._check_session(principal)
+        return principal
+
+    def forget_session(self, session_id: int) -> None:
+        """Called for `session.revoked` events from any instance."""
+        self._live_sessions.pop(session_id, None)
+        self._revoked[session_id] = time.monotonic() + 24 * 3600
+        if len(self._revoked) > _MAX_CACHED_TOKENS:
+            now = time.monotonic()
+            self._revoked = {k: v for k, v in self._revoked.items() if v > now}
+
+    async def _check_session(self, principal: Principal) -> None:
+        async with self.sessionmaker() as session:
+            live = await repository.session_is_live(
+                session, principal.session_id, principal.user_id, clock.now()
+            )
+        if not live:
+            self.forget_session(principal.session_id)
+            raise Unauthorized("Session revoked")
+        self._live_sessions[principal.session_id] = time.monotonic() + self.session_cache_seconds
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        self._tokens[token] = principal
+        if len(self._tokens) > _MAX_CACHED_TOKENS:
+            self._tokens.popitem(last=False)
+
+
+def extract_token(authorization: str | None, cookie: str | None = None) -> str | None:
+    """`Bearer X`, bare `X`, or (when the header is absent) the `jwt` cookie."""
+    if authorization:
+        scheme, _, rest = authorization.strip().partition(" ")
+        if rest and scheme.lower() == "bearer":
+            return rest.strip() or None
+        return authorization.strip() or None
+    return cookie or None

@@ -1,0 +1,121 @@
+"""Event bus: in-process by default, Redis pub/sub when several instances share the work.
+
+Events are published after commit. Every instance (including the publisher) receives every
+event exactly once through its local handlers; the publisher's own handlers run first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("parley.bus")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    topic: str
+    payload: dict[str, Any]
+
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class Bus:
+    """In-process bus: handlers run on this event loop."""
+
+    def __init__(self) -> None:
+        self._handlers: list[tuple[str, Handler]] = []
+
+    def subscribe(self, prefix: str, handler: Handler) -> None:
+        """Call `handler` for every event whose topic starts with `prefix`."""
+        self._handlers.append((prefix, handler))
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, event: Event) -> None:
+        await self._dispatch(event)
+
+    async def _dispatch(self, event: Event) -> None:
+        for prefix, handler in self._handlers:
+            if event.topic.startswith(prefix):
+                try:
+                    await handler(event)
+                except Exception:
+                    log.exception("bus handler failed", extra={"topic": event.topic})
+
+
+class RedisBus(Bus):
+    """Redis pub/sub. The listener reconnects by itself after Redis comes back."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        super().__init__()
+        self._redis = aioredis.Redis.from_url(url)
+        self._channel = f"{prefix}:events"
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._origin = uuid.uuid4().hex
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="parley-bus-listener")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._redis.aclose()
+
+    async def publish(self, event: Event) -> None:
+        # Local handlers run at once (a revocation must bite on this instance before the
+        # response is sent); other instances get it through Redis and skip their own.
+        await self._dispatch(event)
+        data = orjson.dumps(
+            {"topic": event.topic, "payload": event.payload, "origin": self._origin}
+        )
+        try:
+            await self._redis.publish(self._channel, data)
+        except (RedisError, OSError):
+            # Persisted state is the source of truth; realtime lags until Redis is back.
+            log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
+
+    async def _listen(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self._ready.set()
+                    delay = 0.1
+                    async for message in pubsub.listen():
+                        if message["type"] != "message":
+                            continue
+                        data = orjson.loads(message["data"])
+                        if data.get("origin") == self._origin:
+                            continue
+                        await self._dispatch(Event(data["topic"], data["payload"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("bus listener lost Redis; reconnecting", extra={"delay": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+
+def make_bus(redis_url: str | None, prefix: str) -> Bus:
+    return RedisBus(redis_url, prefix) if redis_url else Bus()

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parley.kit.time import utc_now
+from parley.models.base import Base, BigId, Json, id_column
+
+
+class AuditEvent(Base):
+    """Append-only: sign-ins, failures, revocations, password changes."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = id_column()
+    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(BigId)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

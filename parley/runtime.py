@@ -1,0 +1,65 @@
+"""The process-wide collaborators services need, built once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.db import Database
+from parley.identity.keys import KeyRing
+from parley.identity.passwords import Passwords
+from parley.identity.tokens import Authenticator, TokenSigner
+from parley.infra.bus import Bus, Event, make_bus
+from parley.infra.mailer import Mailer, make_mailer
+from parley.infra.ratelimit import RateLimiter
+from parley.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    bus: Bus
+    db: Database
+    limiter: RateLimiter
+    mailer: Mailer
+    passwords: Passwords
+    keyring: KeyRing
+    signer: TokenSigner
+    auth: Authenticator
+
+    async def start(self) -> None:
+        self.bus.subscribe("session.revoked", self._on_session_revoked)
+        self.bus.subscribe("keys.rotated", self._on_keys_rotated)
+        await self.bus.start()
+
+    async def stop(self) -> None:
+        await self.bus.stop()
+        await self.db.dispose()
+
+    async def _on_session_revoked(self, event: Event) -> None:
+        for session_id in event.payload["session_ids"]:
+            self.auth.forget_session(int(session_id))
+
+    async def _on_keys_rotated(self, _event: Event) -> None:
+        self.keyring.load(create=False)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    bus = make_bus(settings.redis_url, settings.redis_prefix)
+    db = Database(settings.database_url, bus)
+    keyring = KeyRing(settings.keys_dir)
+    keyring.load()
+    signer = TokenSigner(keyring)
+    return Runtime(
+        settings=settings,
+        bus=bus,
+        db=db,
+        limiter=RateLimiter(
+            settings.redis_url, settings.redis_prefix, enabled=settings.rate_limits_enabled
+        ),
+        mailer=make_mailer(settings.mail_url, settings.mail_from, settings.data_dir),
+        passwords=Passwords(settings),
+        keyring=keyring,
+        signer=signer,
+        auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
+    )

@@ -1,0 +1,152 @@
+"""Real server processes (`parley serve`) and real protocol peers for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from parley.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The PARLEY_* environment that reproduces `settings` in another process."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue
+        env[f"PARLEY_{name.upper()}"] = (
+            str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    for name in ("yandex_secret", "telegram_bot_token", "telegram_webhook_secret"):
+        env[f"PARLEY_{name.upper()}"] = getattr(settings, name).get_secret_value()
+    return env
+
+
+@dataclass
+class ServerProcess:
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def log(self) -> str:
+        with open(self.log_path, errors="replace") as fh:
+            return fh.read()
+
+
+def start_server(
+    settings: Settings, log_dir: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> ServerProcess:
+    port = free_port()
+    env = {**os.environ, **settings_env(settings), **(extra_env or {})}
+    log_path = os.path.join(log_dir, f"server-{port}.log")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "parley",
+                "serve",
+                "--port",
+                str(port),
+                "--no-migrate",
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = ServerProcess(port, process, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}):\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.stop(signal.SIGKILL)
+    raise RuntimeError(f"server did not start:\n{server.log()}")
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    messages: list[Message] = field(default_factory=list)
+    controller: Controller | None = None
+
+    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
+        content = envelope.content if isinstance(envelope.content, bytes) else b""
+        self.messages.append(message_from_bytes(content))
+        return "250 OK"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 10) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.to(address)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no mail for {address} within {timeout}s")
+
+
+def body_of(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload.decode(message.get_content_charset() or "utf-8")
+    return str(message.get_payload())
