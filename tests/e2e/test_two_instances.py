@@ -12,7 +12,6 @@ import httpx
 import jwt
 
 from parley.settings import Settings
-
 from tests.conftest import needs_postgres_and_redis
 from tests.support.accounts import PASSWORD, unique_name
 from tests.support.servers import ServerProcess, settings_env
