@@ -59,6 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _ops_router() -> APIRouter:
     router = APIRouter(tags=["ops"])
 
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        """Liveness only: the process answers (no database)."""
+        return {"status": "ok"}
+
     @router.get("/health")
     async def health(rt: RuntimeDep) -> dict[str, Any]:
         """Liveness and a database round trip."""
