@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.deps import RuntimeDep
+from parley.dialects import mount_dialects
 from parley.identity.router import router as identity_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(_ops_router())
     app.include_router(v1)
     app.include_router(_well_known_router())
+    mount_dialects(app, settings)
     return app
 
 
