@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from html import escape
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from parley.deps import Client, RuntimeDep, Session
@@ -115,6 +116,23 @@ async def request_password_reset(
     """Mail a reset code and link; the answer is the same whether or not the email is known."""
     await recovery.request_password_reset(session, rt, email=body.email, client=client)
     return Accepted(detail="If this address is registered, a code is on its way")
+
+
+@router.get("/auth/password-reset", response_class=HTMLResponse)
+async def password_reset_page(
+    token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
+) -> HTMLResponse:
+    """The link from the reset mail: a form that posts the token and the new password."""
+    return HTMLResponse(
+        "<!doctype html><meta charset=utf-8><title>Parley: new password</title>"
+        "<form id=f><label>New password <input type=password name=p minlength=8 required>"
+        "</label> <button>Set password</button></form><p id=m></p><script>"
+        "f.onsubmit=async e=>{e.preventDefault();const r=await fetch("
+        "'password-reset/confirm',{method:'POST',headers:{'content-type':'application/json'},"
+        f"body:JSON.stringify({{token:{json.dumps(token)},new_password:f.p.value}})}});"
+        "m.textContent=r.ok?'Your password is changed; every session was signed out.':"
+        "'This link is invalid, expired or already used.'}</script>"
+    )
 
 
 @router.post("/auth/password-reset/confirm", status_code=204, responses=responses(400, 429))

@@ -29,6 +29,7 @@ from parley.identity.router import token_pair
 from parley.identity.schemas import TokenPair
 from parley.kit.client import client_info
 from parley.kit.openapi import responses
+from parley.runtime import Runtime
 
 router = APIRouter(tags=["qr"])
 
@@ -71,7 +72,7 @@ async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
 
 async def _relay(
     websocket: WebSocket,
-    rt: Any,
+    rt: Runtime,
     events: asyncio.Queue[dict[str, Any]],
     receiver: asyncio.Task[None],
     expires_in: int,

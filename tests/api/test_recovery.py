@@ -115,6 +115,11 @@ async def test_password_reset_by_link(mc: httpx.AsyncClient, smtp: SmtpSink) -> 
     alice = await new_account(mc, "rec")
     await mc.post("/v1/auth/password-reset", json={"email": alice.email})
     token = link_token_in(await last_mail(smtp, alice.email, "reset"), "/v1/auth/password-reset")
+    page = await mc.get("/v1/auth/password-reset", params={"token": token})
+    assert page.status_code == 200
+    assert f'token:"{token}"' in page.text
+    evil = await mc.get("/v1/auth/password-reset", params={"token": '"</script>'})
+    assert evil.status_code == 422
     short = await mc.post(
         "/v1/auth/password-reset/confirm", json={"token": token, "new_password": "short"}
     )
