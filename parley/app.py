@@ -16,6 +16,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
+from parley.identity.device_router import router as device_router
+from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
+    v1.include_router(device_router)
+    v1.include_router(qr_router)
     v1.include_router(_ops_router())
     app.include_router(v1)
     app.include_router(_well_known_router())

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     rate_register_ip: str = "20/hour"
     rate_code: str = "5/minute"
     rate_pin: str = "10/minute"
+    rate_code_mail: str = "5/15minutes"
+
+    # devices, one-time codes and QR login
+    device_verification: bool = True
+    code_ttl_seconds: int = 600
+    code_max_attempts: int = 5
+    link_ttl_seconds: int = 24 * 3600
+    qr_ticket_ttl_seconds: int = 120
+    qr_trusted_approver_skips_code: bool = True
 
     # providers
     yandex_client_id: str = ""
