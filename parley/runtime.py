@@ -11,6 +11,7 @@ from parley.identity.tokens import Authenticator, TokenSigner
 from parley.infra.bus import Bus, Event, make_bus
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage, make_storage
 from parley.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Runtime:
     keyring: KeyRing
     signer: TokenSigner
     auth: Authenticator
+    storage: Storage
 
     async def start(self) -> None:
         self.bus.subscribe("session.revoked", self._on_session_revoked)
@@ -62,4 +64,5 @@ def build_runtime(settings: Settings) -> Runtime:
         keyring=keyring,
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
+        storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
     )
