@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,25 +15,35 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def search_statement(
+    dialect: str, lowered: str, *, prefix: bool, after: str | None, limit: int
+) -> Select[User]:
+    """Users whose lowercased username equals or starts with `lowered`, in byte order."""
+    query = select(User).where(User.disabled_at.is_(None))
+    if not prefix:
+        return query.where(User.username_lower == lowered).limit(limit)
+    if dialect == "postgresql":
+        # The varchar_pattern_ops index serves both the LIKE prefix and the byte-order sort
+        # (`USING ~<~`), so a short prefix with many matches still stops after `limit` rows.
+        query = query.where(User.username_lower.like(f"{_like_escape(lowered)}%", escape="\\"))
+        if after is not None:
+            query = query.where(User.username_lower.op("~>~")(after))
+        return query.order_by(text('"user".username_lower USING ~<~')).limit(limit)
+    # SQLite compares bytes (BINARY collation): a range over the username index
+    query = query.where(
+        User.username_lower >= lowered, User.username_lower < lowered + "\U0010ffff"
+    )
+    if after is not None:
+        query = query.where(User.username_lower > after)
+    return query.order_by(User.username_lower).limit(limit)
+
+
 async def search_by_username(
     session: AsyncSession, lowered: str, *, prefix: bool, after: str | None, limit: int
 ) -> Sequence[User]:
-    """Users whose lowercased username equals or starts with `lowered`, by username."""
-    query = select(User).where(User.disabled_at.is_(None))
-    if not prefix:
-        query = query.where(User.username_lower == lowered)
-    elif session.get_bind().dialect.name == "postgresql":
-        # served by the varchar_pattern_ops index
-        query = query.where(User.username_lower.like(f"{_like_escape(lowered)}%", escape="\\"))
-    else:
-        # SQLite compares bytes (BINARY collation): a range over the unique index
-        query = query.where(
-            User.username_lower >= lowered, User.username_lower < lowered + "\U0010ffff"
-        )
-    if after is not None:
-        query = query.where(User.username_lower > after)
-    rows = await session.scalars(query.order_by(User.username_lower).limit(limit))
-    return rows.all()
+    dialect = session.get_bind().dialect.name
+    statement = search_statement(dialect, lowered, prefix=prefix, after=after, limit=limit)
+    return (await session.scalars(statement)).all()
 
 
 async def bump_profile_version(session: AsyncSession, user_id: int) -> int:

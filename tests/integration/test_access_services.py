@@ -1,0 +1,70 @@
+"""The service functions the dialects call (Goncord roles and resources, Whisper avatar URL)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from parley.access import service as access
+from parley.errors import Invalid
+from parley.profiles import service as profiles
+from parley.runtime import Runtime
+from tests.support.access import new_app
+from tests.support.accounts import Account, unique_name
+
+
+async def test_goncord_role_calls(runtime: Runtime, alice: Account) -> None:
+    fresh = unique_name("g")
+    async with runtime.db.unit_of_work() as session:
+        user = await profiles.get_user(session, alice.id)
+        assert await access.set_user_roles(session, user, [fresh, "student", fresh]) == sorted(
+            [fresh, "student"]
+        )
+        assert await access.add_user_roles(session, user, ["teacher"]) == sorted(
+            [fresh, "student", "teacher"]
+        )
+        left = await access.remove_user_roles(session, user, ["student", "never-held"])
+        assert left == sorted([fresh, "teacher"])
+        assert await access.user_roles(session, user.id) == left
+        with pytest.raises(Invalid):
+            await access.set_user_roles(session, user, [" "])
+
+
+async def test_resource_update_ignores_unknown_urls_and_builds_the_apps_map(
+    runtime: Runtime, alice: Account
+) -> None:
+    one, two = await new_app(runtime), await new_app(runtime)
+    async with runtime.db.unit_of_work() as session:
+        written = await access.replace_app_payloads(
+            session, runtime, alice.id, {one.url: {"k": 1}, "https://nowhere.example": {"x": 1}}
+        )
+        assert written == {one.url: {"k": 1}}
+        app_two = await access.get_app_by_url(session, two.url)
+        await access.replace_app_payload(session, runtime, app_two, alice.id, {"v": [1, 2]})
+        await access.replace_app_payload(session, runtime, app_two, alice.id, {"w": None})
+        assert await access.user_payloads_by_url(session, alice.id) == {
+            one.url: {"k": 1},
+            two.url: {"w": None},
+        }
+        assert (await profiles.get_user(session, alice.id)).profile_version == 3
+
+
+async def test_external_avatar_url(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Account, bob: Account
+) -> None:
+    async with runtime.db.unit_of_work() as session:
+        user = await profiles.get_user(session, alice.id)
+        await profiles.set_external_avatar(session, runtime, user, "https://cdn.example/a.png")
+        assert profiles.avatar_url(runtime, user) == "https://cdn.example/a.png"
+        with pytest.raises(Invalid):
+            await profiles.set_external_avatar(session, runtime, user, "javascript:alert(1)")
+    view = (await client.get(f"/v1/users/{alice.id}", headers=bob.headers)).json()
+    assert view["avatar_url"] == "https://cdn.example/a.png"
+
+
+async def test_app_authentication_by_token(runtime: Runtime) -> None:
+    app = await new_app(runtime, is_super=True)
+    async with runtime.db.unit_of_work() as session:
+        found = await access.authenticate_app(session, app.token)
+        assert found.id == app.id
+        assert access.require_super(found) is found
