@@ -27,7 +27,7 @@ from parley.access.errors import (
     RoleNotFound,
     SuperAppRequired,
 )
-from parley.errors import Invalid, NotFound
+from parley.errors import Invalid
 from parley.kit.secrets import new_token, token_hash
 from parley.models import App, Role, User
 from parley.profiles import service as profiles
@@ -105,7 +105,13 @@ async def ensure_roles(session: AsyncSession, names: Iterable[str]) -> list[Role
     found = {role.name: role for role in await repository.get_roles_by_names(session, wanted)}
     for name in wanted:
         if name not in found:
-            found[name] = await create_role(session, name)
+            try:
+                found[name] = await create_role(session, name)
+            except RoleExists:  # created concurrently
+                role = await repository.get_role_by_name(session, name)
+                if role is None:
+                    raise
+                found[name] = role
     return [found[name] for name in wanted]
 
 
@@ -250,7 +256,11 @@ async def delete_app(session: AsyncSession, app: App) -> None:
 def _check_payload(rt: Runtime, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("An app payload is a JSON object")
-    if len(orjson.dumps(data)) > rt.settings.app_payload_max_bytes:
+    try:
+        size = len(orjson.dumps(data))
+    except orjson.JSONEncodeError as exc:
+        raise Invalid("An app payload must be plain JSON") from exc
+    if size > rt.settings.app_payload_max_bytes:
         raise PayloadTooLarge(f"App payloads are at most {rt.settings.app_payload_max_bytes} bytes")
     return data
 
@@ -315,7 +325,4 @@ async def menu_for_user(session: AsyncSession, user_id: int) -> list[MenuEntry]:
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
-    return user
+    return await profiles.get_user(session, user_id)

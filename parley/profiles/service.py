@@ -14,11 +14,12 @@ from datetime import date
 from typing import Any
 
 import anyio
+import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import emit
-from parley.errors import Invalid, NotFound
+from parley.errors import BadGateway, GatewayTimeout, Invalid, NotFound
 from parley.identity import repository as identity_repository
 from parley.identity.errors import EmailTaken, UsernameTaken
 from parley.identity.validation import clean_email, clean_username
@@ -234,6 +235,39 @@ async def set_avatar(
     await touch_profile(session, user.id)
     await _delete_stored(rt, old)
     return user
+
+
+async def import_avatar_from_url(session: AsyncSession, rt: Runtime, user: User, url: str) -> User:
+    """Download an image (a provider's profile picture) and store it like an upload.
+
+    Meant for URLs a provider returned, not for URLs typed by users. Download failures raise
+    `BadGateway` / `GatewayTimeout`; a body over the size cap `AvatarTooLarge`; a non-image
+    `AvatarRejected`. Nothing is stored on failure.
+    """
+    if not is_external(url):
+        raise Invalid("The avatar URL must be an http(s) URL")
+    limit = rt.settings.avatar_max_bytes
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with (
+            httpx.AsyncClient(
+                timeout=rt.settings.provider_timeout_seconds, follow_redirects=True, max_redirects=3
+            ) as http,
+            http.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                raise BadGateway(f"The avatar download answered {response.status_code}")
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise AvatarTooLarge(f"Avatars are at most {limit} bytes")
+                chunks.append(chunk)
+    except httpx.TimeoutException as exc:
+        raise GatewayTimeout("The avatar download timed out") from exc
+    except httpx.HTTPError as exc:
+        raise BadGateway("The avatar download failed") from exc
+    return await set_avatar(session, rt, user, b"".join(chunks))
 
 
 async def set_external_avatar(session: AsyncSession, rt: Runtime, user: User, url: str) -> User:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import httpx
 import pytest
 
 from parley.access import service as access
-from parley.errors import Invalid
+from parley.errors import BadGateway, Invalid
 from parley.profiles import service as profiles
+from parley.profiles.errors import AvatarRejected
 from parley.runtime import Runtime
 from tests.support.access import new_app
 from tests.support.accounts import Account, unique_name
+from tests.support.images import image_bytes, zip_file
 
 
 async def test_goncord_role_calls(runtime: Runtime, alice: Account) -> None:
@@ -68,3 +74,47 @@ async def test_app_authentication_by_token(runtime: Runtime) -> None:
         found = await access.authenticate_app(session, app.token)
         assert found.id == app.id
         assert access.require_super(found) is found
+
+
+@pytest.fixture(scope="module")
+def picture_server() -> Iterator[str]:
+    """A real HTTP server standing in for a provider's picture host."""
+    bodies = {"/a.jpg": image_bytes("JPEG"), "/zip": zip_file()}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = bodies.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_import_avatar_from_a_provider_url(
+    runtime: Runtime, alice: Account, picture_server: str
+) -> None:
+    async with runtime.db.unit_of_work() as session:
+        user = await profiles.get_user(session, alice.id)
+        await profiles.import_avatar_from_url(session, runtime, user, f"{picture_server}/a.jpg")
+        url = profiles.avatar_url(runtime, user)
+        assert url is not None
+        assert url.startswith("http://testserver/media/avatars/")
+    for path, error in (("/zip", AvatarRejected), ("/missing", BadGateway)):
+        async with runtime.db.unit_of_work() as session:
+            user = await profiles.get_user(session, alice.id)
+            with pytest.raises(error):
+                await profiles.import_avatar_from_url(
+                    session, runtime, user, f"{picture_server}{path}"
+                )
+    async with runtime.db.unit_of_work() as session:
+        assert profiles.avatar_url(runtime, await profiles.get_user(session, alice.id)) == url
