@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # limits
     avatar_max_bytes: int = 5 * 1024 * 1024
     app_payload_max_bytes: int = 64 * 1024
+    avatar_max_pixels: int = 24_000_000
+    avatar_max_side: int = 1024
+    avatar_thumb_side: int = 128
+
+    # access
+    admin_role: str = "admin"
     page_size: int = Field(default=20, ge=1, le=100)
 
     @field_validator("dialects")
