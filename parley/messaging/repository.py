@@ -115,6 +115,27 @@ async def unblocked_member_ids(session: AsyncSession, channel_id: int, actor_id:
     return list(rows.all())
 
 
+async def channel_for_author(
+    session: AsyncSession, channel_id: int, author_id: int
+) -> tuple[Channel | None, list[int]]:
+    """In one query: the channel and its members with no block either way with `author_id`.
+    The author is among them exactly when they are a member."""
+    blocked = exists().where(
+        or_(
+            and_(Block.blocker_id == author_id, Block.blocked_id == ChannelMember.user_id),
+            and_(Block.blocked_id == author_id, Block.blocker_id == ChannelMember.user_id),
+        )
+    )
+    rows = (
+        await session.execute(
+            select(Channel, ChannelMember.user_id)
+            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+            .where(Channel.id == channel_id, ~blocked)
+        )
+    ).all()
+    return (rows[0][0] if rows else None), [row[1] for row in rows]
+
+
 async def list_channels_for(
     session: AsyncSession, user_id: int, *, before: int | None, limit: int
 ) -> Sequence[tuple[Channel, ChannelMember, int | None]]:

@@ -419,14 +419,17 @@ async def send_message(
     *,
     reply_to_id: int | None = None,
 ) -> Message:
-    channel, _ = await member_channel(session, user_id, channel_id)
+    channel, recipients = await repository.channel_for_author(session, channel_id, user_id)
+    if channel is None or user_id not in recipients:  # no block hides the author from themself
+        raise ChannelNotFound()
+    if channel.kind == "dm" and len(recipients) < 2:
+        raise Blocked()
     content = check_content(channel, content, settings)
     if (
         reply_to_id is not None
         and await repository.get_message(session, channel_id, reply_to_id) is None
     ):
         raise MessageNotFound("The replied message is not in this channel")
-    recipients = await _recipients(session, channel, user_id)
     message = Message(
         channel_id=channel_id,
         author_id=user_id,
@@ -478,7 +481,7 @@ async def delete_message(
     message.content = None
     message.deleted_at = utc_now()
     await session.flush()
-    recipients = await repository.member_ids(session, channel_id)
+    recipients = await repository.unblocked_member_ids(session, channel_id, user_id)
     data = {"id": message.id, "channel_id": channel_id}
     emit(session, "message.deleted", {"user_ids": recipients, "data": data})
     return message

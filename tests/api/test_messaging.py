@@ -407,3 +407,24 @@ async def test_simultaneous_dm_creation_yields_one_channel(
     assert len({r.json()["id"] for r in responses}) == 1
     assert [r.status_code for r in responses].count(201) == 1
     assert len(event_log.since(mark, "channel.created")) == 1
+
+
+async def test_group_events_skip_users_in_a_block_with_the_author(
+    client: httpx.AsyncClient, alice: Account, bob: Account, event_log: EventLog
+) -> None:
+    carol = await new_account(client, "carol")
+    for friend in (bob, carol):
+        await befriend(client, alice, friend)
+    group = await client.post(
+        "/v1/channels", json={"name": "g", "member_ids": [bob.id, carol.id]}, headers=alice.headers
+    )
+    channel_id = group.json()["id"]
+    await client.post("/v1/blocks", json={"user_id": carol.id}, headers=alice.headers)
+    mark = event_log.mark()
+    message = await send(client, alice, channel_id, "not for carol")
+    await client.post(f"/v1/channels/{channel_id}/typing", headers=alice.headers)
+    await client.delete(
+        f"/v1/channels/{channel_id}/messages/{message['id']}", headers=alice.headers
+    )
+    assert len(event_log.to(mark, bob.id)) == 3
+    assert event_log.to(mark, carol.id) == []
