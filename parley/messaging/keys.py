@@ -91,7 +91,7 @@ def _check_pin(pin: str) -> str:
 
 
 def _check_material(value: str, what: str) -> str:
-    if not value.strip() or len(value) > MAX_KEY_CHARS:
+    if not value.strip() or len(value) > MAX_KEY_CHARS or "\x00" in value:
         raise Invalid(f"{what} must be 1-{MAX_KEY_CHARS} characters")
     return value
 

@@ -32,7 +32,7 @@ from parley.messaging.schemas import (
     ReadStateUpdate,
 )
 from parley.messaging.service import ChannelSummary
-from parley.social.schemas import UserBrief
+from parley.social.schemas import MAX_ID, CursorId, PathId, UserBrief
 
 router = APIRouter(tags=["messaging"])
 keys_router = APIRouter(tags=["keys"])
@@ -61,7 +61,7 @@ def channel_read(summary: ChannelSummary) -> ChannelRead:
 async def list_channels(
     principal: CurrentPrincipal,
     session: Session,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: CursorId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ChannelsPage:
     """The caller's channels, newest first, with last message and unread count."""
@@ -113,7 +113,7 @@ async def create_group_channel(
 
 @router.get("/channels/{channel_id}", response_model=ChannelRead, responses=responses(401, 404))
 async def read_channel(
-    channel_id: int, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> ChannelRead:
     """One of the caller's channels."""
     return channel_read(await service.get_channel(session, principal.user_id, channel_id))
@@ -123,7 +123,7 @@ async def read_channel(
     "/channels/{channel_id}", response_model=ChannelRead, responses=responses(400, 401, 403, 404)
 )
 async def update_channel(
-    channel_id: int, body: ChannelUpdate, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, body: ChannelUpdate, principal: CurrentPrincipal, session: Session
 ) -> ChannelRead:
     """Rename a group (owner only)."""
     await service.rename_channel(session, principal.user_id, channel_id, body.name)
@@ -131,7 +131,7 @@ async def update_channel(
 
 
 @router.delete("/channels/{channel_id}", status_code=204, responses=responses(400, 401, 403, 404))
-async def delete_channel(channel_id: int, principal: CurrentPrincipal, session: Session) -> None:
+async def delete_channel(channel_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Delete a group and its messages (owner only)."""
     await service.delete_channel(session, principal.user_id, channel_id)
 
@@ -140,7 +140,7 @@ async def delete_channel(channel_id: int, principal: CurrentPrincipal, session: 
     "/channels/{channel_id}/members", response_model=list[MemberRead], responses=responses(401, 404)
 )
 async def list_members(
-    channel_id: int, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> list[MemberRead]:
     """The channel's members, in joining order."""
     rows = await service.channel_members(session, principal.user_id, channel_id)
@@ -154,7 +154,11 @@ async def list_members(
     responses=responses(400, 401, 403, 404, 409),
 )
 async def add_member(
-    channel_id: int, body: MemberAdd, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    channel_id: PathId,
+    body: MemberAdd,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
 ) -> UserBrief:
     """Add a friend to a group (owner only)."""
     user = await service.add_member(
@@ -174,7 +178,7 @@ async def add_member(
     responses=responses(400, 401, 403, 404),
 )
 async def remove_member(
-    channel_id: int, user_id: int, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, user_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> None:
     """Remove a member (owner), or leave (your own id)."""
     await service.remove_member(session, principal.user_id, channel_id, user_id)
@@ -184,7 +188,7 @@ async def remove_member(
     "/channels/{channel_id}/key", response_model=ChannelKeyRead, responses=responses(401, 404)
 )
 async def read_channel_key(
-    channel_id: int, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> ChannelKeyRead:
     """The channel key encrypted to the caller's public key (encrypted channels)."""
     value = await service.get_channel_key(session, principal.user_id, channel_id)
@@ -197,12 +201,12 @@ async def read_channel_key(
     responses=responses(400, 401, 404),
 )
 async def list_messages(
-    channel_id: int,
+    channel_id: PathId,
     principal: CurrentPrincipal,
     session: Session,
-    before: Annotated[int | None, Query(ge=1)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
-    around: Annotated[int | None, Query(ge=1)] = None,
+    before: CursorId = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    around: CursorId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> list[MessageRead]:
     """Messages, newest first, by keyset: `before`, `after` or `around` a message id."""
@@ -225,7 +229,7 @@ async def list_messages(
     responses=responses(400, 401, 403, 404),
 )
 async def send_message(
-    channel_id: int,
+    channel_id: PathId,
     body: MessageCreate,
     principal: CurrentPrincipal,
     session: Session,
@@ -249,8 +253,8 @@ async def send_message(
     responses=responses(400, 401, 403, 404),
 )
 async def edit_message(
-    channel_id: int,
-    message_id: int,
+    channel_id: PathId,
+    message_id: PathId,
     body: MessageUpdate,
     principal: CurrentPrincipal,
     session: Session,
@@ -269,7 +273,7 @@ async def edit_message(
     responses=responses(401, 403, 404),
 )
 async def delete_message(
-    channel_id: int, message_id: int, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, message_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> None:
     """Delete a message (author or channel owner); a tombstone stays in the history."""
     await service.delete_message(session, principal.user_id, channel_id, message_id)
@@ -279,7 +283,7 @@ async def delete_message(
     "/channels/{channel_id}/read", response_model=ReadStateRead, responses=responses(401, 404)
 )
 async def mark_read(
-    channel_id: int, body: ReadStateUpdate, principal: CurrentPrincipal, session: Session
+    channel_id: PathId, body: ReadStateUpdate, principal: CurrentPrincipal, session: Session
 ) -> ReadStateRead:
     """Set your read marker; your other devices receive READ_STATE_UPDATE."""
     member = await service.mark_read(
@@ -289,7 +293,7 @@ async def mark_read(
 
 
 @router.post("/channels/{channel_id}/typing", status_code=204, responses=responses(401, 403, 404))
-async def start_typing(channel_id: int, principal: CurrentPrincipal, session: Session) -> None:
+async def start_typing(channel_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Tell the other members you are typing."""
     await service.start_typing(session, principal.user_id, channel_id)
 
@@ -350,6 +354,6 @@ async def unlock_my_private_key(
 @keys_router.get(
     "/users/{user_id}/public-key", response_model=PublicKeyRead, responses=responses(401, 404)
 )
-async def read_public_key(user_id: int, _: CurrentPrincipal, session: Session) -> PublicKeyRead:
+async def read_public_key(user_id: PathId, _: CurrentPrincipal, session: Session) -> PublicKeyRead:
     """Any user's public key, to encrypt channel keys to them."""
     return PublicKeyRead(user_id=user_id, public_key=await keys.public_key(session, user_id))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley.social.schemas import UserBrief
+from parley.social.schemas import Id, UserBrief
 
 
 class MessageRead(BaseModel):
@@ -24,7 +24,7 @@ class MessageRead(BaseModel):
 
 class MessageCreate(BaseModel):
     content: str = Field(min_length=1, max_length=64 * 1024)
-    reply_to_id: int | None = None
+    reply_to_id: Id | None = None
 
 
 class MessageUpdate(BaseModel):
@@ -51,8 +51,8 @@ class ChannelsPage(BaseModel):
 
 
 class DirectChannelCreate(BaseModel):
-    user_id: int
-    encrypted_keys: dict[int, str] | None = Field(
+    user_id: Id
+    encrypted_keys: dict[Id, str] | None = Field(
         default=None,
         description="For an encrypted channel: user id -> channel key encrypted to that user",
     )
@@ -60,8 +60,8 @@ class DirectChannelCreate(BaseModel):
 
 class GroupChannelCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    member_ids: list[int] = Field(default_factory=list, max_length=1000)
-    encrypted_keys: dict[int, str] | None = None
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    encrypted_keys: dict[Id, str] | None = None
 
 
 class ChannelUpdate(BaseModel):
@@ -69,7 +69,7 @@ class ChannelUpdate(BaseModel):
 
 
 class MemberAdd(BaseModel):
-    user_id: int
+    user_id: Id
     encrypted_key: str | None = None
 
 
@@ -84,7 +84,7 @@ class ChannelKeyRead(BaseModel):
 
 
 class ReadStateUpdate(BaseModel):
-    message_id: int
+    message_id: Id
 
 
 class ReadStateRead(BaseModel):

@@ -51,6 +51,12 @@ class ChannelSummary:
 
 
 @dataclass(frozen=True)
+class MessagesPage:
+    items: list[Message]
+    next_cursor: int | None  # pass as `before` for the next (older) page
+
+
+@dataclass(frozen=True)
 class ChannelsPage:
     items: list[ChannelSummary]
     next_cursor: int | None
@@ -87,7 +93,7 @@ def channel_data(channel: Channel, member_ids: Sequence[int]) -> dict[str, Any]:
 
 
 def check_text(content: str) -> str:
-    if not content.strip() or len(content) > MAX_TEXT:
+    if not content.strip() or len(content) > MAX_TEXT or "\x00" in content:
         raise BadContent()
     return content
 
@@ -103,7 +109,7 @@ def check_ciphertext(content: str, max_bytes: int) -> str:
 
 
 def check_key(value: str) -> str:
-    if not value or len(value) > MAX_KEY_CHARS:
+    if not value or len(value) > MAX_KEY_CHARS or "\x00" in value:
         raise Invalid(f"Encrypted keys are 1-{MAX_KEY_CHARS} characters")
     return value
 
@@ -242,7 +248,7 @@ async def create_group(
 
 def _check_name(name: str) -> str:
     name = name.strip()
-    if not name or len(name) > MAX_NAME:
+    if not name or len(name) > MAX_NAME or "\x00" in name:
         raise Invalid(f"Channel names are 1-{MAX_NAME} characters")
     return name
 
@@ -513,6 +519,18 @@ async def list_messages(
     return await repository.list_messages(
         session, channel_id, before=before, after=after, limit=limit
     )
+
+
+async def message_page(
+    session: AsyncSession, user_id: int, channel_id: int, *, before: int | None, limit: int
+) -> MessagesPage:
+    """Newest first with the cursor of the next older page (None at the oldest)."""
+    if not 1 <= limit <= 100:
+        raise Invalid("limit is 1-100")
+    await member_channel(session, user_id, channel_id)
+    rows = await repository.list_messages(session, channel_id, before=before, limit=limit + 1)
+    items = rows[:limit]
+    return MessagesPage(items, items[-1].id if len(rows) > limit else None)
 
 
 async def list_messages_offset(

@@ -13,12 +13,14 @@ from parley.social import service
 from parley.social.schemas import (
     BlockCreate,
     BlockRead,
+    CursorId,
     FriendAdd,
     FriendRead,
     FriendRequestCreate,
     FriendRequestRead,
     FriendRequestResult,
     FriendsPage,
+    PathId,
     UserBrief,
 )
 from parley.social.service import PendingRequest
@@ -39,7 +41,7 @@ def request_read(pending: PendingRequest) -> FriendRequestRead:
 async def list_friends(
     principal: CurrentPrincipal,
     session: Session,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: CursorId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> FriendsPage:
     """The caller's friends, newest first, with the direct channel id when there is one."""
@@ -67,7 +69,7 @@ async def add_friend(body: FriendAdd, principal: CurrentPrincipal, session: Sess
 
 
 @router.delete("/friends/{user_id}", status_code=204, responses=responses(401, 404))
-async def remove_friend(user_id: int, principal: CurrentPrincipal, session: Session) -> None:
+async def remove_friend(user_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """End a friendship (for both)."""
     await service.remove_friend(session, principal.user_id, user_id, missing_ok=False)
 
@@ -102,7 +104,7 @@ async def send_friend_request(
     responses=responses(401, 404, 409),
 )
 async def accept_friend_request(
-    request_id: int, principal: CurrentPrincipal, session: Session
+    request_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> UserBrief:
     """Accept an incoming request."""
     return UserBrief.model_validate(
@@ -112,7 +114,7 @@ async def accept_friend_request(
 
 @router.delete("/friend-requests/{request_id}", status_code=204, responses=responses(401, 404))
 async def delete_friend_request(
-    request_id: int, principal: CurrentPrincipal, session: Session
+    request_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> None:
     """Decline an incoming request or cancel an outgoing one."""
     await service.decline_request(session, principal.user_id, request_id)
@@ -138,6 +140,6 @@ async def block_user(body: BlockCreate, principal: CurrentPrincipal, session: Se
 
 
 @router.delete("/blocks/{user_id}", status_code=204, responses=responses(401, 404))
-async def unblock_user(user_id: int, principal: CurrentPrincipal, session: Session) -> None:
+async def unblock_user(user_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Lift a block."""
     await service.unblock_user(session, principal.user_id, user_id)

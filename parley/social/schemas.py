@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**63 - 1
+# Ids are 64-bit: larger numbers are a validation error (422), never a database error.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CursorId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class UserBrief(BaseModel):
@@ -26,11 +34,11 @@ class FriendsPage(BaseModel):
 
 
 class FriendAdd(BaseModel):
-    user_id: int
+    user_id: Id
 
 
 class FriendRequestCreate(BaseModel):
-    user_id: int
+    user_id: Id
 
 
 class FriendRequestRead(BaseModel):
@@ -48,7 +56,7 @@ class FriendRequestResult(BaseModel):
 
 
 class BlockCreate(BaseModel):
-    user_id: int
+    user_id: Id
 
 
 class BlockRead(BaseModel):

@@ -428,3 +428,36 @@ async def test_group_events_skip_users_in_a_block_with_the_author(
     )
     assert len(event_log.to(mark, bob.id)) == 3
     assert event_log.to(mark, carol.id) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/channels/99999999999999999999", None),
+        ("GET", "/v1/channels/1/messages?before=99999999999999999999", None),
+        ("POST", "/v1/channels/direct", {"user_id": 99999999999999999999}),
+        ("POST", "/v1/friends", {"user_id": 99999999999999999999}),
+        ("POST", "/v1/channels/1/read", {"message_id": -1}),
+        ("GET", "/v1/users/99999999999999999999/public-key", None),
+        ("DELETE", "/v1/blocks/0", None),
+    ],
+)
+async def test_out_of_range_ids_are_rejected_not_crashed(
+    client: httpx.AsyncClient, alice: Account, method: str, path: str, body: object
+) -> None:
+    response = await client.request(method, path, json=body, headers=alice.headers)
+    assert response.status_code == 422
+
+
+async def test_nul_characters_are_rejected(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    sent = await client.post(
+        f"/v1/channels/{channel_id}/messages", json={"content": "a\x00b"}, headers=alice.headers
+    )
+    assert sent.status_code == 400
+    keys = {"public_key": "p\x00k", "encrypted_private_key": "e", "pin": "1234"}
+    assert (
+        await client.put("/v1/users/me/keys", json=keys, headers=alice.headers)
+    ).status_code == 400

@@ -106,6 +106,12 @@ async def test_offset_helper_is_bounded_and_newest_first(
             await service.list_messages_offset(
                 session, settings, eve.id, channel_id, offset=0, limit=2
             )
+        first = await service.message_page(session, alice.id, channel_id, before=None, limit=3)
+        assert [m.id for m in first.items] == ids[:1:-1]
+        rest = await service.message_page(
+            session, alice.id, channel_id, before=first.next_cursor, limit=3
+        )
+        assert ([m.id for m in rest.items], rest.next_cursor) == (ids[1::-1], None)
         members = await service.channel_members(session, alice.id, channel_id)
         assert [u.id for _, u in members] == [alice.id, bob.id]
 
