@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,17 +137,37 @@ async def channel_for_author(
 
 
 async def list_channels_for(
-    session: AsyncSession, user_id: int, *, before: int | None, limit: int
-) -> Sequence[tuple[Channel, ChannelMember, int | None]]:
-    """The user's channels, newest first, each with its latest message id."""
+    session: AsyncSession, user_id: int, *, before: int | None, limit: int, unread_cap: int
+) -> Sequence[tuple[Channel, ChannelMember, int | None, int]]:
+    """The user's channels, newest first, each with its latest message id and its unread
+    count (others' live messages after the read marker, counted up to `unread_cap` so the
+    cost stays bounded however far behind the reader is)."""
     last_id = (
         select(func.max(Message.id))
         .where(Message.channel_id == Channel.id)
         .correlate(Channel)
         .scalar_subquery()
     )
+    unread_rows = (
+        select(literal(1))
+        .where(
+            Message.channel_id == Channel.id,
+            Message.id > func.coalesce(ChannelMember.last_read_message_id, 0),
+            or_(Message.author_id.is_(None), Message.author_id != user_id),
+            Message.deleted_at.is_(None),
+        )
+        .limit(unread_cap)
+        .correlate(Channel, ChannelMember)
+        .subquery()
+    )
+    unread = (
+        select(func.count())
+        .select_from(unread_rows)
+        .correlate(Channel, ChannelMember)
+        .scalar_subquery()
+    )
     stmt = (
-        select(Channel, ChannelMember, last_id)
+        select(Channel, ChannelMember, last_id, unread)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == user_id)
         .order_by(Channel.id.desc())
@@ -156,29 +176,16 @@ async def list_channels_for(
     if before is not None:
         stmt = stmt.where(Channel.id < before)
     rows = await session.execute(stmt)
-    return [(row[0], row[1], row[2]) for row in rows.all()]
+    return [(row[0], row[1], row[2], int(row[3] or 0)) for row in rows.all()]
 
 
-async def unread_counts(
-    session: AsyncSession, user_id: int, channel_ids: Sequence[int]
-) -> dict[int, int]:
-    if not channel_ids:
-        return {}
-    rows = await session.execute(
-        select(Message.channel_id, func.count())
-        .join(
-            ChannelMember,
-            and_(ChannelMember.channel_id == Message.channel_id, ChannelMember.user_id == user_id),
-        )
-        .where(
-            Message.channel_id.in_(channel_ids),
-            Message.id > func.coalesce(ChannelMember.last_read_message_id, 0),
-            or_(Message.author_id.is_(None), Message.author_id != user_id),
-            Message.deleted_at.is_(None),
-        )
-        .group_by(Message.channel_id)
+async def get_channel_row(
+    session: AsyncSession, user_id: int, channel_id: int, *, unread_cap: int
+) -> tuple[Channel, ChannelMember, int | None, int] | None:
+    rows = await list_channels_for(
+        session, user_id, before=channel_id + 1, limit=1, unread_cap=unread_cap
     )
-    return {int(cid): int(count) for cid, count in rows.all()}
+    return rows[0] if rows and rows[0][0].id == channel_id else None
 
 
 async def other_dm_members(

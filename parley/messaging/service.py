@@ -38,6 +38,7 @@ from parley.social.errors import Blocked, NotYourself
 MAX_TEXT = 4000
 MAX_KEY_CHARS = 8192
 MAX_NAME = 100
+UNREAD_CAP = 1000  # unread counts stop at this (clients show "999+")
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,10 @@ async def member_channel(
 
 async def get_channel(session: AsyncSession, user_id: int, channel_id: int) -> ChannelSummary:
     """One channel as the member sees it (same shape as the channel list)."""
-    channel, member = await member_channel(session, user_id, channel_id)
-    page = await _summaries(session, user_id, [(channel, member, None)], with_last=True)
-    return page[0]
+    row = await repository.get_channel_row(session, user_id, channel_id, unread_cap=UNREAD_CAP)
+    if row is None:
+        raise ChannelNotFound()
+    return (await _summaries(session, user_id, [row]))[0]
 
 
 async def channel_members(
@@ -356,43 +358,36 @@ async def remove_member(
 async def list_channels(
     session: AsyncSession, user_id: int, *, before: int | None = None, limit: int = 50
 ) -> ChannelsPage:
-    """The caller's channels (newest first) with last message and unread count, in a fixed
-    number of queries whatever the page size."""
-    rows = await repository.list_channels_for(session, user_id, before=before, limit=limit + 1)
+    """The caller's channels (newest first) with last message, unread count (capped at
+    UNREAD_CAP) and, for direct channels, the other user: four queries whatever the page."""
+    rows = await repository.list_channels_for(
+        session, user_id, before=before, limit=limit + 1, unread_cap=UNREAD_CAP
+    )
     more = len(rows) > limit
-    items = await _summaries(session, user_id, rows[:limit], with_last=False)
+    items = await _summaries(session, user_id, rows[:limit])
     return ChannelsPage(items, items[-1].channel.id if more and items else None)
 
 
 async def _summaries(
     session: AsyncSession,
     user_id: int,
-    rows: Sequence[tuple[Channel, ChannelMember, int | None]],
-    *,
-    with_last: bool,
+    rows: Sequence[tuple[Channel, ChannelMember, int | None, int]],
 ) -> list[ChannelSummary]:
-    ids = [channel.id for channel, _, _ in rows]
-    last_ids = [last for _, _, last in rows if last is not None]
-    if with_last:
-        newest = [await repository.list_messages(session, cid, limit=1) for cid in ids]
-        last_by_channel = {cid: page[0] for cid, page in zip(ids, newest, strict=True) if page}
-    else:
-        by_id = await repository.messages_by_ids(session, last_ids)
-        last_by_channel = {m.channel_id: m for m in by_id.values()}
-    unread = await repository.unread_counts(session, user_id, ids)
-    dm_ids = [channel.id for channel, _, _ in rows if channel.kind == "dm"]
+    ids = [row[0].id for row in rows]
+    by_id = await repository.messages_by_ids(session, [r[2] for r in rows if r[2] is not None])
+    dm_ids = [row[0].id for row in rows if row[0].kind == "dm"]
     others = await repository.other_dm_members(session, user_id, dm_ids)
     counts = await repository.member_counts(session, ids)
     return [
         ChannelSummary(
             channel=channel,
             member=member,
-            last_message=last_by_channel.get(channel.id),
-            unread_count=unread.get(channel.id, 0),
+            last_message=by_id.get(last_id) if last_id is not None else None,
+            unread_count=unread,
             member_count=counts.get(channel.id, 0),
             other_user=others.get(channel.id),
         )
-        for channel, member, _ in rows
+        for channel, member, last_id, unread in rows
     ]
 
 

@@ -142,3 +142,20 @@ async def test_channel_list_costs_the_same_queries_for_any_page_size(
     assert page.items[1].other_user is not None
     assert page.items[1].other_user.id == friends[-1].id
     assert page.items[1].last_message is not None
+
+
+async def test_unread_counts_stop_at_the_cap(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Account, bob: Account
+) -> None:
+    from parley.messaging import repository
+
+    channel_id = await open_dm(client, alice, bob)
+    for i in range(4):
+        await send(client, bob, channel_id, f"m{i}")
+    async with runtime.db.unit_of_work() as session:
+        rows = await repository.list_channels_for(
+            session, alice.id, before=None, limit=10, unread_cap=3
+        )
+        assert [(row[0].id, row[3]) for row in rows] == [(channel_id, 3)]
+        summary = await service.get_channel(session, alice.id, channel_id)
+        assert summary.unread_count == 4
