@@ -10,10 +10,12 @@ count; after MAX_PIN_ATTEMPTS wrong PINs in a row the key stays locked until
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,13 +68,15 @@ def pepper(settings: Settings) -> bytes:
     path = settings.data_dir / "pin_pepper"
     if path not in _peppers:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
+        if not path.exists():
+            # Write a complete file aside, then link it into place: exactly one process
+            # wins and nobody ever reads a half-written pepper.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pin_pepper.")
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+            os.unlink(tmp)
         value = path.read_text().strip()
         if not value:
             raise RuntimeError(f"{path} is empty")

@@ -148,11 +148,6 @@ async def channel_members(
     return list(await repository.members_with_users(session, channel_id))
 
 
-async def find_direct(session: AsyncSession, user_id: int, other_id: int) -> Channel | None:
-    low, high = sorted((user_id, other_id))
-    return await repository.get_dm(session, low, high)
-
-
 async def open_direct(
     session: AsyncSession,
     user_id: int,
