@@ -6,7 +6,7 @@ native admin API; user tokens from Goncord's own `POST /api/v0/tokens`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -18,7 +18,7 @@ from parley.access import service as access
 from parley.access.errors import AppNotFound
 from parley.runtime import Runtime
 from parley.settings import Settings
-from tests.conftest import asgi_client
+from tests.conftest import asgi_client, running_app
 from tests.support.access import RegisteredApp, new_app
 from tests.support.accounts import PASSWORD, Account, new_account, unique_name
 from tests.support.mail import code_in, last_mail
@@ -683,3 +683,32 @@ async def test_an_account_with_a_proven_device_gets_a_challenge(
     assert finished.status_code == 200
     assert finished.json()["refresh_token"] is None  # Goncord's single long-lived token
     assert (await validate(client, finished.json()["access_token"])).status_code == 200
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+async def test_login_rate_limit_answers_429_in_goncord_style(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(
+        rate_limits_enabled=True, rate_login="2/minute", redis_prefix=f"rl-{unique_name()}"
+    )
+    async for app in running_app(settings):
+        async with asgi_client(app) as client:
+            body = await register(client, roles=[])
+            wrong = {"login": body["login"], "password": "not-it"}
+            statuses = [
+                (await client.post(f"{API}/tokens", json=wrong)).status_code for _ in range(2)
+            ]
+            limited = await client.post(f"{API}/tokens", json=wrong)
+            assert statuses == [401, 401]
+            assert limited.status_code == 429
+            assert int(limited.headers["retry-after"]) >= 1
+            assert list(limited.json()["errors"]) == ["detail"]
+
+
+async def test_goncord_is_only_mounted_when_chosen(make_settings: Callable[..., Settings]) -> None:
+    async for app in running_app(make_settings(dialects="discordapi")):
+        async with asgi_client(app) as client:
+            assert (await client.get(f"{API}/menu")).status_code == 404
