@@ -166,7 +166,7 @@ async def require_admin(
 
 def clean_app_url(url: str) -> str:
     url = url.strip()
-    if not 1 <= len(url) <= 500 or any(ch.isspace() for ch in url):
+    if not 1 <= len(url) <= 500 or any(ch.isspace() or not ch.isprintable() for ch in url):
         raise InvalidAppUrl()
     return url
 

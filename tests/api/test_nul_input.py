@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from parley.runtime import Runtime
+from tests.conftest import ON_POSTGRES
 from tests.support.access import new_app, with_app
-from tests.support.accounts import PASSWORD, Account
+from tests.support.accounts import PASSWORD, Account, unique_name
 
 
 @pytest.mark.parametrize(
@@ -50,3 +51,25 @@ async def test_a_login_with_a_nul_is_a_wrong_login(
     )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
+
+
+async def test_an_app_created_with_a_nul_in_its_url_is_refused(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    super_app = await new_app(runtime, is_super=True)
+    response = await client.post(
+        "/v1/apps",
+        json={"url": "https://x\x00.example.com", "name": "nul"},
+        headers=super_app.headers,
+    )
+    assert response.status_code == 400
+
+
+async def test_a_value_the_database_refuses_is_400_not_500(client: httpx.AsyncClient) -> None:
+    name = unique_name()
+    body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    response = await client.post("/v1/auth/register", json={**body, "display_name": "a\x00b"})
+    # SQLite stores NUL characters; PostgreSQL refuses them and the safety net answers 400.
+    assert response.status_code == (400 if ON_POSTGRES else 201)
+    if ON_POSTGRES:
+        assert response.json()["error"]["code"] == "invalid_value"
