@@ -18,6 +18,8 @@ from parley.deps import RuntimeDep
 from parley.identity.router import router as identity_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
+from parley.realtime.gateway import router as gateway_router
+from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 
@@ -32,10 +34,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
+        hub = app.state.hub = Hub(runtime)
+        hub.subscribe()
         await runtime.start()
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -51,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
     v1.include_router(_ops_router())
+    v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
     return app

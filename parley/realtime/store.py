@@ -1,0 +1,198 @@
+"""Per-gateway-session replay buffers: in memory, or in Redis when several instances run.
+
+A gateway session's sequence numbers are assigned where its buffer lives, so a client that
+resumes on another instance continues the same sequence. Appends are idempotent per bus
+event id: every instance that knows a session appends the events it receives, and a
+duplicate append returns the sequence number given the first time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from parley.kit.time import clock
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    session_id: str
+    event_id: str
+    prefix: bytes  # a DISPATCH frame up to its `"s":` (see events.dispatch_prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    user_id: int
+    seq: int  # the last sequence number assigned
+    frames: list[bytes]  # the buffered frames, oldest first, ending with `seq`
+
+
+class ReplayStore:
+    async def create(self, session_id: str, user_id: int) -> None:
+        raise NotImplementedError
+
+    async def append(self, items: list[Append], *, attached: bool) -> list[int]:
+        """Sequence numbers, one per item; -1 when the session no longer exists."""
+        raise NotImplementedError
+
+    async def claim(self, session_id: str) -> Claimed | None:
+        raise NotImplementedError
+
+    async def detach(self, session_id: str) -> None:
+        """Keep the session for the resume window only."""
+        raise NotImplementedError
+
+    async def drop(self, session_id: str) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class _Buffer:
+    user_id: int
+    seq: int = 0
+    frames: deque[bytes] = field(default_factory=deque)
+    expires_at: float | None = None
+
+
+class MemoryReplayStore(ReplayStore):
+    def __init__(self, size: int, resume_seconds: float) -> None:
+        self.size = size
+        self.resume_seconds = resume_seconds
+        self._buffers: dict[str, _Buffer] = {}
+
+    def _get(self, session_id: str) -> _Buffer | None:
+        buf = self._buffers.get(session_id)
+        if buf and buf.expires_at is not None and buf.expires_at <= clock.timestamp():
+            del self._buffers[session_id]
+            return None
+        return buf
+
+    async def create(self, session_id: str, user_id: int) -> None:
+        self._buffers[session_id] = _Buffer(user_id, frames=deque(maxlen=self.size))
+
+    async def append(self, items: list[Append], *, attached: bool) -> list[int]:  # noqa: ARG002
+        seqs: list[int] = []
+        for item in items:
+            buf = self._get(item.session_id)
+            if buf is None:
+                seqs.append(-1)
+                continue
+            buf.seq += 1
+            buf.frames.append(item.prefix + str(buf.seq).encode() + b"}")
+            seqs.append(buf.seq)
+        return seqs
+
+    async def claim(self, session_id: str) -> Claimed | None:
+        buf = self._get(session_id)
+        if buf is None:
+            return None
+        buf.expires_at = None
+        return Claimed(buf.user_id, buf.seq, list(buf.frames))
+
+    async def detach(self, session_id: str) -> None:
+        buf = self._buffers.get(session_id)
+        if buf:
+            buf.expires_at = clock.timestamp() + self.resume_seconds
+
+    async def drop(self, session_id: str) -> None:
+        self._buffers.pop(session_id, None)
+
+    def sweep(self) -> None:
+        for session_id in list(self._buffers):
+            self._get(session_id)
+
+
+_APPEND = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local seen = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if seen then return tonumber(seen) end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local n = tonumber(ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[2] .. seq .. '}')
+redis.call('LTRIM', KEYS[2], -n, -1)
+redis.call('ZADD', KEYS[3], seq, ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -n - 1)
+local ttl = tonumber(ARGV[4])
+if ttl <= 0 then ttl = redis.call('PTTL', KEYS[1]) end
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+return seq
+"""
+
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local ttl = tonumber(ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[3], ttl)
+return {redis.call('HGET', KEYS[1], 'user'), redis.call('HGET', KEYS[1], 'seq'),
+        redis.call('LRANGE', KEYS[2], 0, -1)}
+"""
+
+# An attached session's keys live this long without traffic (a crashed instance's sessions
+# eventually vanish); a detached one's only for the resume window.
+_ATTACHED_TTL_MS = 24 * 3600 * 1000
+
+
+class RedisReplayStore(ReplayStore):
+    def __init__(self, url: str, prefix: str, size: int, resume_seconds: float) -> None:
+        self._redis = aioredis.Redis.from_url(url)
+        self.prefix = prefix
+        self.size = size
+        self.resume_ms = int(resume_seconds * 1000)
+        self._append = self._redis.register_script(_APPEND)
+        self._claim = self._redis.register_script(_CLAIM)
+
+    def _keys(self, session_id: str) -> list[str]:
+        base = f"{self.prefix}:gw:{{{session_id}}}"
+        return [f"{base}:meta", f"{base}:buf", f"{base}:ids"]
+
+    async def create(self, session_id: str, user_id: int) -> None:
+        meta = self._keys(session_id)[0]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(meta, mapping={"user": user_id, "seq": 0})
+            pipe.pexpire(meta, _ATTACHED_TTL_MS)
+            await pipe.execute()
+
+    async def append(self, items: list[Append], *, attached: bool) -> list[int]:
+        if not items:
+            return []
+        ttl = _ATTACHED_TTL_MS if attached else 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for item in items:
+                await self._append(
+                    keys=self._keys(item.session_id),
+                    args=[item.event_id, item.prefix, self.size, ttl],
+                    client=pipe,
+                )
+            results: list[Any] = await pipe.execute()
+        return [int(r) for r in results]
+
+    async def claim(self, session_id: str) -> Claimed | None:
+        result = await self._claim(keys=self._keys(session_id), args=[_ATTACHED_TTL_MS])
+        if not result:
+            return None
+        user, seq, frames = result
+        return Claimed(int(user), int(seq), [bytes(f) for f in frames])
+
+    async def detach(self, session_id: str) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in self._keys(session_id):
+                pipe.pexpire(key, self.resume_ms)
+            await pipe.execute()
+
+    async def drop(self, session_id: str) -> None:
+        await self._redis.delete(*self._keys(session_id))
+
+    async def close(self) -> None:
+        await self._redis.aclose()
