@@ -9,6 +9,7 @@ from parley.identity.keys import KeyRing
 from parley.identity.passwords import Passwords
 from parley.identity.tokens import Authenticator, TokenSigner
 from parley.infra.bus import Bus, Event, make_bus
+from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
 from parley.settings import Settings
@@ -25,6 +26,7 @@ class Runtime:
     keyring: KeyRing
     signer: TokenSigner
     auth: Authenticator
+    geoip: GeoIP | None = None
 
     async def start(self) -> None:
         self.bus.subscribe("session.revoked", self._on_session_revoked)
@@ -33,6 +35,8 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.bus.stop()
+        if self.geoip is not None:
+            self.geoip.close()
         await self.db.dispose()
 
     async def _on_session_revoked(self, event: Event) -> None:
@@ -62,4 +66,5 @@ def build_runtime(settings: Settings) -> Runtime:
         keyring=keyring,
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
+        geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )
