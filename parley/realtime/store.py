@@ -36,7 +36,10 @@ class ReplayStore:
         raise NotImplementedError
 
     async def append(self, items: list[Append], *, attached: bool) -> list[int]:
-        """Sequence numbers, one per item; -1 when the session no longer exists."""
+        """Sequence numbers, one per item; -1 when the session no longer exists.
+
+        Every item of one call carries the same event (id and prefix).
+        """
         raise NotImplementedError
 
     async def claim(self, session_id: str) -> Claimed | None:
@@ -109,24 +112,36 @@ class MemoryReplayStore(ReplayStore):
             self._get(session_id)
 
 
+# One call appends one event to many sessions: KEYS are (meta, buf, ids) per session.
 _APPEND = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local seen = redis.call('ZSCORE', KEYS[3], ARGV[1])
-if seen then return tonumber(seen) end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local n = tonumber(ARGV[3])
-redis.call('RPUSH', KEYS[2], ARGV[2] .. seq .. '}')
-redis.call('LTRIM', KEYS[2], -n, -1)
-redis.call('ZADD', KEYS[3], seq, ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -n - 1)
-local ttl = tonumber(ARGV[4])
-if ttl <= 0 then ttl = redis.call('PTTL', KEYS[1]) end
-if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  redis.call('PEXPIRE', KEYS[3], ttl)
+local ttl_arg = tonumber(ARGV[4])
+local out = {}
+for i = 1, #KEYS, 3 do
+  local meta, buf, ids = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  local seq = -1
+  if redis.call('EXISTS', meta) == 1 then
+    local seen = redis.call('ZSCORE', ids, ARGV[1])
+    if seen then
+      seq = tonumber(seen)
+    else
+      seq = redis.call('HINCRBY', meta, 'seq', 1)
+      redis.call('RPUSH', buf, ARGV[2] .. seq .. '}')
+      redis.call('LTRIM', buf, -n, -1)
+      redis.call('ZADD', ids, seq, ARGV[1])
+      redis.call('ZREMRANGEBYRANK', ids, 0, -n - 1)
+      local ttl = ttl_arg
+      if ttl <= 0 then ttl = redis.call('PTTL', meta) end
+      if ttl > 0 then
+        redis.call('PEXPIRE', meta, ttl)
+        redis.call('PEXPIRE', buf, ttl)
+        redis.call('PEXPIRE', ids, ttl)
+      end
+    end
+  end
+  out[#out + 1] = seq
 end
-return seq
+return out
 """
 
 _CLAIM = """
@@ -142,6 +157,7 @@ return {redis.call('HGET', KEYS[1], 'user'), redis.call('HGET', KEYS[1], 'seq'),
 # An attached session's keys live this long without traffic (a crashed instance's sessions
 # eventually vanish); a detached one's only for the resume window.
 _ATTACHED_TTL_MS = 24 * 3600 * 1000
+_BATCH = 1000
 
 
 class RedisReplayStore(ReplayStore):
@@ -168,15 +184,17 @@ class RedisReplayStore(ReplayStore):
         if not items:
             return []
         ttl = _ATTACHED_TTL_MS if attached else 0
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for item in items:
-                await self._append(
-                    keys=self._keys(item.session_id),
-                    args=[item.event_id, item.prefix, self.size, ttl],
-                    client=pipe,
-                )
-            results: list[Any] = await pipe.execute()
-        return [int(r) for r in results]
+        seqs: list[int] = []
+        # Items of one call share the event; batches keep each script run short.
+        for start in range(0, len(items), _BATCH):
+            batch = items[start : start + _BATCH]
+            keys = [key for item in batch for key in self._keys(item.session_id)]
+            first = batch[0]
+            result: list[Any] = await self._append(
+                keys=keys, args=[first.event_id, first.prefix, self.size, ttl]
+            )
+            seqs.extend(int(r) for r in result)
+        return seqs
 
     async def claim(self, session_id: str) -> Claimed | None:
         result = await self._claim(keys=self._keys(session_id), args=[_ATTACHED_TTL_MS])
