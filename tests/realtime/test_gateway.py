@@ -12,8 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from parley.infra.bus import Event
+from parley.kit.time import clock
 from parley.runtime import Runtime
 from parley.settings import Settings
+from tests.conftest import REDIS_URL
 from tests.support.accounts import Account, new_account
 from tests.support.gateway import Gateway, InProcessServer
 from tests.support.servers import ServerProcess, start_server
@@ -288,3 +290,22 @@ def test_shutdown_sends_reconnect_then_closes(
         assert await gw.closed() == 1012
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(REDIS_URL is not None, reason="Redis expires buffers on its own clock")
+async def test_a_session_left_longer_than_the_resume_window_is_invalid(
+    server: InProcessServer, alice: Account, settings: Settings
+) -> None:
+    gw, ready = await connected(server, alice)
+    await gw.close()
+    clock.advance(settings.gateway_resume_seconds + 1)
+    again = await Gateway.open(server.ws_url)
+    await again.send(6, {"token": alice.access_token, "session_id": ready["session_id"], "seq": 0})
+    assert await again.recv() == {"op": 9, "d": False}
+    await again.close()
+
+
+async def test_presence_must_be_a_boolean(server: InProcessServer, alice: Account) -> None:
+    gw = await Gateway.open(server.ws_url)
+    await gw.send(2, {"token": alice.access_token, "presence": "no"})
+    assert await gw.closed() == 4002
