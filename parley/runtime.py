@@ -12,6 +12,7 @@ from parley.infra.bus import Bus, Event, make_bus
 from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage, make_storage
 from parley.settings import Settings
 
 
@@ -26,6 +27,7 @@ class Runtime:
     keyring: KeyRing
     signer: TokenSigner
     auth: Authenticator
+    storage: Storage
     geoip: GeoIP | None = None
 
     async def start(self) -> None:
@@ -66,5 +68,6 @@ def build_runtime(settings: Settings) -> Runtime:
         keyring=keyring,
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
+        storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )
