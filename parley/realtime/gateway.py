@@ -15,6 +15,8 @@ from parley.errors import NotFound, Unauthorized
 from parley.identity import service as identity
 from parley.identity.schemas import UserMe
 from parley.identity.tokens import Principal
+from parley.messaging import service as messaging
+from parley.messaging.router import channel_read
 from parley.realtime.events import Close, Op, frame
 from parley.realtime.hub import Connection, GatewaySession, Hub
 from parley.runtime import Runtime
@@ -22,6 +24,8 @@ from parley.runtime import Runtime
 log = logging.getLogger("parley.gateway")
 
 router = APIRouter(tags=["gateway"])
+
+READY_CHANNELS = 100  # READY carries the newest channels; the rest page in over REST
 
 
 class _Protocol(Exception):
@@ -104,6 +108,8 @@ async def _serve(rt: Runtime, hub: Hub, conn: Connection) -> None:
         if op == Op.HEARTBEAT:
             deadline = time.monotonic() + interval * 1.5
             conn.push(frame(Op.HEARTBEAT_ACK))
+            if conn.session is not None:
+                await hub.heartbeat(conn.session)
         elif op in (Op.IDENTIFY, Op.RESUME):
             if conn.session is not None:
                 raise _Protocol(Close.ALREADY_AUTHENTICATED)
@@ -150,8 +156,15 @@ async def _identify(
         except NotFound:
             raise _Protocol(Close.AUTHENTICATION_FAILED) from None
         me = UserMe.model_validate(user).model_dump(mode="json")
+        page = await messaging.list_channels(session, principal.user_id, limit=READY_CHANNELS)
+    channels = [channel_read(summary).model_dump(mode="json") for summary in page.items]
     # READY is queued before the session can receive events, so it is always the first.
-    ready: dict[str, Any] = {"v": 1, "user": me}
+    ready: dict[str, Any] = {
+        "v": 1,
+        "user": me,
+        "channels": channels,
+        "channels_next_cursor": page.next_cursor,
+    }
     gs = await hub.open(
         conn,
         principal.user_id,

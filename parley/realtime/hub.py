@@ -17,9 +17,11 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from parley.db import emit
 from parley.infra.bus import Event
 from parley.kit.secrets import new_token
 from parley.realtime.events import DISPATCH_NAMES, Close, Op, dispatch_prefix, finish, frame
+from parley.realtime.presence import MemoryPresence, Presence, RedisPresence
 from parley.realtime.store import (
     Append,
     MemoryReplayStore,
@@ -27,6 +29,7 @@ from parley.realtime.store import (
     ReplayStore,
 )
 from parley.runtime import Runtime
+from parley.social import service as social
 
 log = logging.getLogger("parley.gateway")
 
@@ -169,6 +172,12 @@ class Hub:
             self.store = MemoryReplayStore(
                 settings.gateway_buffer_size, settings.gateway_resume_seconds
             )
+        self.presence: Presence
+        if settings.redis_url:
+            lease = 3 * settings.gateway_heartbeat_ms / 1000
+            self.presence = RedisPresence(settings.redis_url, settings.redis_prefix, lease)
+        else:
+            self.presence = MemoryPresence()
         self.index = _Index()
         self.closing = False
         self._sweeper: asyncio.Task[None] | None = None
@@ -199,6 +208,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
         await self.store.close()
+        await self.presence.close()
 
     async def reconnect_all(self) -> None:
         if self.closing:
@@ -260,11 +270,12 @@ class Hub:
     ) -> GatewaySession:
         """A new session for `conn`; `first(session)` is queued before any event."""
         gs = GatewaySession(new_token(16), user_id, auth_session_id, presence, conn)
-        await self.store.create(gs.id, user_id)
+        await self.store.create(gs.id, user_id, presence=presence)
         conn.push(first(gs))
         conn.session = gs
         conn.next_seq = 1
         self.index.add(gs)
+        await self._came(gs)
         return gs
 
     async def resume(
@@ -314,6 +325,8 @@ class Hub:
             conn.deliver(first + offset, data)
         conn.paused = False
         conn.flush()
+        gs.presence = claimed.presence
+        await self._came(gs)
         return gs
 
     async def detach(self, gs: GatewaySession, conn: Connection) -> None:
@@ -324,6 +337,7 @@ class Hub:
         conn.session = None
         gs.expires_at = time.monotonic() + self.rt.settings.gateway_resume_seconds
         await self.store.detach(gs.id)
+        await self._went(gs)
         if self.distributed:
             await self.rt.bus.publish(
                 Event(
@@ -340,6 +354,31 @@ class Hub:
         """The session can never be resumed (its sign-in session was revoked)."""
         self.index.remove(gs)
         await self.store.drop(gs.id)
+
+    async def heartbeat(self, gs: GatewaySession) -> None:
+        if gs.presence:
+            await self.presence.refresh(gs.user_id, gs.id)
+
+    # presence --------------------------------------------------------------------------
+
+    async def _came(self, gs: GatewaySession) -> None:
+        if gs.presence and await self.presence.connected(gs.user_id, gs.id):
+            await self._announce(gs.user_id, "online")
+
+    async def _went(self, gs: GatewaySession) -> None:
+        if gs.presence and await self.presence.disconnected(gs.user_id, gs.id):
+            await self._announce(gs.user_id, "offline")
+
+    async def _announce(self, user_id: int, status: str) -> None:
+        """`presence.updated` to the user's friends (blocking ends a friendship)."""
+        try:
+            async with self.rt.db.unit_of_work() as session:
+                friends = await social.friend_ids(session, user_id)
+                if friends:
+                    data = {"user_id": user_id, "status": status}
+                    emit(session, "presence.updated", {"user_ids": friends, "data": data})
+        except Exception:
+            log.warning("presence update failed", extra={"user_id": user_id})
 
     # bus handlers ----------------------------------------------------------------------
 
@@ -380,6 +419,7 @@ class Hub:
                     gs.conn.close(Close.SESSION_REVOKED)
                     gs.conn.session = None
                     gs.conn = None
+                    await self._went(gs)
                 await self.end(gs)
 
     async def _on_detached(self, event: Event) -> None:

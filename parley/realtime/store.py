@@ -27,12 +27,13 @@ class Append:
 @dataclass(frozen=True, slots=True)
 class Claimed:
     user_id: int
+    presence: bool
     seq: int  # the last sequence number assigned
     frames: list[bytes]  # the buffered frames, oldest first, ending with `seq`
 
 
 class ReplayStore:
-    async def create(self, session_id: str, user_id: int) -> None:
+    async def create(self, session_id: str, user_id: int, *, presence: bool) -> None:
         raise NotImplementedError
 
     async def append(self, items: list[Append], *, attached: bool) -> list[int]:
@@ -59,6 +60,7 @@ class ReplayStore:
 @dataclass(slots=True)
 class _Buffer:
     user_id: int
+    presence: bool
     seq: int = 0
     frames: deque[bytes] = field(default_factory=deque)
     expires_at: float | None = None
@@ -77,8 +79,8 @@ class MemoryReplayStore(ReplayStore):
             return None
         return buf
 
-    async def create(self, session_id: str, user_id: int) -> None:
-        self._buffers[session_id] = _Buffer(user_id, frames=deque(maxlen=self.size))
+    async def create(self, session_id: str, user_id: int, *, presence: bool) -> None:
+        self._buffers[session_id] = _Buffer(user_id, presence, frames=deque(maxlen=self.size))
 
     async def append(self, items: list[Append], *, attached: bool) -> list[int]:  # noqa: ARG002
         seqs: list[int] = []
@@ -97,7 +99,7 @@ class MemoryReplayStore(ReplayStore):
         if buf is None:
             return None
         buf.expires_at = None
-        return Claimed(buf.user_id, buf.seq, list(buf.frames))
+        return Claimed(buf.user_id, buf.presence, buf.seq, list(buf.frames))
 
     async def detach(self, session_id: str) -> None:
         buf = self._buffers.get(session_id)
@@ -151,7 +153,7 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
 return {redis.call('HGET', KEYS[1], 'user'), redis.call('HGET', KEYS[1], 'seq'),
-        redis.call('LRANGE', KEYS[2], 0, -1)}
+        redis.call('LRANGE', KEYS[2], 0, -1), redis.call('HGET', KEYS[1], 'presence')}
 """
 
 # An attached session's keys live this long without traffic (a crashed instance's sessions
@@ -173,10 +175,10 @@ class RedisReplayStore(ReplayStore):
         base = f"{self.prefix}:gw:{{{session_id}}}"
         return [f"{base}:meta", f"{base}:buf", f"{base}:ids"]
 
-    async def create(self, session_id: str, user_id: int) -> None:
+    async def create(self, session_id: str, user_id: int, *, presence: bool) -> None:
         meta = self._keys(session_id)[0]
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(meta, mapping={"user": user_id, "seq": 0})
+            pipe.hset(meta, mapping={"user": user_id, "seq": 0, "presence": int(presence)})
             pipe.pexpire(meta, _ATTACHED_TTL_MS)
             await pipe.execute()
 
@@ -200,8 +202,8 @@ class RedisReplayStore(ReplayStore):
         result = await self._claim(keys=self._keys(session_id), args=[_ATTACHED_TTL_MS])
         if not result:
             return None
-        user, seq, frames = result
-        return Claimed(int(user), int(seq), [bytes(f) for f in frames])
+        user, seq, frames, presence = result
+        return Claimed(int(user), presence == b"1", int(seq), [bytes(f) for f in frames])
 
     async def detach(self, session_id: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

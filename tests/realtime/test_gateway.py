@@ -13,12 +13,14 @@ from fastapi import FastAPI
 
 from parley.infra.bus import Event
 from parley.kit.time import clock
+from parley.realtime.hub import Hub
 from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import REDIS_URL
 from tests.support.accounts import Account, new_account
 from tests.support.gateway import Gateway, InProcessServer
 from tests.support.servers import ServerProcess, start_server
+from tests.support.social import befriend, open_dm
 
 
 @pytest.fixture(scope="module")
@@ -294,10 +296,13 @@ def test_shutdown_sends_reconnect_then_closes(
 
 @pytest.mark.skipif(REDIS_URL is not None, reason="Redis expires buffers on its own clock")
 async def test_a_session_left_longer_than_the_resume_window_is_invalid(
-    server: InProcessServer, alice: Account, settings: Settings
+    server: InProcessServer, app: FastAPI, alice: Account, settings: Settings
 ) -> None:
     gw, ready = await connected(server, alice)
     await gw.close()
+    hub: Hub = app.state.hub
+    while hub.index.sessions[ready["session_id"]].conn is not None:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)  # the server has not noticed the close yet
     clock.advance(settings.gateway_resume_seconds + 1)
     again = await Gateway.open(server.ws_url)
     await again.send(6, {"token": alice.access_token, "session_id": ready["session_id"], "seq": 0})
@@ -309,3 +314,83 @@ async def test_presence_must_be_a_boolean(server: InProcessServer, alice: Accoun
     gw = await Gateway.open(server.ws_url)
     await gw.send(2, {"token": alice.access_token, "presence": "no"})
     assert await gw.closed() == 4002
+
+
+async def send_message(
+    client: httpx.AsyncClient, author: Account, channel_id: int, text: str
+) -> int:
+    response = await client.post(
+        f"/v1/channels/{channel_id}/messages", json={"content": text}, headers=author.headers
+    )
+    assert response.status_code == 201, response.text
+    message_id: int = response.json()["id"]
+    return message_id
+
+
+async def test_ready_lists_the_channels_with_unread_counts(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    await befriend(client, alice, bob)
+    channel_id = await open_dm(client, alice, bob)
+    for text in ("one", "two", "three"):
+        await send_message(client, bob, channel_id, text)
+    gw, ready = await connected(server, alice)
+    (channel,) = ready["channels"]
+    assert channel["id"] == channel_id
+    assert channel["unread_count"] == 3
+    assert channel["other_user"]["id"] == bob.id
+    assert channel["last_message"]["content"] == "three"
+    assert ready["channels_next_cursor"] is None
+    await gw.close()
+
+
+async def test_messages_posted_over_rest_reach_members_only(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    outsider = await new_account(client, "outsider")
+    await befriend(client, alice, bob)
+    channel_id = await open_dm(client, alice, bob)
+    bob_gw, _ = await connected(server, bob)
+    outsider_gw, _ = await connected(server, outsider)
+    message_id = await send_message(client, alice, channel_id, "hello bob")
+    event = await bob_gw.dispatch()
+    assert event["t"] == "MESSAGE_CREATE"
+    assert (event["d"]["id"], event["d"]["content"]) == (message_id, "hello bob")
+    # The outsider's next dispatch is one addressed to them, not Alice's message.
+    await befriend(client, outsider, alice)
+    assert (await outsider_gw.dispatch())["t"] == "FRIEND_ADD"
+    await bob_gw.close()
+    await outsider_gw.close()
+
+
+async def test_friends_see_presence_unless_the_user_opts_out(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    await befriend(client, alice, bob)
+    watcher, _ = await connected(server, alice)
+
+    bob_gw, _ = await connected(server, bob)
+    online = await watcher.dispatch()
+    assert (online["t"], online["d"]) == (
+        "PRESENCE_UPDATE",
+        {"user_id": bob.id, "status": "online"},
+    )
+    second = await Gateway.open(server.ws_url)  # a second device changes nothing
+    await second.identify(bob.access_token)
+    await second.close()
+    await bob_gw.close()
+    offline = await watcher.dispatch()
+    assert (offline["t"], offline["d"]) == (
+        "PRESENCE_UPDATE",
+        {"user_id": bob.id, "status": "offline"},
+    )
+
+    invisible = await Gateway.open(server.ws_url)
+    await invisible.identify(bob.access_token, presence=False)
+    await invisible.close()
+    channel_id = await open_dm(client, bob, alice)
+    await send_message(client, bob, channel_id, "still here")
+    # What Alice hears next of Bob is the channel and his message, no presence change.
+    heard = [(await watcher.dispatch())["t"] for _ in range(2)]
+    assert heard == ["CHANNEL_CREATE", "MESSAGE_CREATE"]
+    await watcher.close()

@@ -14,6 +14,7 @@ from tests.conftest import needs_postgres_and_redis
 from tests.support.accounts import Account
 from tests.support.gateway import Gateway
 from tests.support.servers import ServerProcess
+from tests.support.social import befriend, open_dm
 
 pytestmark = needs_postgres_and_redis
 
@@ -63,3 +64,31 @@ async def test_logout_on_one_instance_closes_the_socket_on_the_other_within_a_se
     started = time.monotonic()
     assert await gw.closed(within=1.0) == 4011
     assert time.monotonic() - started < 1.0
+
+
+async def test_messages_posted_through_b_reach_a_client_on_a_in_order(
+    server_factory: Callable[..., ServerProcess],
+    client: httpx.AsyncClient,
+    alice: Account,
+    bob: Account,
+) -> None:
+    a, b = server_factory(), server_factory()
+    await befriend(client, alice, bob)
+    channel_id = await open_dm(client, bob, alice)
+    gw = await Gateway.open(a.ws_url)
+    await gw.identify(alice.access_token)
+    sent = []
+    async with httpx.AsyncClient(base_url=b.url) as http:
+        for n in range(20):
+            response = await http.post(
+                f"/v1/channels/{channel_id}/messages",
+                json={"content": f"message {n}"},
+                headers=bob.headers,
+            )
+            assert response.status_code == 201, response.text
+            sent.append(response.json()["id"])
+    received = [await gw.dispatch() for _ in range(20)]
+    assert [e["t"] for e in received] == ["MESSAGE_CREATE"] * 20
+    assert [e["d"]["id"] for e in received] == sent
+    assert [e["s"] for e in received] == list(range(1, 21))
+    await gw.close()
