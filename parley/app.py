@@ -26,6 +26,8 @@ from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
+from parley.realtime.gateway import router as gateway_router
+from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
@@ -41,10 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
+        hub = app.state.hub = Hub(runtime)
+        hub.subscribe()
         await runtime.start()
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -71,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(messaging_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
+    v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
     app.include_router(media_router)
