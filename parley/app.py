@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.deps import RuntimeDep
+from parley.identity.providers.router import router as providers_router
 from parley.identity.router import router as identity_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
+    v1.include_router(providers_router)
     v1.include_router(_ops_router())
     app.include_router(v1)
     app.include_router(_well_known_router())

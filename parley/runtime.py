@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from parley.db import Database
 from parley.identity.keys import KeyRing
 from parley.identity.passwords import Passwords
+from parley.identity.providers.clients import ProviderClients
 from parley.identity.tokens import Authenticator, TokenSigner
 from parley.infra.bus import Bus, Event, make_bus
 from parley.infra.mailer import Mailer, make_mailer
@@ -25,6 +26,7 @@ class Runtime:
     keyring: KeyRing
     signer: TokenSigner
     auth: Authenticator
+    providers: ProviderClients
 
     async def start(self) -> None:
         self.bus.subscribe("session.revoked", self._on_session_revoked)
@@ -33,6 +35,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.bus.stop()
+        await self.providers.aclose()
         await self.db.dispose()
 
     async def _on_session_revoked(self, event: Event) -> None:
@@ -62,4 +65,5 @@ def build_runtime(settings: Settings) -> Runtime:
         keyring=keyring,
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
+        providers=ProviderClients(settings),
     )
