@@ -193,3 +193,17 @@ async def test_deep_link_from_the_authorize_url(
     tg_id = new_tg_id()
     await start(pclient, fakes, tg_id, f"/start {data['code']}")
     assert (await sign_in(pclient, token=data["code"])).status_code == 200
+
+
+async def test_an_expired_code_can_be_started_again(
+    pclient: httpx.AsyncClient, fakes: FakeProviders
+) -> None:
+    first, second, code = new_tg_id(), new_tg_id(), new_code()
+    await start(pclient, fakes, first, f"/start {code}")
+    clock.advance(301)
+    await start(pclient, fakes, first, f"/start {code}")
+    clock.advance(301)
+    await start(pclient, fakes, second, f"/start {code}")
+    assert fakes.telegram.messages_to(second) == ["Done! Return to the app to finish signing in."]
+    user = (await sign_in(pclient, token=code)).json()["user"]
+    assert user["username"] == f"tanya{second}"

@@ -91,7 +91,11 @@ class GoogleClient:
         subject = str(claims.get("sub", "")).strip()
         if not subject or len(subject) > 64:
             raise ProviderRejected("The token names no account", reason="no_sub")
-        email = text(claims.get("email"), 320) if claims.get("email_verified") is True else None
+        email = (
+            text(claims.get("email"), 320)
+            if claims.get("email_verified") in (True, "true")
+            else None
+        )
         picture = http_url(claims.get("picture"))
         return ProviderProfile(
             provider="google",

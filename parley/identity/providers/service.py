@@ -315,13 +315,15 @@ async def receive_telegram_update(
     if not CODE.fullmatch(code):
         return TelegramReply(chat_id, "This sign-in link is not valid. Start again from the app.")
     telegram_id = str(sender_id)
-    now = utc_now()
-    await repository.delete_expired_codes(session, now)
-    record = await repository.get_code(session, token_hash(code))
+    code_hash = token_hash(code)
+    record = await repository.get_code(session, code_hash)
+    if record is not None and record.expires_at <= utc_now():
+        record = None  # removed with the other expired codes below
     if record is not None and record.telegram_user_id != telegram_id:
         return TelegramReply(
             chat_id, "This sign-in link was already used. Start again from the app."
         )
+    # The Bot API calls come before any write, so no lock is held while they run.
     photo_path = await rt.providers.telegram.photo_path(sender_id)
     profile = {
         "first_name": sender.get("first_name"),
@@ -329,6 +331,8 @@ async def receive_telegram_update(
         "username": sender.get("username"),
         "photo_path": photo_path,
     }
+    now = utc_now()
+    await repository.delete_expired_codes(session, now)
     expires = now + timedelta(seconds=CODE_TTL_SECONDS)
     if record is not None:
         record.profile = profile
@@ -338,7 +342,7 @@ async def receive_telegram_update(
             async with session.begin_nested():
                 session.add(
                     TelegramLoginCode(
-                        code_hash=token_hash(code),
+                        code_hash=code_hash,
                         telegram_user_id=telegram_id,
                         profile=profile,
                         expires_at=expires,
