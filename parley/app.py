@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.deps import RuntimeDep
+from parley.dialects import mount_dialects
 from parley.identity.providers.router import router as providers_router
 from parley.identity.router import router as identity_router
 from parley.native.errors import error_response, install_native_errors
@@ -55,11 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(_ops_router())
     app.include_router(v1)
     app.include_router(_well_known_router())
+    mount_dialects(app, settings)
     return app
 
 
 def _ops_router() -> APIRouter:
     router = APIRouter(tags=["ops"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        """Liveness only: the process answers (no database)."""
+        return {"status": "ok"}
 
     @router.get("/health")
     async def health(rt: RuntimeDep) -> dict[str, Any]:

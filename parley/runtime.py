@@ -10,6 +10,7 @@ from parley.identity.passwords import Passwords
 from parley.identity.providers.clients import ProviderClients
 from parley.identity.tokens import Authenticator, TokenSigner
 from parley.infra.bus import Bus, Event, make_bus
+from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
 from parley.settings import Settings
@@ -27,6 +28,7 @@ class Runtime:
     signer: TokenSigner
     auth: Authenticator
     providers: ProviderClients
+    geoip: GeoIP | None = None
 
     async def start(self) -> None:
         self.bus.subscribe("session.revoked", self._on_session_revoked)
@@ -36,6 +38,8 @@ class Runtime:
     async def stop(self) -> None:
         await self.bus.stop()
         await self.providers.aclose()
+        if self.geoip is not None:
+            self.geoip.close()
         await self.db.dispose()
 
     async def _on_session_revoked(self, event: Event) -> None:
@@ -66,4 +70,5 @@ def build_runtime(settings: Settings) -> Runtime:
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
         providers=ProviderClients(settings),
+        geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )

@@ -1,0 +1,117 @@
+"""Shared pieces of the benchmark scripts: servers, databases, wrk, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from parley import migrate
+from parley.settings import Settings
+from tests.support.servers import ServerProcess, start_server
+
+PG_URL = os.environ.get(
+    "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("PARLEY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass
+class WrkResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def _latency_ms(out: str, pct: int) -> float:
+    found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"no {pct}% latency in wrk output:\n{out}")
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+
+def wrk(
+    url: str, *, connections: int = 64, seconds: int = 10, headers: dict[str, str] | None = None
+) -> WrkResult:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50, p99 = _latency_ms(out, 50), _latency_ms(out, 99)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return WrkResult(rps, p50, p99, int(errors.group(1)) if errors else 0)
+
+
+async def _pg(url: str, sql: str) -> None:
+    dsn = make_url(url).set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def bench_database(kind: str) -> Iterator[str]:
+    """A fresh migrated database: `sqlite` (temp file) or `postgres` (dropped afterwards)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+            migrate.upgrade(url)
+            yield url
+        return
+    name = f"parley_bench_{os.getpid()}"
+    asyncio.run(_pg(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_pg(PG_URL, f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def bench_settings(
+    database_url: str, data_dir: Path, *, redis: bool = True, **extra: object
+) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        redis_url=REDIS_URL if redis else None,
+        redis_prefix=f"parley-bench-{os.getpid()}",
+        data_dir=data_dir,
+        rate_limits_enabled=False,
+        log_level="WARNING",
+        **extra,
+    )
+
+
+@contextmanager
+def parley_server(settings: Settings, log_dir: str, workers: int = 1) -> Iterator[ServerProcess]:
+    server = start_server(settings, log_dir, workers=workers)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,55 @@
+"""DiscordApi (seed 000): the Discord-like API's paths, shapes and status codes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header, Response
+
+from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.discordapi.deps import GatewayPrincipal
+from parley.dialects.discordapi.errors import render
+from parley.dialects.discordapi.schemas import Detail, RegisterBody
+from parley.dialects.kit import dialect_router
+from parley.errors import Invalid
+from parley.identity import service as identity
+from parley.identity.geo import first_forwarded_ip, resolve_country
+
+router = dialect_router(render, tag="dialect: DiscordApi")
+
+SUCCESS = Detail(detail="success")
+
+
+@router.post("/auth/register/", response_model=Detail, responses={400: {"model": Detail}})
+async def register(
+    body: RegisterBody,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+    x_forwarded_for: Annotated[str | None, Header()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Detail:
+    """4. Register: country from X-Forwarded-For (GeoIP), else from Accept-Language."""
+    country = resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
+    if country is None:
+        raise Invalid("Could not determine the country: send X-Forwarded-For or Accept-Language")
+    await identity.register(
+        session,
+        rt,
+        username=body.username,
+        email=body.email,
+        password=body.password,
+        client=client,
+        bio=body.description,
+        status=body.status,
+        country=country,
+    )
+    return SUCCESS
+
+
+@router.get("/gateway/get-token/", response_model=Detail, responses={403: {"model": Detail}})
+async def gateway_check(principal: GatewayPrincipal, response: Response) -> Detail:
+    """7. Token check for the nginx gateway (`auth_request`): 200 or 403."""
+    response.headers["X-User-Id"] = str(principal.user_id)
+    response.headers["X-Session-Id"] = str(principal.session_id)
+    return SUCCESS

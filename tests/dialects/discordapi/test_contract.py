@@ -1,0 +1,103 @@
+"""DiscordApi seed (000): contract tests with the seed's own examples."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from parley.settings import Settings
+from tests.conftest import asgi_client, running_app
+from tests.support.accounts import PASSWORD, Account, unique_name
+from tests.support.geoip import write_country_db
+
+
+@pytest.fixture(scope="module")
+async def geo_client(
+    make_settings: Callable[..., Settings], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    db = write_country_db(Path(tmp_path_factory.mktemp("geo")) / "country.mmdb")
+    async for app in running_app(make_settings(geoip_db=db)):
+        async with asgi_client(app) as client:
+            yield client
+
+
+def register_body(name: str | None = None) -> dict[str, str]:
+    name = name or unique_name("d")
+    return {
+        "username": name,
+        "email": f"{name}@example.com",
+        "description": "just me",
+        "status": "online",
+        "password": PASSWORD,
+    }
+
+
+@pytest.mark.parametrize("path", ["/auth/register/", "/auth/register"])
+async def test_register_with_both_slash_forms(geo_client: httpx.AsyncClient, path: str) -> None:
+    response = await geo_client.post(
+        path, json=register_body(), headers={"X-Forwarded-For": "198.51.100.20"}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"detail": "success"}
+
+
+async def test_register_country_from_geoip_then_accept_language(
+    geo_client: httpx.AsyncClient,
+) -> None:
+    body = register_body()
+    headers = {"X-Forwarded-For": "198.51.100.20, 10.0.0.1", "Accept-Language": "ru-RU"}
+    assert (await geo_client.post("/auth/register/", json=body, headers=headers)).status_code == 200
+    login = await geo_client.post(
+        "/v1/auth/login", json={"login": body["email"], "password": PASSWORD}
+    )
+    me = (
+        await geo_client.get(
+            "/v1/users/me", headers={"Authorization": login.json()["access_token"]}
+        )
+    ).json()
+    assert me["country"] == "DE"
+    assert me["bio"] == "just me"
+    assert me["status"] == "online"
+    other = register_body()
+    headers = {"X-Forwarded-For": "192.0.2.1", "Accept-Language": "ru-RU,ru;q=0.9"}
+    assert (
+        await geo_client.post("/auth/register/", json=other, headers=headers)
+    ).status_code == 200
+
+
+async def test_register_without_any_country_hint_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.post("/auth/register/", json=register_body())
+    assert response.status_code == 400
+    assert "country" in response.json()["detail"]
+
+
+async def test_register_duplicate_and_bad_input(client: httpx.AsyncClient) -> None:
+    body = register_body()
+    headers = {"Accept-Language": "en-US"}
+    assert (await client.post("/auth/register/", json=body, headers=headers)).status_code == 200
+    again = await client.post("/auth/register/", json=body, headers=headers)
+    assert again.status_code == 400
+    assert isinstance(again.json()["detail"], str)
+    bad_email = await client.post(
+        "/auth/register/", json={**register_body(), "email": "nope"}, headers=headers
+    )
+    assert bad_email.status_code == 400
+    missing = await client.post("/auth/register/", json={"username": "x"}, headers=headers)
+    assert missing.status_code == 422
+    assert isinstance(missing.json()["detail"], list)
+
+
+async def test_gateway_token_check(client: httpx.AsyncClient, alice: Account) -> None:
+    ok = await client.get("/gateway/get-token/", headers={"Authorization": alice.access_token})
+    assert ok.status_code == 200
+    assert ok.headers["x-user-id"] == str(alice.id)
+    assert (await client.get("/gateway/get-token")).status_code == 403
+    bad = await client.get("/gateway/get-token/", headers={"Authorization": "Bearer junk"})
+    assert bad.status_code == 403
+    assert bad.json() == {"detail": "Invalid token"}
+    await client.post("/v1/auth/logout", headers=alice.headers)
+    revoked = await client.get("/gateway/get-token/", headers=alice.headers)
+    assert revoked.status_code == 403
