@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from parley.runtime import Runtime
+from tests.conftest import ON_POSTGRES
 from tests.providers.conftest import audit_count
 from tests.support.accounts import new_account
 from tests.support.fake_providers import FakeProviders
@@ -146,3 +150,22 @@ async def test_the_last_way_to_sign_in_cannot_be_unlinked(
     ).status_code == 201
     assert (await pclient.delete(f"{P}/vk/identity", headers=headers)).status_code == 204
     assert (await pclient.delete(f"{P}/google/identity", headers=headers)).status_code == 409
+
+
+async def test_concurrent_first_sign_ins_land_on_one_user(
+    provider_app: FastAPI, fakes: FakeProviders
+) -> None:
+    _, sub = fakes.google.token()
+    tokens = [fakes.google.token(sub)[0] for _ in range(3)]
+    transport = httpx.ASGITransport(app=provider_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        responses = await asyncio.gather(
+            *(client.post(f"{P}/google/sign-in", json={"token": t}) for t in tokens)
+        )
+    statuses = [r.status_code for r in responses]
+    if ON_POSTGRES:
+        assert statuses == [200, 200, 200], [r.text for r in responses]
+    else:  # SQLite refuses a read transaction's late write under contention: 503, retryable
+        assert set(statuses) <= {200, 503}
+        assert 200 in statuses
+    assert len({r.json()["user"]["id"] for r in responses if r.status_code == 200}) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from typing import Any
 
@@ -207,3 +208,17 @@ async def test_an_expired_code_can_be_started_again(
     assert fakes.telegram.messages_to(second) == ["Done! Return to the app to finish signing in."]
     user = (await sign_in(pclient, token=code)).json()["user"]
     assert user["username"] == f"tanya{second}"
+
+
+async def test_the_bot_token_never_reaches_the_logs(
+    pclient: httpx.AsyncClient, fakes: FakeProviders, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tg_id, code = new_tg_id(), new_code()
+    fakes.telegram.with_photo(tg_id)
+    fakes.telegram.behaviour[f"sendMessage:{tg_id}"] = FAIL
+    await start(pclient, fakes, tg_id, f"/start {code}")
+    await sign_in(pclient, token=code)
+    assert caplog.records
+    assert all(fakes.telegram.bot_token not in r.getMessage() for r in caplog.records)
+    assert all(fakes.telegram.bot_token not in str(r.__dict__) for r in caplog.records)

@@ -57,6 +57,9 @@ class ProviderHttp:
     """One pooled httpx client; transport failures become 502, timeouts 504."""
 
     def __init__(self, timeout: float) -> None:
+        # httpx logs every request URL at INFO; Bot API URLs carry the bot token.
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self.timeout = timeout
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False
