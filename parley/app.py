@@ -14,12 +14,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from parley.access.router import router as access_router
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
+from parley.identity.device_router import router as device_router
 from parley.identity.providers.router import router as providers_router
+from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
+from parley.infra.media import router as media_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
+from parley.profiles.router import router as profiles_router
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 
@@ -52,10 +57,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
+    v1.include_router(device_router)
+    v1.include_router(qr_router)
+    v1.include_router(access_router)
+    v1.include_router(profiles_router)
     v1.include_router(providers_router)
     v1.include_router(_ops_router())
     app.include_router(v1)
     app.include_router(_well_known_router())
+    app.include_router(media_router)
     mount_dialects(app, settings)
     return app
 

@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from parley import migrate
+from parley.access.cli import apps_app, roles_app
 from parley.errors import ParleyError
+from parley.profiles.cli import data_versions_app
 from parley.runtime import Runtime, build_runtime
 from parley.settings import get_settings
 
@@ -24,6 +26,9 @@ keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+app.add_typer(apps_app, name="apps")
+app.add_typer(roles_app, name="roles")
+app.add_typer(data_versions_app, name="data-versions")
 
 console = Console()
 

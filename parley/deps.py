@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,7 +32,11 @@ Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def get_client(request: Request) -> ClientInfo:
-    return client_info(request, get_runtime(request).settings.trusted_proxy_list)
+    rt = get_runtime(request)
+    info = client_info(request, rt.settings.trusted_proxy_list)
+    if rt.geoip is not None and info.ip:
+        return replace(info, country=rt.geoip.country(info.ip))
+    return info
 
 
 Client = Annotated[ClientInfo, Depends(get_client)]

@@ -13,6 +13,7 @@ from parley.infra.bus import Bus, Event, make_bus
 from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage, make_storage
 from parley.settings import Settings
 
 
@@ -28,6 +29,7 @@ class Runtime:
     signer: TokenSigner
     auth: Authenticator
     providers: ProviderClients
+    storage: Storage
     geoip: GeoIP | None = None
 
     async def start(self) -> None:
@@ -70,5 +72,6 @@ def build_runtime(settings: Settings) -> Runtime:
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
         providers=ProviderClients(settings),
+        storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     rate_register_ip: str = "20/hour"
     rate_code: str = "5/minute"
     rate_pin: str = "10/minute"
+    rate_code_mail: str = "5/15minutes"
+
+    # devices, one-time codes and QR login
+    device_verification: bool = True
+    code_ttl_seconds: int = 600
+    code_max_attempts: int = 5
+    link_ttl_seconds: int = 24 * 3600
+    qr_ticket_ttl_seconds: int = 120
+    qr_trusted_approver_skips_code: bool = True
 
     # providers
     yandex_client_id: str = ""
@@ -71,6 +80,12 @@ class Settings(BaseSettings):
     # limits
     avatar_max_bytes: int = 5 * 1024 * 1024
     app_payload_max_bytes: int = 64 * 1024
+    avatar_max_pixels: int = 24_000_000
+    avatar_max_side: int = 1024
+    avatar_thumb_side: int = 128
+
+    # access
+    admin_role: str = "admin"
     page_size: int = Field(default=20, ge=1, le=100)
 
     @field_validator("dialects")

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request, Response
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import Unauthorized
-from parley.identity import service
+from parley.identity import devices, recovery, service
 from parley.identity.deps import CurrentPrincipal, CurrentUser
+from parley.identity.device_errors import DeviceVerificationRequired
+from parley.identity.devices import DeviceChallenge
 from parley.identity.schemas import (
     ChangePasswordRequest,
     LoginRequest,
@@ -45,7 +47,7 @@ async def register_user(
     body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
 ) -> UserMe:
     """Create an account with a username, email and password."""
-    user = await service.register(
+    user = await recovery.register(
         session,
         rt,
         username=body.username,
@@ -57,15 +59,24 @@ async def register_user(
     return UserMe.model_validate(user)
 
 
-@router.post("/auth/login", response_model=TokenPair, responses=responses(401, 429))
+@router.post("/auth/login", response_model=TokenPair, responses=responses(401, 403, 429))
 async def login_user(
     body: LoginRequest, session: Session, rt: RuntimeDep, client: Client
 ) -> TokenPair:
-    """Sign in with a username or email and a password; opens a session."""
+    """Sign in with a username or email and a password; opens a session. From a device the
+    account has not proven yet: 403 `device_verification_required` with a `challenge`, and
+    a code is mailed (finish at `POST /v1/auth/login/verify`)."""
     client = replace(client, device_id=body.device_id)
-    issued = await service.login(
+    issued = await devices.sign_in(
         session, rt, login=body.login, password=body.password, client=client
     )
+    if isinstance(issued, DeviceChallenge):
+        raise DeviceVerificationRequired(
+            f"New device: enter the code sent to {issued.sent_to}",
+            challenge=issued.challenge,
+            sent_to=issued.sent_to,
+            expires_in=issued.expires_in,
+        )
     return token_pair(issued)
 
 

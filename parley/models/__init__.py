@@ -1,17 +1,37 @@
 """All ORM models, imported together so alembic and relationships see every table."""
 
+from parley.models.app import App
+from parley.models.app_payload import AppPayload
+from parley.models.app_role import AppRole
 from parley.models.audit_event import AuditEvent
 from parley.models.base import Base
+from parley.models.data_version import DataVersion
 from parley.models.external_identity import ExternalIdentity
+from parley.models.known_device import KnownDevice
+from parley.models.one_time_code import OneTimeCode
+from parley.models.qr_ticket import QrTicket
+from parley.models.role import Role
 from parley.models.telegram_login_code import TelegramLoginCode
 from parley.models.user import User
+from parley.models.user_role import UserRole
+from parley.models.user_search import user_username_prefix_index
 from parley.models.user_session import UserSession
 
 __all__ = [
+    "App",
+    "AppPayload",
+    "AppRole",
     "AuditEvent",
     "Base",
+    "DataVersion",
     "ExternalIdentity",
+    "KnownDevice",
+    "OneTimeCode",
+    "QrTicket",
+    "Role",
     "TelegramLoginCode",
     "User",
+    "UserRole",
     "UserSession",
+    "user_username_prefix_index",
 ]

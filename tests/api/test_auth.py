@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, login, register, unique_name
+from tests.support.mail import code_in, last_mail
 
 
 async def test_register_then_login_by_username_and_email(client: httpx.AsyncClient) -> None:
@@ -191,8 +193,22 @@ async def test_logout_revokes_only_the_current_session(
     assert refresh.status_code == 401
 
 
-async def test_sessions_list_and_revoke(client: httpx.AsyncClient, alice: Account) -> None:
-    second = await login(client, alice.username, device_id="phone-1")
+async def test_sessions_list_and_revoke(
+    client: httpx.AsyncClient, alice: Account, data_dir: Path
+) -> None:
+    # A new device id needs the mailed code (device trust) before it gets a session.
+    challenged = await client.post(
+        "/v1/auth/login",
+        json={"login": alice.username, "password": PASSWORD, "device_id": "phone-1"},
+    )
+    assert challenged.status_code == 403
+    code = code_in(await last_mail(data_dir, alice.email, "device"))
+    verified = await client.post(
+        "/v1/auth/login/verify",
+        json={"challenge": challenged.json()["error"]["challenge"], "code": code},
+    )
+    assert verified.status_code == 200, verified.text
+    second = verified.json()
     listed = (await client.get("/v1/sessions", headers=alice.headers)).json()
     assert {s["id"] for s in listed} == {alice.session_id, second["session_id"]}
     assert [s["current"] for s in listed if s["id"] == alice.session_id] == [True]

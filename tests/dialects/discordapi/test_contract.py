@@ -101,3 +101,16 @@ async def test_gateway_token_check(client: httpx.AsyncClient, alice: Account) ->
     await client.post("/v1/auth/logout", headers=alice.headers)
     revoked = await client.get("/gateway/get-token/", headers=alice.headers)
     assert revoked.status_code == 403
+
+
+async def test_sessions_record_the_country_of_the_client_address(
+    geo_client: httpx.AsyncClient,
+) -> None:
+    body = register_body()
+    await geo_client.post("/auth/register/", json=body, headers={"Accept-Language": "en-US"})
+    login = await geo_client.post(
+        "/v1/auth/login", json={"login": body["email"], "password": PASSWORD}
+    )
+    headers = {"Authorization": login.json()["access_token"]}
+    sessions = (await geo_client.get("/v1/sessions", headers=headers)).json()
+    assert [s["country"] for s in sessions] == ["FR"]  # the test client's 203.0.113.7

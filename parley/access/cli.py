@@ -1,0 +1,164 @@
+"""`parley apps …` and `parley roles …`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from parley.runtime import Runtime
+
+apps_app = typer.Typer(help="Apps (x-app-token clients).", no_args_is_help=True)
+roles_app = typer.Typer(help="Roles.", no_args_is_help=True)
+
+
+@apps_app.command("create")
+def apps_create(
+    url: Annotated[str, typer.Option(help="The app's URL (its identity)")],
+    name: Annotated[str, typer.Option(help="Name shown in menus")],
+    is_super: Annotated[
+        bool, typer.Option("--super", help="May act on every app and user")
+    ] = False,
+    role: Annotated[
+        list[str] | None, typer.Option("--role", help="Role whose members see it (repeatable)")
+    ] = None,
+) -> None:
+    """Register an app and print its token (shown once)."""
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+
+    async def work(rt: Runtime) -> tuple[int, str]:
+        async with rt.db.unit_of_work() as session:
+            created = await service.create_app(
+                session, url=url, name=name, is_super=is_super, roles=role or []
+            )
+            return created.app.id, created.token
+
+    app_id, token = run_with_runtime(work)
+    console.print(f"created app {url} (id {app_id})", highlight=False)
+    typer.echo(f"token: {token}")
+
+
+@apps_app.command("list")
+def apps_list() -> None:
+    """List apps."""
+    from rich.table import Table
+
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+
+    async def work(rt: Runtime) -> list[tuple[str, ...]]:
+        async with rt.db.unit_of_work() as session:
+            return [
+                (
+                    str(v.app.id),
+                    v.app.url,
+                    v.app.name,
+                    "yes" if v.app.is_super else "",
+                    ",".join(v.roles),
+                )
+                for v in await service.list_apps(session)
+            ]
+
+    table = Table("id", "url", "name", "super", "roles")
+    for row in run_with_runtime(work):
+        table.add_row(*row)
+    console.print(table)
+
+
+@apps_app.command("rotate-token")
+def apps_rotate_token(url: str) -> None:
+    """Issue a new token for the app with this URL; the old one stops working."""
+    from parley.access import service
+    from parley.cli import run_with_runtime
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            app = await service.get_app_by_url(session, url)
+            return await service.rotate_app_token(session, app)
+
+    typer.echo(f"token: {run_with_runtime(work)}")
+
+
+@apps_app.command("delete")
+def apps_delete(url: str) -> None:
+    """Delete the app with this URL and its payloads."""
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+
+    async def work(rt: Runtime) -> None:
+        async with rt.db.unit_of_work() as session:
+            await service.delete_app(session, await service.get_app_by_url(session, url))
+
+    run_with_runtime(work)
+    console.print(f"deleted app {url}", highlight=False)
+
+
+@roles_app.command("create")
+def roles_create(name: str) -> None:
+    """Create a role."""
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+
+    async def work(rt: Runtime) -> None:
+        async with rt.db.unit_of_work() as session:
+            await service.create_role(session, name)
+
+    run_with_runtime(work)
+    console.print(f"created role {name}", highlight=False)
+
+
+@roles_app.command("delete")
+def roles_delete(name: str) -> None:
+    """Delete a role (its members and apps lose it)."""
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+
+    async def work(rt: Runtime) -> None:
+        async with rt.db.unit_of_work() as session:
+            await service.delete_role(session, name)
+
+    run_with_runtime(work)
+    console.print(f"deleted role {name}", highlight=False)
+
+
+@roles_app.command("list")
+def roles_list() -> None:
+    """List roles."""
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+
+    async def work(rt: Runtime) -> list[str]:
+        async with rt.db.unit_of_work() as session:
+            return [role.name for role in await service.list_roles(session)]
+
+    for name in run_with_runtime(work):
+        console.print(name, highlight=False)
+
+
+@roles_app.command("assign")
+def roles_assign(
+    username: str,
+    roles: Annotated[list[str], typer.Argument(help="Roles to give (created when unknown)")],
+    replace: Annotated[
+        bool, typer.Option(help="Replace the user's roles instead of adding")
+    ] = False,
+) -> None:
+    """Give a user roles."""
+    from parley.access import service
+    from parley.cli import console, run_with_runtime
+    from parley.errors import NotFound
+    from parley.identity import repository
+
+    async def work(rt: Runtime) -> list[str]:
+        async with rt.db.unit_of_work() as session:
+            user = await repository.get_user_by_username(session, username)
+            if user is None:
+                raise NotFound(f"no user {username}")
+            if replace:
+                return await service.set_user_roles(session, user, roles)
+            return await service.add_user_roles(session, user, roles)
+
+    held = run_with_runtime(work)
+    console.print(f"{username}: {', '.join(held) or '(no roles)'}", highlight=False)

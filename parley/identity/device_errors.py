@@ -1,0 +1,67 @@
+"""Errors of device trust, one-time codes and QR login."""
+
+from __future__ import annotations
+
+from parley.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class DeviceVerificationRequired(Forbidden):
+    """Not a failure: the code is on its way. Commits so the code row persists."""
+
+    code = "device_verification_required"
+    commit_anyway = True
+    default_message = "New device: enter the code we emailed you"
+
+
+class UnknownAccount(NotFound):
+    code = "unknown_account"
+    default_message = "No account with this email"
+
+
+class WrongCode(Invalid):
+    code = "invalid_code"
+    commit_anyway = True
+    default_message = "Wrong code"
+
+
+class CodeExpired(Invalid):
+    code = "code_expired"
+    commit_anyway = True
+    default_message = "The code is expired, used up or was never issued; request a new one"
+
+
+class InvalidLink(Invalid):
+    code = "invalid_link"
+    default_message = "This link is invalid, expired or already used"
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    default_message = "No such QR ticket, or it expired"
+
+
+class TicketDead(NotFound):
+    code = "ticket_not_found"
+    commit_anyway = True
+    default_message = "Too many wrong check codes; this QR code is dead"
+
+
+class TicketUsed(Conflict):
+    code = "ticket_used"
+    default_message = "This QR ticket was already approved or used"
+
+
+class WrongCheckCode(Invalid):
+    code = "invalid_check_code"
+    commit_anyway = True
+    default_message = "The check code does not match this QR ticket"
+
+
+class WrongDevice(Forbidden):
+    code = "wrong_device"
+    default_message = "This ticket or code belongs to another device"
+
+
+class NoPendingTicket(NotFound):
+    code = "no_pending_ticket"
+    default_message = "Nothing is waiting for a confirmation code here"

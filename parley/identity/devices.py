@@ -1,0 +1,308 @@
+"""Known devices and the enforced step-up for sign-ins from unknown ones.
+
+A password sign-in from a device the user has not proven yet opens no session: a 6-digit
+code goes to the account's email, bound to that device, and only `verify_login` (native) or
+`confirm_device_and_login` (DiscordApi) with that code opens the session and remembers the
+device. Every such new-device sign-in mails a notice with a single-use "this wasn't me" link.
+
+Native requests without a device id: an account that has never proven a device signs in
+as before; once it has one, a device-less sign-in is an unknown device (code every time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.errors import NotFound
+from parley.identity import audit, codes, repository, service
+from parley.identity import device_repository as repo
+from parley.identity.device_errors import UnknownAccount, WrongDevice
+from parley.identity.errors import InvalidCredentials, InvalidEmail
+from parley.identity.mail import send_after_commit
+from parley.identity.service import IssuedTokens
+from parley.identity.validation import clean_email
+from parley.kit.client import ClientInfo
+from parley.kit.secrets import mask_email
+from parley.kit.time import utc_now
+from parley.models import KnownDevice, User
+from parley.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class DeviceChallenge:
+    """A sign-in waiting for the mailed code."""
+
+    challenge: str
+    sent_to: str
+    expires_in: int
+    user_id: int
+
+
+async def list_devices(session: AsyncSession, user_id: int) -> Sequence[KnownDevice]:
+    return await repo.list_devices(session, user_id)
+
+
+async def forget_device(session: AsyncSession, user_id: int, pk: int) -> None:
+    """Forget one of the caller's devices; its next sign-in needs a code again."""
+    device = await repo.get_device_by_id(session, user_id, pk)
+    if device is None:
+        raise NotFound("No such device")
+    await repo.delete_device(session, user_id, device.device_id)
+    await audit.record(session, "device.forgotten", user_id=user_id, device_id=device.device_id)
+
+
+async def is_known(session: AsyncSession, user_id: int, device_id: str | None) -> bool:
+    if not device_id:
+        return False
+    return await repo.get_device(session, user_id, device_id) is not None
+
+
+async def remember(
+    session: AsyncSession, user_id: int, client: ClientInfo
+) -> tuple[KnownDevice | None, bool]:
+    """Record (or refresh) the client's device; returns (device, newly_added)."""
+    if not client.device_id:
+        return None, False
+    now = utc_now()
+    device = await repo.get_device(session, user_id, client.device_id)
+    if device is not None:
+        device.last_seen_at = now
+        device.ip = client.ip or device.ip
+        device.country = client.country or device.country
+        device.user_agent = client.user_agent or device.user_agent
+        return device, False
+    device = KnownDevice(
+        user_id=user_id,
+        device_id=client.device_id,
+        first_seen_at=now,
+        last_seen_at=now,
+        ip=client.ip,
+        country=client.country,
+        user_agent=client.user_agent,
+    )
+    await repo.add(session, device)
+    await audit.record(session, "device.added", user_id=user_id, client=client)
+    return device, True
+
+
+async def sign_in(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    login: str,
+    password: str,
+    client: ClientInfo,
+    surface: str = "native",
+    with_refresh: bool = True,
+) -> IssuedTokens | DeviceChallenge:
+    """Password sign-in with the device check (the native API's login)."""
+    user = await service.authenticate_password(
+        session, rt, login=login, password=password, client=client
+    )
+    return await _after_password(session, rt, user, client, surface, with_refresh)
+
+
+async def login_by_email(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    email: str,
+    password: str,
+    fingerprint: str,
+    client: ClientInfo,
+    surface: str = "discordapi",
+) -> IssuedTokens | DeviceChallenge:
+    """DiscordApi login: UnknownAccount for an unregistered email, InvalidCredentials for a
+    wrong password, a DeviceChallenge for an unknown `fingerprint`, else long-lived tokens."""
+    user = await _user_by_email(session, rt, email)
+    await service.authenticate_password(
+        session, rt, login=user.email or email, password=password, client=client
+    )
+    client = replace(client, device_id=fingerprint[:128] or None)
+    return await _after_password(session, rt, user, client, surface, with_refresh=False)
+
+
+async def confirm_device_and_login(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    email: str,
+    password: str,
+    code: str,
+    client: ClientInfo,
+    surface: str = "discordapi",
+) -> IssuedTokens:
+    """DiscordApi: the latest device code of this account, checked with the password."""
+    user = await _user_by_email(session, rt, email)
+    await service.authenticate_password(
+        session, rt, login=user.email or email, password=password, client=client
+    )
+    record = await repo.latest_code(session, user.id, codes.LOGIN_DEVICE)
+    record = await codes.check(session, rt, record, code)
+    return await _finish_device_login(
+        session, rt, user, replace(client, device_id=record.device_id), surface, False
+    )
+
+
+async def verify_login(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    challenge: str,
+    code: str,
+    client: ClientInfo,
+) -> IssuedTokens:
+    """Native: finish a challenged sign-in with its code. A device id sent here must be the
+    one the challenge was issued for."""
+    record = await repo.get_code_by_handle(session, challenge)
+    if record is not None and record.purpose != codes.LOGIN_DEVICE:
+        record = None
+    if record is not None and client.device_id and client.device_id != record.device_id:
+        raise WrongDevice()
+    record = await codes.check(session, rt, record, code)
+    user = await service.get_user(session, record.user_id)
+    surface = str(record.context.get("surface", "native"))
+    with_refresh = bool(record.context.get("with_refresh", True))
+    return await _finish_device_login(
+        session, rt, user, replace(client, device_id=record.device_id), surface, with_refresh
+    )
+
+
+async def not_me(session: AsyncSession, *, token: str) -> int:
+    """The "this wasn't me" link: revoke every session and forget the device. Returns how
+    many sessions were revoked."""
+    record = await codes.redeem_link(session, token, (codes.NOT_ME,))
+    if record.device_id:
+        await repo.delete_device(session, record.user_id, record.device_id)
+    await audit.record(session, "device.disowned", user_id=record.user_id)
+    return await service.revoke_all_sessions(session, record.user_id, "not_me")
+
+
+async def challenge_device(
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    *,
+    purpose: str = codes.LOGIN_DEVICE,
+    context: dict[str, object] | None = None,
+) -> DeviceChallenge:
+    """Mail a device code bound to `client.device_id` (rate limited per account)."""
+    assert user.email is not None
+    issued = await codes.issue(
+        session,
+        rt,
+        user,
+        purpose,
+        device_id=client.device_id,
+        context={"ip": client.ip, "user_agent": client.user_agent, **(context or {})},
+        rate_key=str(user.id),
+    )
+    assert issued.code is not None
+    minutes = rt.settings.code_ttl_seconds // 60
+    send_after_commit(
+        session,
+        rt.mailer,
+        user.email,
+        f"Your Parley code: {issued.code}",
+        f"Hello {user.username},\n\n"
+        f"Someone signed in to your Parley account from a new device "
+        f"({client.user_agent or 'unknown client'}, {client.ip or 'unknown address'}).\n\n"
+        f"If it was you, enter this code: {issued.code}\n\n"
+        f"It is valid for {minutes} minutes. If it was not you, change your password.\n",
+    )
+    await audit.record(session, "device.challenged", user_id=user.id, client=client)
+    return DeviceChallenge(
+        issued.record.handle, mask_email(user.email), rt.settings.code_ttl_seconds, user.id
+    )
+
+
+async def notify_new_device(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo
+) -> None:
+    """Mail the new-sign-in notice with its single-use "this wasn't me" link."""
+    if not user.email:
+        return
+    issued = await codes.issue(
+        session,
+        rt,
+        user,
+        codes.NOT_ME,
+        device_id=client.device_id,
+        with_code=False,
+        with_link=True,
+        ttl_seconds=rt.settings.link_ttl_seconds,
+        supersede=False,
+    )
+    link = f"{rt.settings.public_url.rstrip('/')}/v1/auth/not-me?token={issued.link_token}"
+    where = ", ".join(part for part in (client.user_agent, client.ip, client.country) if part)
+    send_after_commit(
+        session,
+        rt.mailer,
+        user.email,
+        "New sign-in to your Parley account",
+        f"Hello {user.username},\n\nYour account was just signed in from a new device"
+        f" ({where or 'unknown device'}).\n\nIf this wasn't you, open this link to sign out"
+        f" everywhere and forget that device:\n{link}\n\nThen change your password.\n",
+    )
+
+
+async def needs_challenge(
+    session: AsyncSession, rt: Runtime, user: User, device_id: str | None
+) -> bool:
+    if not rt.settings.device_verification or not user.email:
+        return False
+    if device_id:
+        return not await is_known(session, user.id, device_id)
+    return await repo.has_devices(session, user.id)
+
+
+async def _after_password(
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    surface: str,
+    with_refresh: bool,
+) -> IssuedTokens | DeviceChallenge:
+    if await needs_challenge(session, rt, user, client.device_id):
+        return await challenge_device(
+            session, rt, user, client, context={"surface": surface, "with_refresh": with_refresh}
+        )
+    if rt.settings.device_verification and client.device_id:
+        await remember(session, user.id, client)
+    return await service.start_session(
+        session, rt, user, client, surface=surface, with_refresh=with_refresh
+    )
+
+
+async def _finish_device_login(
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    surface: str,
+    with_refresh: bool,
+) -> IssuedTokens:
+    await remember(session, user.id, client)
+    await notify_new_device(session, rt, user, client)
+    return await service.start_session(
+        session, rt, user, client, surface=surface, with_refresh=with_refresh
+    )
+
+
+async def _user_by_email(session: AsyncSession, rt: Runtime, email: str) -> User:
+    try:
+        address = clean_email(email)
+    except InvalidEmail as exc:
+        raise UnknownAccount() from exc
+    user = await repository.get_user_by_email(session, address)
+    if user is None or user.disabled_at is not None:
+        await rt.limiter.hit(rt.settings.rate_login, "login-account", address)
+        raise UnknownAccount()
+    if user.password_hash is None:
+        raise InvalidCredentials()
+    return user

@@ -1,0 +1,408 @@
+"""QR-code sign-in: a signed-in phone approves a desktop that shows a QR code.
+
+Tickets live `qr_ticket_ttl_seconds` and move pending -> (code_required ->) approved ->
+exchanged by conditional UPDATEs, so two concurrent approvals or exchanges have one winner.
+An unknown desktop device still needs the emailed code, unless the approving phone session
+is itself on a known device and `qr_trusted_approver_skips_code` is on.
+
+State changes go out as `qr.updated` events `{"hub": name, "data": {...}}`; the hub
+(`qr_hub.QrHub`) on every instance hands them to its sockets in that hub. Two flavours:
+
+- native: the desktop's socket gets `approved` without a secret and asks its own instance
+  for a one-use exchange code (`issue_exchange_code`), so the secret never crosses the bus;
+- DiscordApi: the hub is the desktop's `client_id`, the phone sends the sealed token from
+  `encrypt_user_data`, and the one-use `user_payload` goes to every socket in the hub.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.db import emit
+from parley.errors import Unauthorized
+from parley.identity import audit, codes, devices, repository, service
+from parley.identity import device_repository as repo
+from parley.identity.device_errors import (
+    CodeExpired,
+    NoPendingTicket,
+    TicketDead,
+    TicketNotFound,
+    TicketUsed,
+    WrongCheckCode,
+    WrongDevice,
+)
+from parley.identity.sealing import BadSeal, seal, server_secret, unseal
+from parley.identity.service import IssuedTokens
+from parley.identity.tokens import Principal
+from parley.kit.client import ClientInfo
+from parley.kit.secrets import new_token, same, token_hash
+from parley.kit.time import utc_now
+from parley.models import QrTicket, User
+from parley.runtime import Runtime
+
+NATIVE = "native"
+DISCORDAPI = "discordapi"
+
+PENDING = "pending"
+CODE_REQUIRED = "code_required"
+APPROVED = "approved"
+EXCHANGED = "exchanged"
+FAILED = "failed"
+
+TOPIC = "qr.updated"
+_CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_USER_DATA = "qr-user-data"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    ticket: str
+    check_code: str
+    url: str
+    expires_in: int
+    record: QrTicket
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a hub was told: `approved` (maybe with a user payload) or `code_required`."""
+
+    event: str
+    sent_to: str | None = None
+    user_payload: str | None = None
+
+
+def _check_code() -> str:
+    return "".join(secrets.choice(_CHECK_ALPHABET) for _ in range(6))
+
+
+def _announce(session: AsyncSession, record: QrTicket, **data: object) -> None:
+    emit(session, TOPIC, {"hub": record.hub, "data": {"ticket_id": record.id, **data}})
+
+
+def qr_url(rt: Runtime, ticket: str, check_code: str) -> str:
+    """What the QR code encodes: the phone opens it (or its app reads the two parts)."""
+    return f"{rt.settings.public_url.rstrip('/')}/qr/{ticket}?c={check_code}"
+
+
+# -- native ------------------------------------------------------------------------------
+
+
+async def create_ticket(session: AsyncSession, rt: Runtime, client: ClientInfo) -> NewTicket:
+    """A desktop asks to be signed in by QR code."""
+    ticket, check = new_token(24), _check_code()
+    now = utc_now()
+    ttl = rt.settings.qr_ticket_ttl_seconds
+    record = QrTicket(
+        kind=NATIVE,
+        hub=f"native:{new_token(12)}",
+        ticket_hash=token_hash(ticket),
+        check_hash=token_hash(check),
+        status=PENDING,
+        device_id=client.device_id,
+        ip=client.ip,
+        country=client.country,
+        user_agent=client.user_agent,
+        attempts=0,
+        trusted=False,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl),
+    )
+    await repo.add(session, record)
+    return NewTicket(ticket, check, qr_url(rt, ticket, check), ttl, record)
+
+
+async def _live(session: AsyncSession, ticket: str) -> QrTicket:
+    record = await repo.get_ticket_by_hash(session, token_hash(ticket))
+    if record is None or record.expires_at <= utc_now() or record.status == FAILED:
+        raise TicketNotFound()
+    return record
+
+
+async def check_ticket(session: AsyncSession, rt: Runtime, ticket: str, check_code: str) -> str:
+    """Validate a ticket and its check code (wrong codes count); returns the QR URL."""
+    record = await _live(session, ticket)
+    if record.kind != NATIVE or record.status != PENDING:
+        raise TicketNotFound()
+    await _spend_check(session, rt, record, check_code)
+    return qr_url(rt, ticket, check_code.strip().upper())
+
+
+async def _spend_check(
+    session: AsyncSession, rt: Runtime, record: QrTicket, check_code: str
+) -> None:
+    if record.check_hash and same(record.check_hash, token_hash(check_code.strip().upper())):
+        return
+    if not await repo.count_ticket_attempt(session, record.id, rt.settings.code_max_attempts):
+        raise TicketDead()
+    if record.attempts + 1 >= rt.settings.code_max_attempts:
+        await repo.transition_ticket(session, record.id, PENDING, utc_now(), status=FAILED)
+        _announce(session, record, event=FAILED)
+        raise TicketDead()
+    raise WrongCheckCode(tries_left=rt.settings.code_max_attempts - record.attempts - 1)
+
+
+async def describe_ticket(session: AsyncSession, principal: Principal, ticket: str) -> QrTicket:
+    """What the phone shows before approving: the desktop's address, country, client."""
+    record = await _live(session, ticket)
+    if record.kind != NATIVE or record.status == EXCHANGED:
+        raise TicketNotFound()
+    if record.user_id is not None and record.user_id != principal.user_id:
+        raise TicketNotFound()
+    return record
+
+
+async def approve_ticket(
+    session: AsyncSession, rt: Runtime, principal: Principal, ticket: str, check_code: str
+) -> Outcome:
+    """The signed-in phone approves. One approval wins; the rest get TicketUsed."""
+    record = await _live(session, ticket)
+    if record.kind != NATIVE:
+        raise TicketNotFound()
+    if record.status != PENDING:
+        raise TicketUsed()
+    await _spend_check(session, rt, record, check_code)
+    user = await service.get_user(session, principal.user_id)
+    phone = await repository.get_session(session, principal.session_id)
+    trusted_phone = (
+        rt.settings.qr_trusted_approver_skips_code
+        and phone is not None
+        and await devices.is_known(session, user.id, phone.device_id)
+    )
+    desktop_known = await devices.is_known(session, user.id, record.device_id)
+    needs_code = (
+        not desktop_known
+        and not trusted_phone
+        and await devices.needs_challenge(session, rt, user, record.device_id)
+    )
+    now = utc_now()
+    won = await repo.transition_ticket(
+        session,
+        record.id,
+        PENDING,
+        now,
+        status=CODE_REQUIRED if needs_code else APPROVED,
+        user_id=user.id,
+        approved_by_session_id=principal.session_id,
+        approved_at=now,
+        trusted=not needs_code,
+    )
+    if not won:
+        raise TicketUsed()
+    await audit.record(session, "qr.approved", user_id=user.id, session_id=principal.session_id)
+    if needs_code:
+        challenge = await devices.challenge_device(
+            session,
+            rt,
+            user,
+            _desktop(record),
+            purpose=codes.QR_DEVICE,
+            context={"ticket_id": record.id},
+        )
+        _announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
+        return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
+    _announce(session, record, event=APPROVED)
+    return Outcome(APPROVED)
+
+
+async def confirm_ticket_code(session: AsyncSession, rt: Runtime, ticket: str, code: str) -> None:
+    """The emailed code for an unknown desktop (either side may enter it)."""
+    record = await _live(session, ticket)
+    if record.kind != NATIVE or record.status != CODE_REQUIRED or record.user_id is None:
+        raise NoPendingTicket()
+    await _check_code_for(session, rt, record, code)
+    won = await repo.transition_ticket(
+        session, record.id, CODE_REQUIRED, utc_now(), status=APPROVED, trusted=True
+    )
+    if not won:
+        raise TicketUsed()
+    _announce(session, record, event=APPROVED)
+
+
+async def issue_exchange_code(session: AsyncSession, ticket_id: int) -> str | None:
+    """Called by the desktop's own instance when its ticket is approved: a one-use code
+    that only this socket ever sees. None when it was issued already or the ticket died."""
+    code = new_token(24)
+    won = await repo.transition_ticket(
+        session,
+        ticket_id,
+        APPROVED,
+        utc_now(),
+        extra_where=[QrTicket.exchange_hash.is_(None)],
+        exchange_hash=token_hash(code),
+    )
+    return code if won else None
+
+
+async def exchange(
+    session: AsyncSession, rt: Runtime, *, ticket: str, exchange_code: str, client: ClientInfo
+) -> IssuedTokens:
+    """The desktop trades its exchange code for a session (once)."""
+    record = await _live(session, ticket)
+    if record.kind != NATIVE:
+        raise TicketNotFound()
+    if client.device_id and record.device_id and client.device_id != record.device_id:
+        raise WrongDevice()
+    if record.exchange_hash is None or not same(record.exchange_hash, token_hash(exchange_code)):
+        raise TicketNotFound()
+    return await _finish(session, rt, record, client, with_refresh=True)
+
+
+# -- DiscordApi ---------------------------------------------------------------------------
+
+
+def encrypt_user_data(rt: Runtime, principal: Principal) -> str:
+    """The phone's sealed statement "this session wants to sign a desktop in" (2 minutes)."""
+    return seal(
+        server_secret(rt.settings.keys_dir),
+        _USER_DATA,
+        {"uid": principal.user_id, "sid": principal.session_id},
+        rt.settings.qr_ticket_ttl_seconds,
+    )
+
+
+async def pending_ticket(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    client_id: str,
+    client_ip: str | None,
+    encrypted_user_payload: str,
+    user_agent: str | None = None,
+) -> Outcome:
+    """DiscordApi `pending_ticket` from the phone in hub `client_id` (the desktop's
+    fingerprint). Unauthorized when the sealed token is bad, expired or its session ended."""
+    try:
+        claims = unseal(server_secret(rt.settings.keys_dir), _USER_DATA, encrypted_user_payload)
+        user_id, session_id = int(claims["uid"]), int(claims["sid"])
+    except (BadSeal, KeyError, TypeError, ValueError) as exc:
+        raise Unauthorized("Invalid or expired user payload") from exc
+    if not await repository.session_is_live(session, session_id, user_id, utc_now()):
+        raise Unauthorized("The phone's session has ended")
+    user = await service.get_user(session, user_id)
+    hub = client_id[:128]
+    now = utc_now()
+    record = QrTicket(
+        kind=DISCORDAPI,
+        hub=hub,
+        ticket_hash=token_hash(new_token(24)),
+        status=PENDING,
+        device_id=hub,
+        ip=client_ip[:45] if client_ip else None,
+        user_agent=user_agent,
+        user_id=user.id,
+        approved_by_session_id=session_id,
+        approved_at=now,
+        attempts=0,
+        trusted=False,
+        created_at=now,
+        expires_at=now + timedelta(seconds=rt.settings.qr_ticket_ttl_seconds),
+    )
+    await repo.add(session, record)
+    if await devices.needs_challenge(session, rt, user, hub):
+        record.status = CODE_REQUIRED
+        challenge = await devices.challenge_device(
+            session,
+            rt,
+            user,
+            _desktop(record),
+            purpose=codes.QR_DEVICE,
+            context={"ticket_id": record.id},
+        )
+        _announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
+        return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
+    record.trusted = True
+    return await _hand_out_payload(session, record, PENDING)
+
+
+async def pending_ticket_confirmation(
+    session: AsyncSession, rt: Runtime, *, client_id: str, confirmation_code: str
+) -> Outcome:
+    """DiscordApi `pending_ticket_confirmation` from either socket of hub `client_id`."""
+    record = await repo.latest_ticket_for_hub(session, client_id[:128], CODE_REQUIRED, utc_now())
+    if record is None or record.kind != DISCORDAPI or record.user_id is None:
+        raise NoPendingTicket()
+    await _check_code_for(session, rt, record, confirmation_code)
+    return await _hand_out_payload(session, record, CODE_REQUIRED)
+
+
+async def exchange_user_payload(
+    session: AsyncSession, rt: Runtime, *, client_id: str, user_payload: str, client: ClientInfo
+) -> IssuedTokens:
+    """DiscordApi `GET /auth/qr_auth/?client_id=…`: TicketNotFound (404) for an unknown,
+    used or expired payload, WrongDevice (403) when it belongs to another client_id."""
+    record = await repo.get_ticket_by_hash(session, token_hash(user_payload))
+    if record is None or record.kind != DISCORDAPI or record.status != APPROVED:
+        raise TicketNotFound()
+    if record.hub != client_id[:128]:
+        raise WrongDevice()
+    if record.expires_at <= utc_now():
+        raise TicketNotFound()
+    return await _finish(
+        session, rt, record, replace(client, device_id=record.device_id), with_refresh=False
+    )
+
+
+# -- shared -------------------------------------------------------------------------------
+
+
+def _desktop(record: QrTicket) -> ClientInfo:
+    return ClientInfo(
+        ip=record.ip,
+        user_agent=record.user_agent,
+        device_id=record.device_id,
+        country=record.country,
+    )
+
+
+async def _check_code_for(session: AsyncSession, rt: Runtime, record: QrTicket, code: str) -> None:
+    """The code mailed for this very ticket (its user, its desktop device)."""
+    assert record.user_id is not None
+    found = await repo.latest_code(
+        session, record.user_id, codes.QR_DEVICE, device_id=record.device_id
+    )
+    if found is None or found.context.get("ticket_id") != record.id:
+        raise CodeExpired()
+    await codes.check(session, rt, found, code)
+
+
+async def _hand_out_payload(session: AsyncSession, record: QrTicket, from_status: str) -> Outcome:
+    payload = new_token(32)
+    await session.flush()
+    won = await repo.transition_ticket(
+        session,
+        record.id,
+        from_status,
+        utc_now(),
+        status=APPROVED,
+        trusted=True,
+        ticket_hash=token_hash(payload),
+        exchange_hash=token_hash(payload),
+    )
+    if not won:
+        raise TicketUsed()
+    _announce(session, record, event=APPROVED, user_payload=payload)
+    return Outcome(APPROVED, user_payload=payload)
+
+
+async def _finish(
+    session: AsyncSession, rt: Runtime, record: QrTicket, client: ClientInfo, *, with_refresh: bool
+) -> IssuedTokens:
+    won = await repo.transition_ticket(
+        session, record.id, APPROVED, utc_now(), status=EXCHANGED, exchanged_at=utc_now()
+    )
+    if not won or record.user_id is None:
+        raise TicketUsed()
+    user: User = await service.get_user(session, record.user_id)
+    client = replace(client, device_id=record.device_id)
+    if record.trusted and record.device_id and rt.settings.device_verification:
+        _, added = await devices.remember(session, user.id, client)
+        if added:
+            await devices.notify_new_device(session, rt, user, client)
+    return await service.start_session(
+        session, rt, user, client, surface=record.kind, with_refresh=with_refresh
+    )

@@ -1,0 +1,205 @@
+"""Native QR-code sign-in: the desktop's websocket, QR images, the phone's approval."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from dataclasses import replace
+from typing import Any
+
+import anyio
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+
+from parley.deps import Client, RuntimeDep, Session, get_runtime
+from parley.identity import qr
+from parley.identity.deps import CurrentPrincipal
+from parley.identity.qr_hub import get_hub
+from parley.identity.qr_schemas import (
+    ApproveRequest,
+    ConfirmRequest,
+    ExchangeRequest,
+    QrApproval,
+    QrTicketInfo,
+)
+from parley.identity.router import token_pair
+from parley.identity.schemas import TokenPair
+from parley.kit.client import client_info
+from parley.kit.openapi import responses
+from parley.runtime import Runtime
+
+router = APIRouter(tags=["qr"])
+
+CheckCode = Query(min_length=1, max_length=16, description="The check code sent with the ticket")
+
+
+@router.websocket("/qr/login")
+async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
+    """Desktop side. Frames sent: `ticket` (ticket, check_code, url, qr_png, qr_svg,
+    expires_in), `code_required` (sent_to), `approved` (exchange_code), `failed`,
+    `expired`; `{"op": "heartbeat"}` answers `heartbeat_ack`."""
+    rt = get_runtime(websocket)
+    hub = get_hub(websocket)
+    await websocket.accept()
+    client = client_info(websocket, rt.settings.trusted_proxy_list, device_id)
+    async with rt.db.unit_of_work() as session:
+        new = await qr.create_ticket(session, rt, client)
+    events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    async with hub.join(new.record.hub, events.put):
+        base = f"/v1/qr/{new.ticket}/qr"
+        await websocket.send_json(
+            {
+                "op": "ticket",
+                "ticket": new.ticket,
+                "check_code": new.check_code,
+                "url": new.url,
+                "qr_png": f"{base}.png?check={new.check_code}",
+                "qr_svg": f"{base}.svg?check={new.check_code}",
+                "expires_in": new.expires_in,
+            }
+        )
+        receiver = asyncio.create_task(_answer_heartbeats(websocket))
+        try:
+            await _relay(websocket, rt, events, receiver, new.expires_in)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await receiver
+
+
+async def _relay(
+    websocket: WebSocket,
+    rt: Runtime,
+    events: asyncio.Queue[dict[str, Any]],
+    receiver: asyncio.Task[None],
+    expires_in: int,
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + expires_in
+    while True:
+        getter = asyncio.create_task(events.get())
+        done, _ = await asyncio.wait(
+            {getter, receiver},
+            timeout=max(0.0, deadline - loop.time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if receiver in done:  # the desktop went away
+            getter.cancel()
+            return
+        if getter not in done:
+            getter.cancel()
+            await _close(websocket, {"op": "expired"})
+            return
+        event = getter.result()
+        kind = event.get("event")
+        if kind == qr.CODE_REQUIRED:
+            await websocket.send_json({"op": "code_required", "sent_to": event.get("sent_to")})
+        elif kind == qr.APPROVED:
+            async with rt.db.unit_of_work() as session:
+                code = await qr.issue_exchange_code(session, int(event["ticket_id"]))
+            if code is not None:
+                await _close(websocket, {"op": "approved", "exchange_code": code})
+                return
+        elif kind == qr.FAILED:
+            await _close(websocket, {"op": "failed"})
+            return
+
+
+async def _answer_heartbeats(websocket: WebSocket) -> None:
+    while True:
+        try:
+            message = await websocket.receive_json()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("op") == "heartbeat":
+            await websocket.send_json({"op": "heartbeat_ack"})
+
+
+async def _close(websocket: WebSocket, frame: dict[str, Any]) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_json(frame)
+        await websocket.close(1000)
+
+
+@router.get(
+    "/qr/{ticket}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **responses(400, 404)},
+)
+async def qr_png(ticket: str, session: Session, rt: RuntimeDep, check: str = CheckCode) -> Response:
+    """The QR code (PNG) for a pending ticket and its check code."""
+    url = await qr.check_ticket(session, rt, ticket, check)
+    return Response(await anyio.to_thread.run_sync(_png, url), media_type="image/png")
+
+
+@router.get(
+    "/qr/{ticket}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, **responses(400, 404)},
+)
+async def qr_svg(ticket: str, session: Session, rt: RuntimeDep, check: str = CheckCode) -> Response:
+    """The QR code (SVG) for a pending ticket and its check code."""
+    url = await qr.check_ticket(session, rt, ticket, check)
+    return Response(await anyio.to_thread.run_sync(_svg, url), media_type="image/svg+xml")
+
+
+@router.get("/qr/{ticket}", response_model=QrTicketInfo, responses=responses(401, 404))
+async def read_ticket(ticket: str, principal: CurrentPrincipal, session: Session) -> QrTicketInfo:
+    """For the phone: the desktop's address, country and client before approving."""
+    return QrTicketInfo.model_validate(await qr.describe_ticket(session, principal, ticket))
+
+
+@router.post(
+    "/qr/{ticket}/approve", response_model=QrApproval, responses=responses(400, 401, 404, 409, 429)
+)
+async def approve_ticket(
+    ticket: str,
+    body: ApproveRequest,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> QrApproval:
+    """The signed-in phone approves the desktop (with the check code from the QR)."""
+    outcome = await qr.approve_ticket(session, rt, principal, ticket, body.check_code)
+    return QrApproval(status=outcome.event, sent_to=outcome.sent_to)
+
+
+@router.post("/qr/{ticket}/confirm", response_model=QrApproval, responses=responses(400, 404, 409))
+async def confirm_ticket(
+    ticket: str, body: ConfirmRequest, session: Session, rt: RuntimeDep
+) -> QrApproval:
+    """The emailed code, when the desktop is a new device for the account."""
+    await qr.confirm_ticket_code(session, rt, ticket, body.code)
+    return QrApproval(status=qr.APPROVED)
+
+
+@router.post("/qr/exchange", response_model=TokenPair, responses=responses(403, 404, 409))
+async def exchange_ticket(
+    body: ExchangeRequest, session: Session, rt: RuntimeDep, client: Client
+) -> TokenPair:
+    """The desktop trades the one-use exchange code from its socket for a session."""
+    issued = await qr.exchange(
+        session,
+        rt,
+        ticket=body.ticket,
+        exchange_code=body.exchange_code,
+        client=replace(client, device_id=body.device_id),
+    )
+    return token_pair(issued)
+
+
+def _png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    qrcode.make(url, box_size=8, border=2).save(buffer)
+    return buffer.getvalue()
+
+
+def _svg(url: str) -> bytes:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage)
+    data: bytes = image.to_string(encoding="unicode").encode()
+    return data

@@ -1,0 +1,155 @@
+"""Email verification and password reset, on the one-time code machinery.
+
+Answers never depend on whether an address is registered: requests are rate limited per
+address before the lookup, and mail leaves in the background after commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.identity import audit, codes, repository, service
+from parley.identity import device_repository as repo
+from parley.identity.device_errors import CodeExpired
+from parley.identity.errors import InvalidEmail
+from parley.identity.mail import send_after_commit
+from parley.identity.validation import check_password, clean_email
+from parley.kit.client import ClientInfo
+from parley.kit.time import utc_now
+from parley.models import User
+from parley.runtime import Runtime
+
+
+async def register(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    username: str,
+    password: str | None,
+    email: str | None,
+    client: ClientInfo | None = None,
+    **profile: object,
+) -> User:
+    """Create an account and mail the address a verification code and link."""
+    user = await service.register(
+        session, rt, username=username, password=password, email=email, client=client, **profile
+    )
+    if user.email:
+        await send_email_verification(session, rt, user, rate_limited=False)
+    return user
+
+
+async def send_email_verification(
+    session: AsyncSession, rt: Runtime, user: User, *, rate_limited: bool = True
+) -> None:
+    """Mail a fresh code and link for the account's address (no-op once verified)."""
+    if not user.email or user.email_verified_at is not None:
+        return
+    issued = await codes.issue(
+        session,
+        rt,
+        user,
+        codes.VERIFY_EMAIL,
+        with_link=True,
+        context={"email": user.email},
+        rate_key=user.email if rate_limited else None,
+    )
+    link = _link(rt, "/v1/auth/email/verify", issued.link_token)
+    send_after_commit(
+        session,
+        rt.mailer,
+        user.email,
+        f"Confirm your email: {issued.code}",
+        f"Hello {user.username},\n\nYour Parley confirmation code is {issued.code}.\n\n"
+        f"Or open this link:\n{link}\n\nIt is valid for "
+        f"{rt.settings.code_ttl_seconds // 60} minutes.\n",
+    )
+
+
+async def verify_email_code(session: AsyncSession, rt: Runtime, user: User, code: str) -> User:
+    record = await repo.latest_code(session, user.id, codes.VERIFY_EMAIL)
+    record = await codes.check(session, rt, record, code)
+    return await _mark_verified(session, user, record.context.get("email"))
+
+
+async def verify_email_link(session: AsyncSession, token: str) -> User:
+    record = await codes.redeem_link(session, token, (codes.VERIFY_EMAIL,))
+    user = await service.get_user(session, record.user_id)
+    return await _mark_verified(session, user, record.context.get("email"))
+
+
+async def _mark_verified(session: AsyncSession, user: User, email: object) -> User:
+    if email != user.email:  # the address changed since the code was sent
+        raise CodeExpired()
+    if user.email_verified_at is None:
+        user.email_verified_at = utc_now()
+        await audit.record(session, "email.verified", user_id=user.id)
+    return user
+
+
+async def request_password_reset(
+    session: AsyncSession, rt: Runtime, *, email: str, client: ClientInfo
+) -> None:
+    """Mail a reset code and link when the address is registered; silent otherwise."""
+    address = _address(email)
+    if address is None:
+        return
+    await rt.limiter.hit(rt.settings.rate_code_mail, "code-mail", codes.PASSWORD_RESET, address)
+    if client.ip:
+        await rt.limiter.hit(rt.settings.rate_login_ip, "reset-ip", client.ip)
+    user = await repository.get_user_by_email(session, address)
+    if user is None or user.disabled_at is not None:
+        return
+    issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
+    link = _link(rt, "/v1/auth/password-reset", issued.link_token)
+    send_after_commit(
+        session,
+        rt.mailer,
+        address,
+        f"Reset your Parley password: {issued.code}",
+        f"Hello {user.username},\n\nSomeone asked to reset your Parley password.\n\n"
+        f"Code: {issued.code}\nLink: {link}\n\nBoth are valid for "
+        f"{rt.settings.code_ttl_seconds // 60} minutes. If you did not ask, ignore this mail.\n",
+    )
+    await audit.record(session, "password.reset_requested", user_id=user.id, client=client)
+
+
+async def reset_password(
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    new_password: str,
+    client: ClientInfo,
+    token: str | None = None,
+    email: str | None = None,
+    code: str | None = None,
+) -> None:
+    """Set a new password with the mailed link token, or the email and code; revokes every
+    session. A wrong email and a wrong code fail the same way."""
+    check_password(new_password)
+    if token:
+        record = await codes.redeem_link(session, token, (codes.PASSWORD_RESET,))
+    else:
+        address = _address(email or "")
+        if address is None or not code:
+            raise CodeExpired()
+        await rt.limiter.hit(rt.settings.rate_code, "reset-confirm", address)
+        user = await repository.get_user_by_email(session, address)
+        found = await repo.latest_code(session, user.id, codes.PASSWORD_RESET) if user else None
+        record = await codes.check(session, rt, found, code)
+    user = await service.get_user(session, record.user_id)
+    await service.set_password(session, rt, user, new_password)
+    if user.email and user.email_verified_at is None:
+        user.email_verified_at = utc_now()  # the mailbox just proved itself
+    await audit.record(session, "password.reset_by_mail", user_id=user.id, client=client)
+
+
+def _address(email: str) -> str | None:
+    try:
+        return clean_email(email)
+    except InvalidEmail:
+        return None
+
+
+def _link(rt: Runtime, path: str, token: str | None) -> str:
+    return f"{rt.settings.public_url.rstrip('/')}{path}?token={token}"

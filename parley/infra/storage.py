@@ -1,0 +1,132 @@
+"""Blob storage: local files under the data dir (served at /media/...) or an S3-compatible bucket.
+
+`PARLEY_STORAGE_URL` picks the backend: `file` or `s3://bucket?endpoint_url=...&region=...`
+(credentials from the usual AWS variables; `public_url=` overrides the URL prefix clients get).
+Keys are slash-separated paths of `[A-Za-z0-9._-]` segments; stored objects are immutable
+(a new upload gets a new key), so they are served with a long cache lifetime.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+_KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+
+
+class InvalidKey(ValueError):
+    pass
+
+
+def check_key(key: str) -> str:
+    if len(key) > 255 or not _KEY.fullmatch(key):
+        raise InvalidKey(key)
+    return key
+
+
+def content_type_for(key: str) -> str:
+    guessed, _ = mimetypes.guess_type(key)
+    return guessed or "application/octet-stream"
+
+
+class Storage(Protocol):
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    async def delete(self, key: str) -> None:
+        """Remove an object; a missing object is not an error."""
+
+    def url(self, key: str) -> str:
+        """The absolute URL clients fetch the object from."""
+
+
+class FileStorage:
+    def __init__(self, root: Path, public_url: str) -> None:
+        self.root = root
+        self.public_url = public_url.rstrip("/")
+
+    def path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:  # noqa: ARG002
+        target = self.path(key)
+        await anyio.to_thread.run_sync(_write_atomically, target, data)
+
+    async def delete(self, key: str) -> None:
+        target = self.path(key)
+        await anyio.to_thread.run_sync(lambda: target.unlink(missing_ok=True))
+
+    def url(self, key: str) -> str:
+        return f"{self.public_url}/media/{check_key(key)}"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(target)
+
+
+class S3Storage:
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        public_url: str | None = None,
+    ) -> None:
+        import aioboto3
+
+        self.bucket = bucket
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self._session = aioboto3.Session()
+        if public_url:
+            self.public_url = public_url.rstrip("/")
+        elif endpoint_url:
+            self.public_url = f"{endpoint_url.rstrip('/')}/{bucket}"
+        else:
+            host = f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com"
+            self.public_url = f"https://{bucket}.{host}"
+
+    def _client(self) -> Any:
+        return self._session.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        async with self._client() as s3:
+            await s3.put_object(
+                Bucket=self.bucket,
+                Key=check_key(key),
+                Body=data,
+                ContentType=content_type,
+                CacheControl=CACHE_CONTROL,
+            )
+
+    async def delete(self, key: str) -> None:
+        async with self._client() as s3:
+            await s3.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def url(self, key: str) -> str:
+        return f"{self.public_url}/{check_key(key)}"
+
+
+def make_storage(url: str, data_dir: Path, public_url: str) -> Storage:
+    if url == "file":
+        return FileStorage(data_dir / "media", public_url)
+    parts = urlsplit(url)
+    if parts.scheme == "s3" and parts.netloc:
+        query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+        return S3Storage(
+            parts.netloc,
+            endpoint_url=query.get("endpoint_url"),
+            region=query.get("region"),
+            public_url=query.get("public_url"),
+        )
+    raise ValueError("PARLEY_STORAGE_URL must be `file` or `s3://bucket?endpoint_url=...`")

@@ -1,0 +1,107 @@
+"""Native profiles: user search and public view, /v1/users/me edits and avatar, data versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+
+from parley.access.deps import SuperApp
+from parley.deps import RuntimeDep, Session
+from parley.identity.deps import CurrentUser
+from parley.kit.openapi import responses
+from parley.profiles import service
+from parley.profiles.errors import AvatarTooLarge
+from parley.profiles.schemas import (
+    DataVersionsRead,
+    ProfileMe,
+    ProfileUpdate,
+    ScheduleVersion,
+    UserPage,
+    UserPublic,
+)
+from parley.profiles.views import my_view, public_view
+
+router = APIRouter(tags=["profiles"])
+
+
+@router.get("/users", response_model=UserPage, responses=responses(400, 401))
+async def search_users(
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    username: Annotated[str, Query(min_length=1, max_length=32)],
+    match: Literal["prefix", "exact"] = "prefix",
+    after: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> UserPage:
+    """Users by username, case-insensitively: exact or prefix match, paged by username."""
+    del user
+    page = await service.search_users(
+        session, username, prefix=match == "prefix", after=after, limit=limit
+    )
+    return UserPage(items=[public_view(rt, u) for u in page.users], next_after=page.next_after)
+
+
+@router.get("/users/me/profile", response_model=ProfileMe, responses=responses(401))
+async def read_my_profile(user: CurrentUser, rt: RuntimeDep) -> ProfileMe:
+    """The caller's full profile, with avatar URLs and profile version."""
+    return my_view(rt, user)
+
+
+@router.patch("/users/me", response_model=ProfileMe, responses=responses(400, 401, 409))
+async def update_my_profile(
+    body: ProfileUpdate, user: CurrentUser, session: Session, rt: RuntimeDep
+) -> ProfileMe:
+    """Change profile fields, username or email (absent fields stay; null clears)."""
+    user = await service.update_profile(session, user, body.model_dump(exclude_unset=True))
+    return my_view(rt, user)
+
+
+@router.put("/users/me/avatar", response_model=ProfileMe, responses=responses(400, 401, 413))
+async def upload_my_avatar(
+    file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF")],
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+) -> ProfileMe:
+    """Set the avatar from an uploaded image (re-encoded, metadata stripped, with a thumbnail)."""
+    limit = rt.settings.avatar_max_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise AvatarTooLarge(f"Avatars are at most {limit} bytes")
+    user = await service.set_avatar(session, rt, user, data, file.filename)
+    return my_view(rt, user)
+
+
+@router.delete("/users/me/avatar", response_model=ProfileMe, responses=responses(401))
+async def delete_my_avatar(user: CurrentUser, session: Session, rt: RuntimeDep) -> ProfileMe:
+    """Remove the avatar and its files."""
+    return my_view(rt, await service.delete_avatar(session, rt, user))
+
+
+@router.get("/users/{user_id}", response_model=UserPublic, responses=responses(401, 404))
+async def read_user(
+    user_id: int, user: CurrentUser, session: Session, rt: RuntimeDep
+) -> UserPublic:
+    """A user's public profile."""
+    del user
+    return public_view(rt, await service.get_user(session, user_id))
+
+
+@router.get("/data-versions", response_model=DataVersionsRead, responses=responses(401))
+async def read_data_versions(user: CurrentUser, session: Session) -> DataVersionsRead:
+    """The caller's profile version and the global schedule version."""
+    versions = await service.data_versions(session, user)
+    return DataVersionsRead(
+        profile_version=versions.profile_version, schedule_version=versions.schedule_version
+    )
+
+
+@router.post(
+    "/data-versions/schedule/bump", response_model=ScheduleVersion, responses=responses(401, 403)
+)
+async def bump_schedule_version(app: SuperApp, session: Session) -> ScheduleVersion:
+    """Raise the schedule version (super app)."""
+    del app
+    return ScheduleVersion(schedule_version=await service.bump_schedule_version(session))

@@ -1,0 +1,165 @@
+"""The QR hub and services the DiscordApi dialect serves (`pc`/`mb` sockets, client_id hubs)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from parley.errors import Unauthorized
+from parley.identity import qr
+from parley.identity.device_errors import NoPendingTicket, TicketNotFound, WrongCode, WrongDevice
+from parley.identity.qr_hub import QrHub
+from parley.identity.tokens import Principal
+from parley.kit.client import ClientInfo
+from parley.kit.secrets import new_token
+from parley.kit.time import clock
+from parley.runtime import Runtime
+from parley.settings import Settings
+from tests.conftest import asgi_client, running_app
+from tests.support.accounts import Account, new_account
+from tests.support.mail import code_in, last_mail
+from tests.support.servers import SmtpSink
+
+
+@pytest.fixture(scope="module")
+async def mail_app(
+    make_settings: Callable[..., Settings], smtp: SmtpSink
+) -> AsyncIterator[FastAPI]:
+    async for app in running_app(make_settings(mail_url=smtp.url)):
+        yield app
+
+
+@pytest.fixture(scope="module")
+def hub(mail_app: FastAPI) -> QrHub:
+    return QrHub(mail_app.state.runtime.bus)
+
+
+async def account(app: FastAPI) -> Account:
+    async with asgi_client(app) as c:
+        return await new_account(c, "dq")
+
+
+def principal(who: Account) -> Principal:
+    return Principal(who.id, who.session_id, clock.timestamp() + 60)
+
+
+async def pending(rt: Runtime, client_id: str, payload: str) -> qr.Outcome:
+    async with rt.db.unit_of_work() as session:
+        return await qr.pending_ticket(
+            session,
+            rt,
+            client_id=client_id,
+            client_ip="188.131.21.22",
+            encrypted_user_payload=payload,
+            user_agent="Browser/1",
+        )
+
+
+async def confirm(rt: Runtime, client_id: str, code: str) -> qr.Outcome:
+    async with rt.db.unit_of_work() as session:
+        return await qr.pending_ticket_confirmation(
+            session, rt, client_id=client_id, confirmation_code=code
+        )
+
+
+async def redeem(rt: Runtime, client_id: str, user_payload: str) -> Any:
+    async with rt.db.unit_of_work() as session:
+        return await qr.exchange_user_payload(
+            session, rt, client_id=client_id, user_payload=user_payload, client=ClientInfo()
+        )
+
+
+async def test_unknown_desktop_code_then_payload_reaches_every_socket(
+    mail_app: FastAPI, hub: QrHub, smtp: SmtpSink
+) -> None:
+    rt: Runtime = mail_app.state.runtime
+    alice = await account(mail_app)
+    client_id = new_token(12)
+    pc: list[dict[str, Any]] = []
+    mb: list[dict[str, Any]] = []
+
+    async def to_pc(data: dict[str, Any]) -> None:
+        pc.append(data)
+
+    async def to_mb(data: dict[str, Any]) -> None:
+        mb.append(data)
+
+    async with hub.join(client_id, to_pc), hub.join(client_id, to_mb):
+        assert hub.size(client_id) == 2
+        token = qr.encrypt_user_data(rt, principal(alice))
+        outcome = await pending(rt, client_id, token)
+        assert outcome.event == "code_required"
+        assert outcome.sent_to == f"{alice.email[0]}***@example.com"
+        assert (
+            pc
+            == mb
+            == [
+                {
+                    "ticket_id": pc[0]["ticket_id"],
+                    "event": "code_required",
+                    "sent_to": outcome.sent_to,
+                }
+            ]
+        )
+        code = code_in(await last_mail(smtp, alice.email, "device"))
+        with pytest.raises(WrongCode):
+            await confirm(rt, client_id, f"{(int(code) + 1) % 10**6:06d}")
+        with pytest.raises(NoPendingTicket):
+            await confirm(rt, "another-hub", code)
+        done = await confirm(rt, client_id, code)
+        assert done.event == "approved"
+        assert done.user_payload
+        assert pc[-1]["user_payload"] == mb[-1]["user_payload"] == done.user_payload
+    assert hub.size(client_id) == 0
+    with pytest.raises(WrongDevice):
+        await redeem(rt, "someone-else", done.user_payload)
+    issued = await redeem(rt, client_id, done.user_payload)
+    assert issued.user.id == alice.id
+    assert issued.refresh_token is None
+    assert issued.session.device_id == client_id
+    with pytest.raises(TicketNotFound):
+        await redeem(rt, client_id, done.user_payload)
+    # the desktop is known now: the next QR sign-in needs no code
+    again = await pending(rt, client_id, qr.encrypt_user_data(rt, principal(alice)))
+    assert again.event == "approved"
+    assert again.user_payload
+
+
+async def test_bad_or_expired_user_data_is_refused(mail_app: FastAPI) -> None:
+    rt: Runtime = mail_app.state.runtime
+    alice = await account(mail_app)
+    with pytest.raises(Unauthorized):
+        await pending(rt, "hub-x", "garbage")
+    token = qr.encrypt_user_data(rt, principal(alice))
+    clock.advance(121)
+    with pytest.raises(Unauthorized):
+        await pending(rt, "hub-x", token)
+
+
+async def test_user_payload_expires_after_two_minutes(mail_app: FastAPI, smtp: SmtpSink) -> None:
+    rt: Runtime = mail_app.state.runtime
+    alice = await account(mail_app)
+    client_id = new_token(12)
+    await pending(rt, client_id, qr.encrypt_user_data(rt, principal(alice)))
+    done = await confirm(rt, client_id, code_in(await last_mail(smtp, alice.email, "device")))
+    clock.advance(121)
+    with pytest.raises(TicketNotFound):
+        await redeem(rt, client_id, str(done.user_payload))
+
+
+async def test_brute_forced_confirmation_codes_die_after_five(
+    mail_app: FastAPI, smtp: SmtpSink
+) -> None:
+    rt: Runtime = mail_app.state.runtime
+    alice = await account(mail_app)
+    client_id = new_token(12)
+    await pending(rt, client_id, qr.encrypt_user_data(rt, principal(alice)))
+    right = code_in(await last_mail(smtp, alice.email, "device"))
+    for i in range(1, 6):
+        with pytest.raises((WrongCode, qr.CodeExpired)):
+            await confirm(rt, client_id, f"{(int(right) + i) % 10**6:06d}")
+    with pytest.raises(qr.CodeExpired):
+        await confirm(rt, client_id, right)

@@ -1,0 +1,73 @@
+"""Reading what Parley mailed: the outbox directory or the real SMTP sink, awaited politely."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+from tests.support.servers import SmtpSink, body_of
+
+
+def _outbox(data_dir: Path, address: str) -> list[Message]:
+    directory = data_dir / "outbox"
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes())
+        if address.lower() in str(message["To"]).lower():
+            found.append(message)
+    return found
+
+
+SUBJECTS = {
+    "device": "Your Parley code",
+    "verify": "Confirm your email",
+    "reset": "Reset your Parley password",
+    "notice": "New sign-in",
+}
+
+
+def _received(source: SmtpSink | Path, address: str, kind: str) -> list[Message]:
+    every = source.to(address) if isinstance(source, SmtpSink) else _outbox(source, address)
+    return [m for m in every if str(m["Subject"]).startswith(SUBJECTS[kind])]
+
+
+async def mail_to(
+    source: SmtpSink | Path,
+    address: str,
+    kind: str,
+    count: int = 1,
+    wait_seconds: float = 10,
+) -> list[Message]:
+    """The messages of `kind` (see SUBJECTS) for `address` once there are at least `count`."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        found = _received(source, address, kind)
+        if len(found) >= count:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(found)} mail(s) for {address}, wanted {count}")
+        await asyncio.sleep(0.02)
+
+
+async def last_mail(source: SmtpSink | Path, address: str, kind: str, count: int = 1) -> Message:
+    return (await mail_to(source, address, kind, count))[-1]
+
+
+def code_in(message: Message) -> str:
+    match = re.search(r"\b(\d{6})\b", str(message["Subject"])) or re.search(
+        r"\b(\d{6})\b", body_of(message)
+    )
+    assert match, body_of(message)
+    return match.group(1)
+
+
+def link_token_in(message: Message, path: str) -> str:
+    match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", body_of(message))
+    assert match, body_of(message)
+    return match.group(1)
