@@ -99,7 +99,7 @@ class ProviderHttp:
         """Fetch a picture; None when it is missing or larger than `max_bytes`."""
         title = TITLES.get(provider, provider)
         try:
-            async with self.client.stream("GET", url) as response:
+            async with self.client.stream("GET", url, follow_redirects=True) as response:
                 if response.status_code != 200:
                     return None
                 declared = response.headers.get("content-length")

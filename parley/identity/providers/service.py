@@ -9,7 +9,7 @@ account. The dialects call the functions at the end (DiscordApi's Yandex ID, Sch
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import OUTBOX_KEY, emit
-from parley.errors import Forbidden, Invalid, NotFound
+from parley.errors import Forbidden, Invalid, NotFound, ParleyError
 from parley.identity import audit
 from parley.identity import repository as identity_repository
 from parley.identity import service as identity_service
@@ -36,6 +36,8 @@ from parley.identity.providers.errors import (
     NotRegistered,
     ProviderAlreadyLinked,
     ProviderRejected,
+    ProviderTimeout,
+    ProviderUnavailable,
     UnknownProvider,
     Unsupported,
 )
@@ -46,6 +48,7 @@ from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, same, token_hash
 from parley.kit.time import utc_now
 from parley.models import ExternalIdentity, TelegramLoginCode, User
+from parley.profiles import service as profiles
 from parley.runtime import Runtime
 
 log = logging.getLogger("parley.providers")
@@ -471,6 +474,7 @@ async def _create_user(
 ) -> User:
     """A new user plus its identity, in a savepoint so a lost race is survivable: a
     concurrent sign-up of the same provider account wins and we sign into its user."""
+    picture = await _download_avatar(rt, profile)
     email = profile.email
     if email and await identity_repository.email_taken(session, email):
         email = None  # someone else's address: never attach it, never sign into them
@@ -507,8 +511,64 @@ async def _create_user(
         await audit.record(
             session, "identity.signed_up", user_id=user.id, client=client, provider=profile.provider
         )
+        await _set_avatar(session, rt, user, profile, picture)
         return user
     raise UsernameTaken("Could not find a free username; try again")
+
+
+async def _download_avatar(rt: Runtime, profile: ProviderProfile) -> bytes | None:
+    """The provider's picture, fetched before anything is written (no lock held meanwhile);
+    None when there is none or it cannot be had: a picture never blocks a sign-up."""
+    if not profile.avatar_source:
+        return None
+    try:
+        return await rt.providers.http.download(
+            profile.provider, profile.avatar_source, rt.settings.avatar_max_bytes
+        )
+    except (ProviderUnavailable, ProviderTimeout) as exc:
+        log.info(
+            "provider avatar not downloaded",
+            extra={"provider": profile.provider, "error": exc.code},
+        )
+        return None
+
+
+async def _set_avatar(
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    profile: ProviderProfile,
+    picture: bytes | None,
+) -> None:
+    """Store the downloaded picture like an upload (validated, re-encoded, thumbnail); failing
+    that, point at the public avatar URL (the provider's, or Schedule's `avatarUrl`) if any."""
+    if picture is not None and await _attempt(
+        session, profile.provider, lambda: profiles.set_avatar(session, rt, user, picture)
+    ):
+        return
+    external = profile.avatar_url
+    if external:
+        await _attempt(
+            session,
+            profile.provider,
+            lambda: profiles.set_external_avatar(session, rt, user, external),
+        )
+
+
+async def _attempt(
+    session: AsyncSession, provider: str, work: Callable[[], Awaitable[object]]
+) -> bool:
+    """Run an avatar change in a savepoint; a failure is logged, never raised."""
+    try:
+        async with session.begin_nested():
+            await work()
+    except ParleyError as exc:
+        log.info("provider avatar rejected", extra={"provider": provider, "error": exc.code})
+        return False
+    except Exception:  # e.g. storage outage: the account must not depend on its picture
+        log.warning("provider avatar not stored", extra={"provider": provider}, exc_info=True)
+        return False
+    return True
 
 
 def _new_identity(rt: Runtime, user_id: int, profile: ProviderProfile) -> ExternalIdentity:
