@@ -15,7 +15,7 @@ from parley.models import ExternalIdentity
 from parley.runtime import Runtime
 from tests.providers.conftest import audit_count
 from tests.support.accounts import new_account
-from tests.support.fake_providers import FAIL, GARBAGE, SLOW, FakeProviders
+from tests.support.fake_providers import FAIL, GARBAGE, SLOW, SLOW_SECONDS, FakeProviders
 
 CLIENT = ClientInfo(ip="203.0.113.9", user_agent="pytest")
 
@@ -135,7 +135,7 @@ async def test_slow_provider_is_gateway_timeout(
     response = await sign_in(slow_client, token)
     assert response.status_code == 504
     assert response.json()["error"]["code"] == "provider_timeout"
-    assert clock.timestamp() - started < 1.0
+    assert clock.timestamp() - started < SLOW_SECONDS  # gave up before the answer came
 
 
 async def test_unreachable_provider_is_bad_gateway(
