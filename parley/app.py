@@ -22,11 +22,14 @@ from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
+from parley.messaging.router import keys_router as messaging_keys_router
+from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
+from parley.social.router import router as social_router
 
 log = logging.getLogger("parley.app")
 
@@ -62,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(access_router)
     v1.include_router(profiles_router)
     v1.include_router(providers_router)
+    v1.include_router(social_router)
+    v1.include_router(messaging_router)
+    v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
     app.include_router(v1)
     app.include_router(_well_known_router())

@@ -157,6 +157,23 @@ def users_set_password(
     console.print(f"password set for {username}; all sessions revoked")
 
 
+@users_app.command("unlock-key")
+def users_unlock_key(username: str) -> None:
+    """Clear the PIN failure count that locked a user's E2E private key."""
+    from parley.identity import repository
+    from parley.messaging import keys
+
+    async def work(rt: Runtime) -> None:
+        async with rt.db.unit_of_work() as session:
+            user = await repository.get_user_by_login(session, username)
+            if user is None:
+                raise ParleyError(f"no user {username}")
+            await keys.unlock_key(session, user.id)
+
+    run_with_runtime(work)
+    console.print(f"key unlocked for {username}")
+
+
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Start signing with a new key; old keys verify until their tokens expire."""

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     admin_role: str = "admin"
     page_size: int = Field(default=20, ge=1, le=100)
 
+    # messaging and end-to-end key material
+    group_max_members: int = Field(default=100, ge=2)
+    encrypted_message_max_bytes: int = Field(default=16 * 1024, ge=64)
+    offset_paging_max: int = Field(default=10_000, ge=0)
+    pin_pepper: SecretStr = SecretStr("")
+
     @field_validator("dialects")
     @classmethod
     def _known_dialects(cls, value: str) -> str:

@@ -5,14 +5,21 @@ from parley.models.app_payload import AppPayload
 from parley.models.app_role import AppRole
 from parley.models.audit_event import AuditEvent
 from parley.models.base import Base
+from parley.models.block import Block
+from parley.models.channel import Channel
+from parley.models.channel_member import ChannelMember
 from parley.models.data_version import DataVersion
 from parley.models.external_identity import ExternalIdentity
+from parley.models.friend_request import FriendRequest
+from parley.models.friendship import Friendship
 from parley.models.known_device import KnownDevice
+from parley.models.message import Message
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
 from parley.models.telegram_login_code import TelegramLoginCode
 from parley.models.user import User
+from parley.models.user_key import UserKey
 from parley.models.user_role import UserRole
 from parley.models.user_search import user_username_prefix_index
 from parley.models.user_session import UserSession
@@ -23,14 +30,21 @@ __all__ = [
     "AppRole",
     "AuditEvent",
     "Base",
+    "Block",
+    "Channel",
+    "ChannelMember",
     "DataVersion",
     "ExternalIdentity",
+    "FriendRequest",
+    "Friendship",
     "KnownDevice",
+    "Message",
     "OneTimeCode",
     "QrTicket",
     "Role",
     "TelegramLoginCode",
     "User",
+    "UserKey",
     "UserRole",
     "UserSession",
     "user_username_prefix_index",

@@ -35,7 +35,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env[f"PARLEY_{name.upper()}"] = (
             str(value).lower() if isinstance(value, bool) else str(value)
         )
-    for name in ("yandex_secret", "telegram_bot_token", "telegram_webhook_secret"):
+    for name in (
+        "yandex_secret",
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        "pin_pepper",
+    ):
         env[f"PARLEY_{name.upper()}"] = getattr(settings, name).get_secret_value()
     return env
 

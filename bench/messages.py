@@ -1,0 +1,254 @@
+"""Message benchmark on PostgreSQL through a real `parley serve` process.
+
+    .venv/bin/python bench/messages.py [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
+        [--seconds 5] [--workers 1] [--redis-url redis://...] [--deep 1000000]
+
+Creates a scratch database (dropped afterwards), starts the server, and prints:
+- persisted message sends per second and p50/p99 latency at 1, 16 and 64 concurrent senders
+  (each sender posts into its own direct channel; a 201 means the row is committed);
+- the newest page vs a page `--deep` messages deep in one channel (rows bulk-inserted with
+  SQL), median latency over HTTP and the query plan of the deep page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from parley import migrate
+from parley.kit.secrets import new_token
+from parley.settings import Settings
+from tests.support.servers import start_server
+
+PASSWORD = "benchmark password"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def sign_up(client: httpx.AsyncClient, name: str) -> tuple[int, dict[str, str]]:
+    body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    user = (await client.post("/v1/auth/register", json=body)).json()
+    login = await client.post("/v1/auth/login", json={"login": name, "password": PASSWORD})
+    return user["id"], {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def senders_run(
+    client: httpx.AsyncClient, senders: list[tuple[dict[str, str], int]], seconds: float
+) -> tuple[int, float, list[float]]:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    errors = 0
+
+    async def loop(headers: dict[str, str], channel_id: int) -> None:
+        nonlocal errors
+        n = 0
+        while time.perf_counter() < stop:
+            n += 1
+            started = time.perf_counter()
+            response = await client.post(
+                f"/v1/channels/{channel_id}/messages",
+                json={"content": f"benchmark message {n}"},
+                headers=headers,
+            )
+            if response.status_code != 201:
+                errors += 1
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(loop(h, c) for h, c in senders))
+    return errors, time.perf_counter() - began, latencies
+
+
+def client_process(
+    base_url: str, senders: list[tuple[dict[str, str], int]], start_at: float, seconds: float
+) -> tuple[int, list[float]]:
+    """One load-generating process: its own event loop and httpx client."""
+
+    async def go() -> tuple[int, list[float]]:
+        limits = httpx.Limits(max_connections=len(senders), max_keepalive_connections=len(senders))
+        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+            await senders_run(client, senders, 0.5)  # warm up the connections
+            await asyncio.sleep(max(0.0, start_at - time.time()))
+            errors, _, latencies = await senders_run(client, senders, seconds)
+            return errors, latencies
+
+    return asyncio.run(go())
+
+
+async def level_run(
+    base_url: str, senders: list[tuple[dict[str, str], int]], seconds: float, processes: int
+) -> tuple[int, float, list[float]]:
+    """Spread the senders over several client processes so the load generator is not the
+    bottleneck; they start together and run for `seconds`."""
+    count = max(1, min(processes, len(senders)))
+    groups = [senders[i::count] for i in range(count)]
+    start_at = time.time() + 3.0
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(count) as pool:
+        results = await asyncio.gather(
+            *(
+                loop.run_in_executor(pool, client_process, base_url, group, start_at, seconds)
+                for group in groups
+            )
+        )
+    latencies = [value for _, values in results for value in values]
+    return sum(errors for errors, _ in results), seconds, latencies
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (Linux /proc)."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def page_latency(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], rounds: int
+) -> float:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, response.text
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+async def main(args: argparse.Namespace) -> None:
+    base = make_url(args.database_url)
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"parley_bench_{new_token(4).lower().replace('-', '_')}"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    server = None
+    try:
+        await asyncio.to_thread(migrate.upgrade, url)
+        with tempfile.TemporaryDirectory() as data_dir:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_url=url,
+                redis_url=args.redis_url,
+                data_dir=Path(data_dir),
+                rate_limits_enabled=False,
+                environment="test",
+                log_level="WARNING",
+            )
+            server = await asyncio.to_thread(start_server, settings, data_dir, workers=args.workers)
+            limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+            async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
+                await run(client, dsn, args, server.process.pid)
+    finally:
+        if server:
+            server.stop()
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace, pid: int) -> None:
+    partner_id, partner_headers = await sign_up(client, f"bench_{new_token(4).lower()}")
+    senders: list[tuple[dict[str, str], int]] = []
+    for i in range(64):
+        _, headers = await sign_up(client, f"bench{i}_{new_token(3).lower()}")
+        opened = await client.post(
+            "/v1/channels/direct", json={"user_id": partner_id}, headers=headers
+        )
+        senders.append((headers, opened.json()["id"]))
+    print(
+        f"server workers: {args.workers}; client processes: {args.client_processes}; "
+        f"{args.seconds:g} s per level; cores: {os.cpu_count()}"
+    )
+    print("senders  sends/s   p50 ms   p99 ms  errors  server CPU ms/send")
+    for level in (1, 16, 64):
+        cpu_before = cpu_seconds(pid)
+        errors, elapsed, latencies = await level_run(
+            str(client.base_url), senders[:level], args.seconds, args.client_processes
+        )
+        # includes the warm-up requests, so it slightly overstates the cost per send
+        cpu = (cpu_seconds(pid) - cpu_before) / max(1, len(latencies)) * 1000
+        print(
+            f"{level:7d} {len(latencies) / elapsed:8.0f} {pct(latencies, 50) * 1000:8.1f}"
+            f" {pct(latencies, 99) * 1000:8.1f} {errors:7d} {cpu:19.2f}"
+        )
+
+    headers, channel_id = senders[0]
+    conn = await asyncpg.connect(dsn)
+    started = time.perf_counter()
+    await conn.execute(
+        "INSERT INTO message (channel_id, author_id, content, created_at) "
+        "SELECT $1, $2, 'bulk message ' || g, now() FROM generate_series(1, $3) AS g",
+        channel_id,
+        partner_id,
+        args.deep,
+    )
+    await conn.execute("ANALYZE message")
+    print(f"bulk-inserted {args.deep:,} messages in {time.perf_counter() - started:.1f} s")
+    ids = await conn.fetch(
+        "SELECT id FROM message WHERE channel_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1",
+        channel_id,
+        args.deep,
+    )
+    deep_before = ids[0]["id"] if ids else 1
+    plan = await conn.fetch(
+        "EXPLAIN ANALYZE SELECT * FROM message WHERE channel_id = $1 AND id < $2 "
+        "ORDER BY id DESC LIMIT 50",
+        channel_id,
+        deep_before,
+    )
+    await conn.close()
+    url = f"/v1/channels/{channel_id}/messages?limit=50"
+    newest = await page_latency(client, url, headers, 20)
+    newest = await page_latency(client, url, headers, args.rounds)
+    deep = await page_latency(client, f"{url}&before={deep_before}", headers, args.rounds)
+    print(f"newest page (50 messages): median {newest * 1000:.2f} ms over {args.rounds} requests")
+    print(
+        f"page {args.deep:,} messages deep: median {deep * 1000:.2f} ms "
+        f"({deep / newest:.2f}x the newest page)"
+    )
+    print("deep page plan:")
+    for row in plan:
+        print("   ", row[0])
+    _ = partner_headers
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--deep", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--client-processes", type=int, default=2)
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,308 @@
+"""SQL for channels, members, messages, read state and E2E key material."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.models import Block, Channel, ChannelMember, Message, User, UserKey
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# channels and members
+
+
+async def get_membership(
+    session: AsyncSession, channel_id: int, user_id: int
+) -> tuple[Channel, ChannelMember] | None:
+    row = (
+        await session.execute(
+            select(Channel, ChannelMember)
+            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+            .where(Channel.id == channel_id, ChannelMember.user_id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def get_dm(session: AsyncSession, low: int, high: int) -> Channel | None:
+    return await session.scalar(
+        select(Channel).where(Channel.dm_low_id == low, Channel.dm_high_id == high)
+    )
+
+
+async def insert_dm(session: AsyncSession, low: int, high: int, *, encrypted: bool) -> int | None:
+    """Insert the pair's direct channel; None when it already exists (concurrent creates
+    meet the unique constraint and do nothing)."""
+    stmt = (
+        _insert(session, Channel)
+        .values(kind="dm", dm_low_id=low, dm_high_id=high, encrypted=encrypted)
+        .on_conflict_do_nothing(index_elements=["dm_low_id", "dm_high_id"])
+        .returning(Channel.id)
+    )
+    channel_id: int | None = (await session.execute(stmt)).scalar()
+    return channel_id
+
+
+async def get_channel(session: AsyncSession, channel_id: int) -> Channel | None:
+    return await session.get(Channel, channel_id)
+
+
+async def add(session: AsyncSession, *objects: Any) -> None:
+    session.add_all(objects)
+    await session.flush()
+
+
+async def delete_channel(session: AsyncSession, channel_id: int) -> None:
+    await session.execute(delete(Message).where(Message.channel_id == channel_id))
+    await session.execute(delete(ChannelMember).where(ChannelMember.channel_id == channel_id))
+    await session.execute(delete(Channel).where(Channel.id == channel_id))
+
+
+async def get_member(session: AsyncSession, channel_id: int, user_id: int) -> ChannelMember | None:
+    return await session.get(ChannelMember, (channel_id, user_id))
+
+
+async def delete_member(session: AsyncSession, channel_id: int, user_id: int) -> None:
+    await session.execute(
+        delete(ChannelMember).where(
+            ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id
+        )
+    )
+
+
+async def member_ids(session: AsyncSession, channel_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(ChannelMember.user_id)
+        .where(ChannelMember.channel_id == channel_id)
+        .order_by(ChannelMember.joined_at, ChannelMember.user_id)
+    )
+    return list(rows.all())
+
+
+async def members_with_users(
+    session: AsyncSession, channel_id: int
+) -> Sequence[tuple[ChannelMember, User]]:
+    rows = await session.execute(
+        select(ChannelMember, User)
+        .join(User, User.id == ChannelMember.user_id)
+        .where(ChannelMember.channel_id == channel_id)
+        .order_by(ChannelMember.joined_at, ChannelMember.user_id)
+    )
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+async def unblocked_member_ids(session: AsyncSession, channel_id: int, actor_id: int) -> list[int]:
+    """Members of the channel with no block either way between them and `actor_id`."""
+    blocked = exists().where(
+        or_(
+            and_(Block.blocker_id == actor_id, Block.blocked_id == ChannelMember.user_id),
+            and_(Block.blocked_id == actor_id, Block.blocker_id == ChannelMember.user_id),
+        )
+    )
+    rows = await session.scalars(
+        select(ChannelMember.user_id).where(ChannelMember.channel_id == channel_id, ~blocked)
+    )
+    return list(rows.all())
+
+
+async def channel_for_author(
+    session: AsyncSession, channel_id: int, author_id: int
+) -> tuple[Channel | None, list[int]]:
+    """In one query: the channel and its members with no block either way with `author_id`.
+    The author is among them exactly when they are a member."""
+    blocked = exists().where(
+        or_(
+            and_(Block.blocker_id == author_id, Block.blocked_id == ChannelMember.user_id),
+            and_(Block.blocked_id == author_id, Block.blocker_id == ChannelMember.user_id),
+        )
+    )
+    rows = (
+        await session.execute(
+            select(Channel, ChannelMember.user_id)
+            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+            .where(Channel.id == channel_id, ~blocked)
+        )
+    ).all()
+    return (rows[0][0] if rows else None), [row[1] for row in rows]
+
+
+async def list_channels_for(
+    session: AsyncSession, user_id: int, *, before: int | None, limit: int, unread_cap: int
+) -> Sequence[tuple[Channel, ChannelMember, int | None, int]]:
+    """The user's channels, newest first, each with its latest message id and its unread
+    count (others' live messages after the read marker, counted up to `unread_cap` so the
+    cost stays bounded however far behind the reader is)."""
+    last_id = (
+        select(func.max(Message.id))
+        .where(Message.channel_id == Channel.id)
+        .correlate(Channel)
+        .scalar_subquery()
+    )
+    unread_rows = (
+        select(literal(1))
+        .where(
+            Message.channel_id == Channel.id,
+            Message.id > func.coalesce(ChannelMember.last_read_message_id, 0),
+            or_(Message.author_id.is_(None), Message.author_id != user_id),
+            Message.deleted_at.is_(None),
+        )
+        .limit(unread_cap)
+        .correlate(Channel, ChannelMember)
+        .subquery()
+    )
+    unread = (
+        select(func.count())
+        .select_from(unread_rows)
+        .correlate(Channel, ChannelMember)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Channel, ChannelMember, last_id, unread)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(ChannelMember.user_id == user_id)
+        .order_by(Channel.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(Channel.id < before)
+    rows = await session.execute(stmt)
+    return [(row[0], row[1], row[2], int(row[3] or 0)) for row in rows.all()]
+
+
+async def get_channel_row(
+    session: AsyncSession, user_id: int, channel_id: int, *, unread_cap: int
+) -> tuple[Channel, ChannelMember, int | None, int] | None:
+    rows = await list_channels_for(
+        session, user_id, before=channel_id + 1, limit=1, unread_cap=unread_cap
+    )
+    return rows[0] if rows and rows[0][0].id == channel_id else None
+
+
+async def other_dm_members(
+    session: AsyncSession, user_id: int, channel_ids: Sequence[int]
+) -> dict[int, User]:
+    if not channel_ids:
+        return {}
+    rows = await session.execute(
+        select(ChannelMember.channel_id, User)
+        .join(User, User.id == ChannelMember.user_id)
+        .where(ChannelMember.channel_id.in_(channel_ids), ChannelMember.user_id != user_id)
+    )
+    return {int(row[0]): row[1] for row in rows.all()}
+
+
+async def member_counts(session: AsyncSession, channel_ids: Sequence[int]) -> dict[int, int]:
+    if not channel_ids:
+        return {}
+    rows = await session.execute(
+        select(ChannelMember.channel_id, func.count())
+        .where(ChannelMember.channel_id.in_(channel_ids))
+        .group_by(ChannelMember.channel_id)
+    )
+    return {int(cid): int(count) for cid, count in rows.all()}
+
+
+async def set_last_read(
+    session: AsyncSession, channel_id: int, user_id: int, message_id: int
+) -> None:
+    await session.execute(
+        update(ChannelMember)
+        .where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id)
+        .values(last_read_message_id=message_id)
+    )
+
+
+# messages
+
+
+async def get_message(session: AsyncSession, channel_id: int, message_id: int) -> Message | None:
+    return await session.scalar(
+        select(Message).where(Message.id == message_id, Message.channel_id == channel_id)
+    )
+
+
+async def messages_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Message]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Message).where(Message.id.in_(ids)))
+    return {m.id: m for m in rows.all()}
+
+
+async def list_messages(
+    session: AsyncSession,
+    channel_id: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int,
+) -> list[Message]:
+    """Keyset page on (channel_id, id): newest first, or (with `after`) the oldest `limit`
+    newer than `after`, still returned newest first."""
+    stmt = select(Message).where(Message.channel_id == channel_id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Message.id > after).order_by(Message.id.asc())
+        if before is not None:
+            stmt = stmt.where(Message.id < before)
+        return list(reversed((await session.scalars(stmt)).all()))
+    if before is not None:
+        stmt = stmt.where(Message.id < before)
+    return list((await session.scalars(stmt.order_by(Message.id.desc()))).all())
+
+
+async def list_messages_offset(
+    session: AsyncSession, channel_id: int, *, offset: int, limit: int
+) -> list[Message]:
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.channel_id == channel_id)
+        .order_by(Message.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+# E2E key material
+
+
+async def get_key(session: AsyncSession, user_id: int) -> UserKey | None:
+    return await session.get(UserKey, user_id)
+
+
+async def reserve_pin_attempt(session: AsyncSession, user_id: int, limit: int) -> int | None:
+    """Count one PIN attempt before checking it, atomically: returns the new count, or None
+    when the key is missing or `limit` attempts are already spent. Concurrent guesses queue
+    on the row lock (PostgreSQL) or the write lock (SQLite), so they cannot exceed `limit`."""
+    count: int | None = (
+        await session.execute(
+            update(UserKey)
+            .where(UserKey.user_id == user_id, UserKey.failed_attempts < limit)
+            .values(failed_attempts=UserKey.failed_attempts + 1)
+            .returning(UserKey.failed_attempts)
+        )
+    ).scalar()
+    return count
+
+
+async def set_pin_state(
+    session: AsyncSession, user_id: int, *, failed_attempts: int, locked_at: datetime | None
+) -> None:
+    await session.execute(
+        update(UserKey)
+        .where(UserKey.user_id == user_id)
+        .values(failed_attempts=failed_attempts, locked_at=locked_at)
+    )
+
+
+async def lock_key(session: AsyncSession, user_id: int, now: datetime) -> None:
+    await session.execute(update(UserKey).where(UserKey.user_id == user_id).values(locked_at=now))

@@ -1,0 +1,124 @@
+"""Native wire models for channels, messages, read state and E2E key material."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.social.schemas import Id, UserBrief
+
+
+class MessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    channel_id: int
+    author_id: int | None
+    content: str | None = Field(description="Text, or base64 ciphertext; null once deleted")
+    reply_to_id: int | None
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+class MessageCreate(BaseModel):
+    content: str = Field(min_length=1, max_length=64 * 1024)
+    reply_to_id: Id | None = None
+
+
+class MessageUpdate(BaseModel):
+    content: str = Field(min_length=1, max_length=64 * 1024)
+
+
+class ChannelRead(BaseModel):
+    id: int
+    kind: str = Field(description='"dm" or "group"')
+    name: str | None
+    owner_id: int | None
+    encrypted: bool
+    member_count: int
+    other_user: UserBrief | None = Field(description="The other member of a direct channel")
+    last_message: MessageRead | None
+    unread_count: int
+    last_read_message_id: int | None
+    encrypted_key: str | None = Field(description="The channel key encrypted to you")
+
+
+class ChannelsPage(BaseModel):
+    items: list[ChannelRead]
+    next_cursor: int | None = Field(description="Pass as `before` for the next page")
+
+
+class DirectChannelCreate(BaseModel):
+    user_id: Id
+    encrypted_keys: dict[Id, str] | None = Field(
+        default=None,
+        description="For an encrypted channel: user id -> channel key encrypted to that user",
+    )
+
+
+class GroupChannelCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    encrypted_keys: dict[Id, str] | None = None
+
+
+class ChannelUpdate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class MemberAdd(BaseModel):
+    user_id: Id
+    encrypted_key: str | None = None
+
+
+class MemberRead(BaseModel):
+    user: UserBrief
+    joined_at: datetime
+
+
+class ChannelKeyRead(BaseModel):
+    channel_id: int
+    encrypted_key: str
+
+
+class ReadStateUpdate(BaseModel):
+    message_id: Id
+
+
+class ReadStateRead(BaseModel):
+    channel_id: int
+    last_read_message_id: int | None
+
+
+class KeysUpload(BaseModel):
+    public_key: str = Field(min_length=1, max_length=16 * 1024)
+    encrypted_private_key: str = Field(min_length=1, max_length=16 * 1024)
+    pin: str = Field(min_length=4, max_length=64)
+    password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Required to replace existing keys; resets the PIN failure count",
+    )
+
+
+class KeysStatus(BaseModel):
+    public_key: str
+    tries_left: int
+    locked: bool
+    updated_at: datetime
+
+
+class PinCheck(BaseModel):
+    pin: str = Field(min_length=1, max_length=64)
+
+
+class PrivateKeyRead(BaseModel):
+    public_key: str
+    encrypted_private_key: str
+
+
+class PublicKeyRead(BaseModel):
+    user_id: int
+    public_key: str
