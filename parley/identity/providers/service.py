@@ -22,7 +22,7 @@ from parley.errors import Forbidden, Invalid, NotFound, ParleyError
 from parley.identity import audit
 from parley.identity import repository as identity_repository
 from parley.identity import service as identity_service
-from parley.identity.errors import UsernameTaken
+from parley.identity.errors import EmailTaken, UsernameTaken
 from parley.identity.providers import repository
 from parley.identity.providers.base import PROVIDERS, TITLES, ProviderProfile, http_url, well_formed
 from parley.identity.providers.errors import (
@@ -500,7 +500,7 @@ async def _create_user(
                 identity = _new_identity(rt, user.id, profile)
                 session.add(identity)
                 await session.flush()
-        except (UsernameTaken, IntegrityError):
+        except (UsernameTaken, EmailTaken, IntegrityError):  # a concurrent sign-up won a race
             del outbox[queued:]  # events of the rolled-back savepoint must not go out
             winner = await repository.get_identity(session, profile.provider, profile.external_id)
             if winner is not None:
