@@ -18,6 +18,7 @@ from parley.access.router import router as access_router
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.identity.device_router import router as device_router
+from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)
+    v1.include_router(providers_router)
     v1.include_router(social_router)
     v1.include_router(messaging_router)
     v1.include_router(messaging_keys_router)

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     yandex_secret: SecretStr = SecretStr("")
     yandex_oauth_url: str = "https://oauth.yandex.ru"
     yandex_login_url: str = "https://login.yandex.ru"
+    yandex_avatar_url: str = "https://avatars.yandex.net"
     vk_client_id: str = ""
     vk_id_url: str = "https://id.vk.com"
     google_client_id: str = ""
