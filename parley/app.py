@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,6 +17,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from parley.access.router import router as access_router
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
+from parley.dialects.kit import dialect_error
+from parley.errors import Unavailable
 from parley.identity.device_router import router as device_router
 from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
@@ -120,13 +122,17 @@ def _well_known_router() -> APIRouter:
     return router
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", None)
     refused = _refused_value(exc)
     if refused is not None:
         return error_response(400, "invalid_value", refused)
     if _is_database_outage(exc):
         log.warning("database unavailable", extra={"request_id": request_id})
+        dialect = dialect_error(request, Unavailable("The database is unavailable; try again"))
+        if dialect is not None:
+            dialect.headers["Retry-After"] = "2"
+            return dialect
         return error_response(
             503,
             "database_unavailable",

@@ -25,6 +25,9 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 def _route_class(render: Renderer) -> type[APIRoute]:
     class DialectRoute(APIRoute):
+        # The app's handler for database outages renders them in the dialect's style too.
+        dialect_render = staticmethod(render)
+
         def get_route_handler(self) -> Handler:
             handler = super().get_route_handler()
 
@@ -48,6 +51,12 @@ class DialectRouter(APIRouter):
             if kwargs.get("operation_id"):
                 kwargs["operation_id"] = f"{kwargs['operation_id']}_alt"
             super().add_api_route(other, endpoint, **kwargs)
+
+
+def dialect_error(request: Request, exc: ParleyError) -> Response | None:
+    """`exc` rendered by the dialect whose route matched `request`; None for other routes."""
+    render: Renderer | None = getattr(request.scope.get("route"), "dialect_render", None)
+    return render(exc) if render is not None else None
 
 
 def dialect_router(render: Renderer, *, tag: str) -> DialectRouter:

@@ -9,7 +9,7 @@ from fastapi.security import APIKeyCookie, APIKeyHeader
 from starlette.requests import HTTPConnection
 
 from parley.deps import Session, get_runtime
-from parley.errors import Unauthorized
+from parley.errors import NotFound, Unauthorized
 from parley.identity import service
 from parley.identity.tokens import Principal, extract_token
 from parley.models import User
@@ -39,7 +39,7 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 async def get_current_user(principal: CurrentPrincipal, session: Session) -> User:
     try:
         return await service.get_user(session, principal.user_id)
-    except Exception as exc:
+    except NotFound as exc:  # a database outage is not the client's fault: it stays a 503
         raise Unauthorized("Account no longer exists") from exc
 
 

@@ -119,7 +119,11 @@ async def change_password(
 @router.get(
     "/auth/validate",
     status_code=200,
-    responses={200: {"description": "Valid; identity in X-User-Id / X-Session-Id"}, 401: {}},
+    response_class=Response,  # no body either way: the answer is the status and headers
+    responses={
+        200: {"description": "Valid; identity in X-User-Id / X-Session-Id"},
+        401: {"description": "Missing, invalid or revoked token"},
+    },
 )
 async def validate_token(request: Request) -> Response:
     """For nginx `auth_request`: 200 with X-User-Id and X-Session-Id, or 401."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import emit
 from parley.errors import Invalid, NotFound
 from parley.identity import repository as users
+from parley.kit.ids import MAX_ID
 from parley.kit.time import utc_now
 from parley.messaging import repository
 from parley.messaging.errors import (
@@ -502,7 +503,11 @@ async def list_messages(
     await member_channel(session, user_id, channel_id)
     if around is not None:
         older = await repository.list_messages(
-            session, channel_id, before=around + 1, limit=(limit + 1) // 2
+            session,
+            channel_id,
+            # `around` itself is included; the largest id has nothing above it to exclude.
+            before=around + 1 if around < MAX_ID else None,
+            limit=(limit + 1) // 2,
         )
         newer = await repository.list_messages(session, channel_id, after=around, limit=limit // 2)
         return newer + older

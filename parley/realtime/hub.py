@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -179,6 +179,9 @@ class Hub:
         else:
             self.presence = MemoryPresence()
         self.index = _Index()
+        # Sessions that missed an event while the replay store was unreachable: they must
+        # never be resumed, so their buffers are dropped as soon as the store answers again.
+        self._stale: set[str] = set()
         self.closing = False
         self._sweeper: asyncio.Task[None] | None = None
         self._restore_signals: list[tuple[int, Any]] = []
@@ -306,7 +309,7 @@ class Hub:
                 previous.conn = None
         self.index.add(gs)
         conn.session = gs
-        claimed = await self.store.claim(session_id)
+        claimed = None if session_id in self._stale else await self.store.claim(session_id)
         first = claimed.seq - len(claimed.frames) + 1 if claimed else 0
         if claimed is None or claimed.user_id != user_id or not first - 1 <= seq <= claimed.seq:
             self.index.remove(gs)
@@ -336,7 +339,10 @@ class Hub:
         gs.conn = None
         conn.session = None
         gs.expires_at = time.monotonic() + self.rt.settings.gateway_resume_seconds
-        await self.store.detach(gs.id)
+        try:
+            await self.store.detach(gs.id)
+        except Exception:
+            log.warning("gateway buffer unavailable; detach not recorded")
         await self._went(gs)
         if self.distributed:
             await self.rt.bus.publish(
@@ -357,17 +363,30 @@ class Hub:
 
     async def heartbeat(self, gs: GatewaySession) -> None:
         if gs.presence:
-            await self.presence.refresh(gs.user_id, gs.id)
+            try:
+                await self.presence.refresh(gs.user_id, gs.id)
+            except Exception:
+                # Presence is best effort: an outage of its store never drops the socket.
+                log.warning("presence store unavailable; lease not refreshed")
 
     # presence --------------------------------------------------------------------------
 
     async def _came(self, gs: GatewaySession) -> None:
-        if gs.presence and await self.presence.connected(gs.user_id, gs.id):
+        if gs.presence and await self._presence_changed(self.presence.connected, gs):
             await self._announce(gs.user_id, "online")
 
     async def _went(self, gs: GatewaySession) -> None:
-        if gs.presence and await self.presence.disconnected(gs.user_id, gs.id):
+        if gs.presence and await self._presence_changed(self.presence.disconnected, gs):
             await self._announce(gs.user_id, "offline")
+
+    async def _presence_changed(
+        self, change: Callable[[int, str], Awaitable[bool]], gs: GatewaySession
+    ) -> bool:
+        try:
+            return await change(gs.user_id, gs.id)
+        except Exception:
+            log.warning("presence store unavailable; no presence update")
+            return False
 
     async def _announce(self, user_id: int, status: str) -> None:
         """`presence.updated` to the user's friends (blocking ends a friendship)."""
@@ -395,15 +414,36 @@ class Hub:
         try:
             seqs = await self.store.append(items, attached=attached)
         except Exception:
-            log.warning("gateway buffer unavailable; event dropped", extra={"t": name})
+            log.warning("gateway buffer unavailable; sessions must refetch", extra={"t": name})
+            for gs in targets:
+                self._lost(gs)
             return
         for gs, seq in zip(targets, seqs, strict=True):
             if seq < 0:
-                if gs.conn is None:
-                    self.index.remove(gs)
+                # The buffer is gone (expired, or the store restarted empty): the client
+                # missed this event and can only catch up by identifying again.
+                self._lost(gs)
                 continue
             if gs.conn is not None:
                 gs.conn.deliver(seq, finish(prefix, seq))
+
+    def _lost(self, gs: GatewaySession) -> None:
+        """`gs` missed an event: INVALID_SESSION tells its socket to IDENTIFY again and refetch."""
+        self.index.remove(gs)
+        self._stale.add(gs.id)
+        conn = gs.conn
+        if conn is not None:
+            gs.conn = None
+            conn.session = None
+            conn.push(frame(Op.INVALID_SESSION, False))
+
+    async def _drop_stale(self) -> None:
+        for session_id in list(self._stale):
+            try:
+                await self.store.drop(session_id)
+            except Exception:
+                return  # still unreachable; next sweep
+            self._stale.discard(session_id)
 
     def _sessions_of(self, user_ids: Iterable[Any]) -> Iterable[GatewaySession]:
         for user_id in user_ids:
@@ -456,3 +496,5 @@ class Hub:
                     self.index.remove(gs)
             if isinstance(self.store, MemoryReplayStore):
                 self.store.sweep()
+            if self._stale:
+                await self._drop_stale()
