@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,10 @@ import pytest
 from parley.kit.time import clock
 from parley.messaging import keys
 from parley.runtime import Runtime
+from parley.settings import Settings
+from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, new_account, unique_name
+from tests.support.social import EventLog
 
 API = "/api/v1"
 PIN = "482915"
@@ -190,6 +194,24 @@ async def test_login_failures_are_401(client: httpx.AsyncClient) -> None:
     assert by_email.status_code == 200
 
 
+@pytest.fixture(scope="module")
+async def limited(make_settings: Callable[..., Settings]) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(rate_limits_enabled=True, rate_login="3/minute")
+    async for app in running_app(settings):
+        async with asgi_client(app) as client:
+            yield client
+
+
+async def test_rate_limits_answer_429_in_whisper_style(limited: httpx.AsyncClient) -> None:
+    w = await whisper_user(limited)  # one login spent
+    wrong = {"user": w.user, "password": "wrong-password"}
+    for _ in range(2):
+        assert_error(await limited.post(f"{API}/auth/login", json=wrong), 401)
+    blocked = await limited.post(f"{API}/auth/login", json=wrong)
+    assert_error(blocked, 429)
+    assert int(blocked.headers["Retry-After"]) >= 1
+
+
 async def test_token_is_long_lived_and_logout_revokes_it(client: httpx.AsyncClient) -> None:
     w = await whisper_user(client)
     other = await login(client, w.user)
@@ -311,7 +333,8 @@ async def test_update_me_conflicts_are_409_and_bad_input_400(client: httpx.Async
     assert_error(
         await client.put(f"{API}/users/me", json={"user": other.user}, headers=w.headers), 409
     )
-    for bad in ({"profile": "javascript:alert(1)"}, {"email": "nope"}, {"user": "a b"}, []):
+    bodies: list[object] = [{"profile": "javascript:x"}, {"email": "no"}, {"user": "a b"}, []]
+    for bad in bodies:
         assert_error(await client.put(f"{API}/users/me", json=bad, headers=w.headers), 400)
     me = (await client.get(f"{API}/me", headers=w.headers)).json()
     assert (me["user"], me["email"]) == (w.user, w.email)
@@ -407,10 +430,10 @@ async def test_channel_creation_rules(client: httpx.AsyncClient) -> None:
     assert_error(await client.post(f"{API}/channels", json=body, headers=a.headers), 409)
     back = {**body, "attendee": a.uid}
     assert_error(await client.post(f"{API}/channels", json=back, headers=b.headers), 409)
-    for who, key in ((a, body["key_encrypted_by_host_public_key"]),
-                     (b, body["key_encrypted_by_attendee_public_key"])):  # fmt: skip
+    members = ((a, "key_encrypted_by_host_public_key"), (b, "key_encrypted_by_attendee_public_key"))
+    for who, field in members:
         got = await client.get(f"{API}/channels/key/{channel_id}", headers=who.headers)
-        assert got.json() == {"encrypted_key": key}
+        assert got.json() == {"encrypted_key": body[field]}
     denied = await client.get(f"{API}/channels/key/{channel_id}/", headers=stranger.headers)
     assert_error(denied, 403)
     assert_error(await client.get(f"{API}/channels/key/{2**62}", headers=a.headers), 403)
@@ -603,3 +626,22 @@ async def test_native_user_signs_in_through_whisper(
     }
     sessions = (await client.get("/v1/sessions", headers=alice.headers)).json()
     assert sorted(s["surface"] for s in sessions) == ["native", "whisper"]
+
+
+async def test_whisper_actions_reach_the_gateway_as_native_events(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    log = EventLog(runtime)
+    a = await whisper_user(client)
+    b = await whisper_user(client)
+    mark = log.mark()
+    await befriend(client, a, b)
+    channel_id = await create_channel(client, a, b.uid)
+    text, url = b64(24), f"{API}/messages/{channel_id}"
+    await client.post(url, json={"encrypted_msg": text}, headers=a.headers)
+    assert log.to(mark, b.uid, "friend.added")[0]["user"]["id"] == a.uid
+    assert log.to(mark, b.uid, "channel.created")[0]["encrypted"] is True
+    assert log.to(mark, b.uid, "message.created")[0]["content"] == text
+    refused = log.mark()
+    await client.post(url, json={"encrypted_msg": "?"}, headers=a.headers)
+    assert log.since(refused) == []
