@@ -26,6 +26,8 @@ from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
+from parley.realtime.gateway import router as gateway_router
+from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
@@ -41,10 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
+        hub = app.state.hub = Hub(runtime)
+        hub.subscribe()
         await runtime.start()
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -55,6 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)
+    # Database errors are answered by the exception middleware (4xx/503, not re-raised);
+    # anything else reaches the server-error middleware as a logged 500.
+    for database_error in (DBAPIError, PoolTimeout, ConnectionError, OSError):
+        app.add_exception_handler(database_error, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)
 
     v1 = APIRouter(prefix="/v1")
@@ -67,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(messaging_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
+    v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
     app.include_router(media_router)
@@ -109,6 +120,9 @@ def _well_known_router() -> APIRouter:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
+    refused = _refused_value(exc)
+    if refused is not None:
+        return error_response(400, "invalid_value", refused)
     if _is_database_outage(exc):
         log.warning("database unavailable", extra={"request_id": request_id})
         return error_response(
@@ -119,6 +133,20 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         )
     log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
     return error_response(500, "internal_error", "Internal error", request_id=request_id)
+
+
+# Values the database refuses that no validator caught: still the client's fault, not ours.
+_REFUSED_SQLSTATES = {
+    "22021": "Text must not contain NUL characters",
+    "22003": "A number is out of range",
+    "22P05": "Text contains a character the database cannot store",
+}
+
+
+def _refused_value(exc: Exception) -> str | None:
+    if not isinstance(exc, DBAPIError):
+        return None
+    return _REFUSED_SQLSTATES.get(str(getattr(exc.orig, "sqlstate", "")))
 
 
 def _is_database_outage(exc: Exception) -> bool:

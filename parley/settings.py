@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = 5.0
     geoip_db: Path | None = None
 
+    # realtime gateway
+    gateway_heartbeat_ms: int = Field(default=41_250, ge=100)
+    gateway_resume_seconds: float = 120.0
+    gateway_buffer_size: int = Field(default=500, ge=1)
+    gateway_max_frame_bytes: int = 4096
+    rate_gateway: str = "120/minute"  # inbound frames per connection
+
     # limits
     avatar_max_bytes: int = 5 * 1024 * 1024
     app_payload_max_bytes: int = 64 * 1024
