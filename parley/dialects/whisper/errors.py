@@ -2,7 +2,9 @@
 
 A malformed request is 400 (never FastAPI's 422). Wrong and locked PINs are 401, as the
 seed answers for a bad PIN; a channel the caller cannot reach is 403 whether or not it
-exists. Registration's 422 for a taken name or email is raised by the route itself."""
+exists. A login from a new device of an account that has proven one elsewhere is 401 with
+the `challenge` to finish at `POST /v1/auth/login/verify`. Registration's 422 for a taken
+name or email is raised by the route itself."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from parley.dialects.kit import message_of, status_of
 from parley.errors import ParleyError, RateLimited
+from parley.identity.device_errors import DeviceVerificationRequired
 from parley.messaging.errors import ChannelNotFound, KeyLocked, WrongPin
 
 
@@ -34,5 +37,9 @@ def render(exc: Exception) -> Response:
     elif isinstance(exc, ChannelNotFound):
         status = 403
         message = "Cannot access this channel"
+    body: dict[str, object] = {"error": message}
+    if isinstance(exc, DeviceVerificationRequired):
+        status = 401  # the seed's only refusal at login
+        body.update(exc.extra)  # challenge, sent_to, expires_in
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -45,7 +45,10 @@ from parley.dialects.whisper.schemas import (
     WhisperUserRead,
 )
 from parley.errors import Invalid, NotFound, Unauthorized
+from parley.identity import devices
 from parley.identity import service as identity
+from parley.identity.device_errors import DeviceVerificationRequired
+from parley.identity.devices import DeviceChallenge
 from parley.identity.errors import EmailTaken, UsernameTaken
 from parley.messaging import keys
 from parley.messaging import service as messaging
@@ -102,8 +105,9 @@ async def register(
 async def login(
     body: WhisperLoginBody, session: Session, rt: RuntimeDep, client: Client
 ) -> WhisperTokenRead:
-    """登入: user name (or email) and password -> one long-lived token."""
-    issued = await identity.login(
+    """登入: user name (or email) and password -> one long-lived token. An account that has
+    proven a device elsewhere gets 401 with a `challenge` (see `POST /v1/auth/login/verify`)."""
+    issued = await devices.sign_in(
         session,
         rt,
         login=body.user,
@@ -112,6 +116,13 @@ async def login(
         surface="whisper",
         with_refresh=False,
     )
+    if isinstance(issued, DeviceChallenge):
+        raise DeviceVerificationRequired(
+            f"New device: enter the code sent to {issued.sent_to} at POST /v1/auth/login/verify",
+            challenge=issued.challenge,
+            sent_to=issued.sent_to,
+            expires_in=issued.expires_in,
+        )
     return WhisperTokenRead(token=issued.access_token)
 
 

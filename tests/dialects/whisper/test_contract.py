@@ -21,6 +21,7 @@ from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, new_account, unique_name
+from tests.support.mail import code_in, last_mail
 from tests.support.social import EventLog
 
 API = "/api/v1"
@@ -645,3 +646,35 @@ async def test_whisper_actions_reach_the_gateway_as_native_events(
     refused = log.mark()
     await client.post(url, json={"encrypted_msg": "?"}, headers=a.headers)
     assert log.since(refused) == []
+
+
+async def test_an_account_with_a_proven_device_gets_a_challenge(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    account = await new_account(client, "dev")
+    first = await client.post(
+        "/v1/auth/login",
+        json={"login": account.username, "password": PASSWORD, "device_id": "phone-1"},
+    )
+    code = code_in(await last_mail(settings.data_dir, account.email, "device"))
+    proven = await client.post(
+        "/v1/auth/login/verify",
+        json={"challenge": first.json()["error"]["challenge"], "code": code},
+    )
+    assert proven.status_code == 200
+    response = await client.post(
+        f"{API}/auth/login", json={"user": account.username, "password": PASSWORD}
+    )
+    assert response.status_code == 401
+    body = response.json()
+    assert body["sent_to"] == f"{account.username[0]}***@example.com"
+    assert "/v1/auth/login/verify" in body["error"]
+    code = code_in(await last_mail(settings.data_dir, account.email, "device", 2))
+    finished = await client.post(
+        "/v1/auth/login/verify", json={"challenge": body["challenge"], "code": code}
+    )
+    assert finished.status_code == 200
+    assert finished.json()["refresh_token"] is None  # Whisper's single long-lived token
+    token = finished.json()["access_token"]
+    me = await client.get(f"{API}/me", headers={"Authorization": token})
+    assert me.json()["uid"] == account.id
