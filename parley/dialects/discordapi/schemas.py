@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Detail(BaseModel):
     detail: str
+
+
+class CapitalDetail(BaseModel):
+    """The avatar upload answers `{"Detail": "success"}` (capital D, as in the seed)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    detail: str = Field(serialization_alias="Detail", validation_alias="Detail")
 
 
 class RegisterBody(BaseModel):
@@ -15,3 +25,66 @@ class RegisterBody(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     status: str | None = Field(default=None, max_length=200)
     password: str = Field(max_length=256)
+
+
+class LoginBody(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+    client_fingerprint: str = Field(min_length=1, max_length=128)
+
+
+class ConfirmBody(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+    confirmation_code: str = Field(max_length=16)
+
+
+class Token(BaseModel):
+    token: str
+    type: Literal["Bearer"] = "Bearer"
+
+
+class SealedToken(BaseModel):
+    token: str
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    avatar_url: str | None
+
+
+class StartChatBody(BaseModel):
+    recipient_id: int
+
+
+class ChatId(BaseModel):
+    chat_id: int
+
+
+class ChatRef(BaseModel):
+    id: int
+
+
+class MessageOut(BaseModel):
+    id: int
+    text: str | None
+    answer: int | None
+    chat_id: int
+    message_owner: UserOut | None
+
+
+class ChatInfo(BaseModel):
+    id: int
+    chat_starter: UserOut
+    chat_recipient: UserOut
+
+
+class AddMessageBody(BaseModel):
+    text: str = Field(max_length=4000)
+    answer: int | None = None
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the listed statuses, all `{"detail": ...}`."""
+    return {code: {"model": Detail} for code in codes}
