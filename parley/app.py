@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)
+    # Database errors are answered by the exception middleware (4xx/503, not re-raised);
+    # anything else reaches the server-error middleware as a logged 500.
+    for database_error in (DBAPIError, PoolTimeout, ConnectionError, OSError):
+        app.add_exception_handler(database_error, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)
 
     v1 = APIRouter(prefix="/v1")
@@ -109,6 +113,9 @@ def _well_known_router() -> APIRouter:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
+    refused = _refused_value(exc)
+    if refused is not None:
+        return error_response(400, "invalid_value", refused)
     if _is_database_outage(exc):
         log.warning("database unavailable", extra={"request_id": request_id})
         return error_response(
@@ -119,6 +126,20 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         )
     log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
     return error_response(500, "internal_error", "Internal error", request_id=request_id)
+
+
+# Values the database refuses that no validator caught: still the client's fault, not ours.
+_REFUSED_SQLSTATES = {
+    "22021": "Text must not contain NUL characters",
+    "22003": "A number is out of range",
+    "22P05": "Text contains a character the database cannot store",
+}
+
+
+def _refused_value(exc: Exception) -> str | None:
+    if not isinstance(exc, DBAPIError):
+        return None
+    return _REFUSED_SQLSTATES.get(str(getattr(exc.orig, "sqlstate", "")))
 
 
 def _is_database_outage(exc: Exception) -> bool:

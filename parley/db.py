@@ -28,7 +28,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800
     )
 
 

@@ -21,6 +21,7 @@ from parley.access.schemas import (
 )
 from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentUser
+from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 
 router = APIRouter(tags=["access"])
@@ -81,7 +82,7 @@ async def replace_own_payload(
 
 @router.get("/apps/{app_id}/payloads/{user_id}", responses=responses(401, 403, 404))
 async def read_app_payload(
-    app_id: int, user_id: int, _app: SuperApp, session: Session
+    app_id: PathId, user_id: PathId, _app: SuperApp, session: Session
 ) -> dict[str, Any]:
     """Any app's payload for any user (super app)."""
     target = await service.get_app(session, app_id)
@@ -91,8 +92,8 @@ async def read_app_payload(
 
 @router.put("/apps/{app_id}/payloads/{user_id}", responses=responses(400, 401, 403, 404, 413))
 async def replace_app_payload(
-    app_id: int,
-    user_id: int,
+    app_id: PathId,
+    user_id: PathId,
     _app: SuperApp,
     session: Session,
     rt: RuntimeDep,
@@ -106,7 +107,7 @@ async def replace_app_payload(
 
 @router.patch("/users/{user_id}/apps", responses=responses(400, 401, 403, 404, 413))
 async def replace_app_payloads(
-    user_id: int,
+    user_id: PathId,
     _app: SuperApp,
     session: Session,
     rt: RuntimeDep,
@@ -141,7 +142,7 @@ async def delete_role(name: str, session: Session) -> None:
 
 
 @admin.get("/users/{user_id}/roles", response_model=RoleList, responses=responses(401, 403, 404))
-async def read_user_roles(user_id: int, session: Session) -> RoleList:
+async def read_user_roles(user_id: PathId, session: Session) -> RoleList:
     """A user's roles."""
     user = await service.get_user(session, user_id)
     return RoleList(roles=await service.user_roles(session, user.id))
@@ -150,7 +151,7 @@ async def read_user_roles(user_id: int, session: Session) -> RoleList:
 @admin.put(
     "/users/{user_id}/roles", response_model=RoleList, responses=responses(400, 401, 403, 404)
 )
-async def replace_user_roles(user_id: int, body: RoleList, session: Session) -> RoleList:
+async def replace_user_roles(user_id: PathId, body: RoleList, session: Session) -> RoleList:
     """Give a user exactly these roles (unknown roles are created)."""
     user = await service.get_user(session, user_id)
     return RoleList(roles=await service.set_user_roles(session, user, body.roles))
@@ -175,7 +176,7 @@ async def create_app(body: AppCreate, session: Session) -> AppCreated:
 
 
 @admin.put("/apps/{app_id}/roles", response_model=AppRead, responses=responses(400, 401, 403, 404))
-async def replace_app_roles(app_id: int, body: RoleList, session: Session) -> AppRead:
+async def replace_app_roles(app_id: PathId, body: RoleList, session: Session) -> AppRead:
     """Members of these roles see the app in their menu."""
     app = await service.get_app(session, app_id)
     roles = await service.set_app_roles(session, app, body.roles)
@@ -185,14 +186,14 @@ async def replace_app_roles(app_id: int, body: RoleList, session: Session) -> Ap
 @admin.post(
     "/apps/{app_id}/rotate-token", response_model=AppToken, responses=responses(401, 403, 404)
 )
-async def rotate_app_token(app_id: int, session: Session) -> AppToken:
+async def rotate_app_token(app_id: PathId, session: Session) -> AppToken:
     """Issue a new token; the old one stops working at once."""
     app = await service.get_app(session, app_id)
     return AppToken(token=await service.rotate_app_token(session, app))
 
 
 @admin.delete("/apps/{app_id}", status_code=204, responses=responses(401, 403, 404))
-async def delete_app(app_id: int, session: Session) -> None:
+async def delete_app(app_id: PathId, session: Session) -> None:
     """Delete an app and its payloads."""
     await service.delete_app(session, await service.get_app(session, app_id))
 

@@ -166,7 +166,7 @@ async def require_admin(
 
 def clean_app_url(url: str) -> str:
     url = url.strip()
-    if not 1 <= len(url) <= 500 or any(ch.isspace() for ch in url):
+    if not 1 <= len(url) <= 500 or any(ch.isspace() or not ch.isprintable() for ch in url):
         raise InvalidAppUrl()
     return url
 
@@ -253,14 +253,26 @@ async def delete_app(session: AsyncSession, app: App) -> None:
 # --- payloads ------------------------------------------------------------------------------
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def _check_payload(rt: Runtime, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("An app payload is a JSON object")
     try:
-        size = len(orjson.dumps(data))
+        encoded = orjson.dumps(data)
     except orjson.JSONEncodeError as exc:
         raise Invalid("An app payload must be plain JSON") from exc
-    if size > rt.settings.app_payload_max_bytes:
+    if _has_nul(data):  # PostgreSQL's jsonb cannot hold NUL characters
+        raise Invalid("An app payload cannot contain NUL characters")
+    if len(encoded) > rt.settings.app_payload_max_bytes:
         raise PayloadTooLarge(f"App payloads are at most {rt.settings.app_payload_max_bytes} bytes")
     return data
 
@@ -288,7 +300,11 @@ async def replace_app_payloads(
 
     Returns the payloads written, by URL.
     """
-    checked = {url: _check_payload(rt, data) for url, data in by_url.items()}
+    checked = {
+        url: _check_payload(rt, data)
+        for url, data in by_url.items()
+        if "\x00" not in url  # no app URL holds one; PostgreSQL could not even compare it
+    }
     apps = await repository.get_apps_by_urls(session, checked)
     written: dict[str, dict[str, Any]] = {}
     for app in apps:

@@ -14,6 +14,7 @@ log = logging.getLogger("parley.dialects")
 # dialect name -> module with a `router`
 AVAILABLE = {
     "discordapi": "parley.dialects.discordapi.router",
+    "goncord": "parley.dialects.goncord.router",
 }
 
 

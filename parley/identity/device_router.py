@@ -25,6 +25,7 @@ from parley.identity.device_schemas import (
 )
 from parley.identity.router import token_pair
 from parley.identity.schemas import TokenPair, UserMe
+from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 
 router = APIRouter(tags=["devices"])
@@ -50,7 +51,7 @@ async def list_devices(principal: CurrentPrincipal, session: Session) -> list[De
 
 
 @router.delete("/devices/{device_pk}", status_code=204, responses=responses(401, 404))
-async def forget_device(device_pk: int, principal: CurrentPrincipal, session: Session) -> None:
+async def forget_device(device_pk: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Forget a known device: its next sign-in needs an emailed code again."""
     await devices.forget_device(session, principal.user_id, device_pk)
 

@@ -24,6 +24,7 @@ from parley.identity.schemas import (
 )
 from parley.identity.service import IssuedTokens
 from parley.identity.tokens import extract_token
+from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.kit.time import clock
 
@@ -154,7 +155,7 @@ async def revoke_other_sessions(principal: CurrentPrincipal, session: Session) -
 
 
 @router.delete("/sessions/{session_id}", status_code=204, responses=responses(401, 404))
-async def revoke_session(session_id: int, principal: CurrentPrincipal, session: Session) -> None:
+async def revoke_session(session_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Revoke one of the caller's sessions."""
     await service.revoke_session(session, principal, session_id)
 

@@ -91,7 +91,8 @@ async def authenticate_password(
     await rt.limiter.hit(rt.settings.rate_login, "login-account", login_key)
     if client.ip:
         await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
-    user = await repository.get_user_by_login(session, login_key)
+    # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
+    user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or user.disabled_at is not None:
         await audit.record(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
+from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
 from parley.messaging import keys, service
 from parley.messaging.keys import KeyState
@@ -32,7 +33,7 @@ from parley.messaging.schemas import (
     ReadStateUpdate,
 )
 from parley.messaging.service import ChannelSummary
-from parley.social.schemas import MAX_ID, CursorId, PathId, UserBrief
+from parley.social.schemas import UserBrief
 
 router = APIRouter(tags=["messaging"])
 keys_router = APIRouter(tags=["keys"])

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley.social.schemas import Id, UserBrief
+from parley.kit.ids import Id
+from parley.social.schemas import UserBrief
 
 
 class MessageRead(BaseModel):

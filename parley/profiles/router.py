@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from parley.access.deps import SuperApp
 from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentUser
+from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.profiles import service
 from parley.profiles.errors import AvatarTooLarge
@@ -82,7 +83,7 @@ async def delete_my_avatar(user: CurrentUser, session: Session, rt: RuntimeDep) 
 
 @router.get("/users/{user_id}", response_model=UserPublic, responses=responses(401, 404))
 async def read_user(
-    user_id: int, user: CurrentUser, session: Session, rt: RuntimeDep
+    user_id: PathId, user: CurrentUser, session: Session, rt: RuntimeDep
 ) -> UserPublic:
     """A user's public profile."""
     del user

@@ -8,19 +8,18 @@ from fastapi import APIRouter, Query
 
 from parley.deps import Session
 from parley.identity.deps import CurrentPrincipal
+from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
 from parley.social import service
 from parley.social.schemas import (
     BlockCreate,
     BlockRead,
-    CursorId,
     FriendAdd,
     FriendRead,
     FriendRequestCreate,
     FriendRequestRead,
     FriendRequestResult,
     FriendsPage,
-    PathId,
     UserBrief,
 )
 from parley.social.service import PendingRequest

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2**63 - 1
-# Ids are 64-bit: larger numbers are a validation error (422), never a database error.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-CursorId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+from parley.kit.ids import Id
 
 
 class UserBrief(BaseModel):

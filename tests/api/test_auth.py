@@ -369,3 +369,19 @@ async def test_audit_log_records_sign_ins_and_failures(
         kinds = [e.kind for e in await repository.list_audit(session, alice.id, 10)]
     assert kinds[:3] == ["session.revoked", "login.failed", "login.succeeded"]
     assert "user.registered" in kinds
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/v1/sessions/99999999999999999999999"),
+        ("GET", "/v1/users/99999999999999999999999"),
+        ("DELETE", "/v1/devices/99999999999999999999999"),
+        ("GET", "/v1/channels/99999999999999999999999/messages"),
+    ],
+)
+async def test_ids_beyond_64_bits_are_422_not_500(
+    client: httpx.AsyncClient, alice: Account, method: str, path: str
+) -> None:
+    response = await client.request(method, path, headers=alice.headers)
+    assert response.status_code == 422

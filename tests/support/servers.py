@@ -97,7 +97,7 @@ def start_server(
             stderr=subprocess.STDOUT,
         )
     server = ServerProcess(port, process, log_path)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited ({process.returncode}):\n{server.log()}")

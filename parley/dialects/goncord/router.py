@@ -1,0 +1,288 @@
+"""Goncord (seed 001): the auth service's /api/v0 paths, shapes and status codes.
+
+Tokens: `Authorization` (`Bearer X` or bare `X`); only when that header is absent, the `jwt`
+cookie. Apps: the `x-app-token` header (missing or unknown → 401, not super where a super
+app is needed → 403); the app is checked before the user token.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+
+from fastapi import Body, Response
+
+from parley.access import service as access
+from parley.access.deps import CurrentApp, OptionalApp, SuperApp
+from parley.access.errors import SuperAppRequired
+from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.goncord.errors import MissingLogin, WrongOldPassword, render
+from parley.dialects.goncord.schemas import (
+    ChangePasswordBody,
+    ErrorBody,
+    GoncordUser,
+    MenuEntry,
+    RegisterBody,
+    RoleName,
+    RolesBody,
+    TokenAnswer,
+    TokenBody,
+    UserUpdateBody,
+    role_names,
+)
+from parley.dialects.kit import dialect_router
+from parley.identity import devices, recovery
+from parley.identity import service as identity
+from parley.identity.deps import CurrentPrincipal, CurrentUser
+from parley.identity.device_errors import DeviceVerificationRequired
+from parley.identity.devices import DeviceChallenge
+from parley.identity.errors import InvalidCredentials, WeakPassword
+from parley.profiles import service as profiles
+from parley.runtime import Runtime
+
+router = dialect_router(render, tag="dialect: Goncord")
+
+PREFIX = "/api/v0"
+COOKIE = "jwt"
+SURFACE = "goncord"
+NAME_FIELDS = ("second_name", "last_name", "first_name", "birthday")
+PayloadBody = Body(description="The calling app's new payload (a JSON object)")
+PayloadsBody = Body(description="`{app_url: payload}`; unknown URLs are ignored")
+
+
+class UserFields(Protocol):
+    """The parts of a Parley user the user object shows."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def first_name(self) -> str | None: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def second_name(self) -> str | None: ...
+    @property
+    def birthday(self) -> date | None: ...
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+async def user_object(session: Session, user: UserFields) -> GoncordUser:
+    """The seed's user object: names, `roles` [{name}] and `apps` {url: payload}."""
+    roles = await access.user_roles(session, user.id)
+    return GoncordUser(
+        second_name=user.second_name,
+        roles=[RoleName(name=name) for name in roles],
+        login=user.username,
+        last_name=user.last_name,
+        first_name=user.first_name,
+        email=user.email,
+        birthday=user.birthday,
+        apps=await access.user_payloads_by_url(session, user.id),
+    )
+
+
+def set_cookie(response: Response, rt: Runtime, token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=rt.settings.long_access_ttl_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.public_url.startswith("https://"),
+    )
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@router.post(
+    f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 422, 429)
+)
+async def register_user(
+    body: RegisterBody, app: OptionalApp, session: Session, rt: RuntimeDep, client: Client
+) -> GoncordUser:
+    """Регистрация. Naming `roles` needs a super `x-app-token` (403 otherwise)."""
+    roles = role_names(body.roles)
+    if roles and (app is None or not app.is_super):
+        raise SuperAppRequired("Setting roles at registration needs a super app token")
+    user = await recovery.register(
+        session,
+        rt,
+        username=body.login,
+        email=body.email,
+        password=body.password,
+        client=client,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        second_name=body.second_name,
+        birthday=body.birthday,
+    )
+    if roles:
+        await access.set_user_roles(session, user, roles)
+    return await user_object(session, user)
+
+
+@router.patch(
+    f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 413, 422)
+)
+async def update_user(
+    body: UserUpdateBody, _app: SuperApp, user: CurrentUser, session: Session, rt: RuntimeDep
+) -> GoncordUser:
+    """Обновление (super app): names and birthday; `roles` and `apps` payloads replace."""
+    changes = {name: getattr(body, name) for name in NAME_FIELDS if name in body.model_fields_set}
+    await profiles.update_profile(session, user, changes)
+    if body.roles is not None:
+        await access.set_user_roles(session, user, role_names(body.roles))
+    if body.apps is not None:
+        await access.replace_app_payloads(session, rt, user.id, body.apps)
+    return await user_object(session, user)
+
+
+@router.post(
+    f"{PREFIX}/users/change_password", status_code=200, responses=errors(400, 401, 422, 429)
+)
+async def change_password(
+    body: ChangePasswordBody,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+) -> Response:
+    """Смена пароля: 200 with no body; every other session is signed out."""
+    try:
+        await identity.change_password(
+            session,
+            rt,
+            principal,
+            old_password=body.old_password,
+            new_password=body.new_password,
+            client=client,
+        )
+    except InvalidCredentials as exc:
+        raise WrongOldPassword(field="old_password") from exc
+    except WeakPassword as exc:
+        raise WeakPassword(exc.message, field="new_password") from exc
+    return Response(status_code=200)
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+@router.post(
+    f"{PREFIX}/tokens", response_model=TokenAnswer, responses=errors(400, 401, 403, 422, 429)
+)
+async def create_token(
+    body: TokenBody, response: Response, session: Session, rt: RuntimeDep, client: Client
+) -> TokenAnswer:
+    """Авторизация by `login` or `email`; also sets an HttpOnly `jwt` cookie. An account that
+    has proven a device elsewhere gets 403 with a `challenge` (finish at
+    `POST /v1/auth/login/verify`)."""
+    login = body.login or body.email
+    if not login:
+        raise MissingLogin()
+    issued = await devices.sign_in(
+        session,
+        rt,
+        login=login,
+        password=body.password,
+        client=client,
+        surface=SURFACE,
+        with_refresh=False,
+    )
+    if isinstance(issued, DeviceChallenge):
+        raise DeviceVerificationRequired(
+            f"New device: enter the code sent to {issued.sent_to} at /v1/auth/login/verify",
+            challenge=issued.challenge,
+            sent_to=issued.sent_to,
+            expires_in=issued.expires_in,
+        )
+    set_cookie(response, rt, issued.access_token)
+    return TokenAnswer(user=await user_object(session, issued.user), jwt=issued.access_token)
+
+
+@router.delete(f"{PREFIX}/tokens", status_code=204, responses=errors(401))
+async def delete_token(principal: CurrentPrincipal, session: Session) -> Response:
+    """Выход: revokes the current session only; clears the `jwt` cookie."""
+    await identity.logout(session, principal)
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax")
+    return response
+
+
+@router.get(f"{PREFIX}/tokens/validate", response_model=GoncordUser, responses=errors(401))
+async def validate_token(user: CurrentUser, session: Session) -> GoncordUser:
+    """Валидация: the token from `Authorization`, or the `jwt` cookie when it is absent."""
+    return await user_object(session, user)
+
+
+# --- app payloads ----------------------------------------------------------------------------
+
+
+@router.patch(
+    f"{PREFIX}/resource/self_update",
+    response_model=GoncordUser,
+    responses=errors(400, 401, 413, 422),
+)
+async def update_own_payload(
+    app: CurrentApp,
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    payload: dict[str, Any] = PayloadBody,
+) -> GoncordUser:
+    """Обновление payloads: replaces the calling app's payload for the user."""
+    await access.replace_app_payload(session, rt, app, user.id, payload)
+    return await user_object(session, user)
+
+
+@router.patch(
+    f"{PREFIX}/resource/update",
+    response_model=GoncordUser,
+    responses=errors(400, 401, 403, 413, 422),
+)
+async def update_payloads(
+    _app: SuperApp,
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    payloads: dict[str, Any] = PayloadsBody,
+) -> GoncordUser:
+    """Super app: replaces the payloads of the apps named by URL for the user."""
+    await access.replace_app_payloads(session, rt, user.id, payloads)
+    return await user_object(session, user)
+
+
+# --- roles and menu --------------------------------------------------------------------------
+
+
+@router.post(f"{PREFIX}/roles", response_model=list[RoleName], responses=errors(400, 401, 403, 422))
+async def set_roles(
+    body: RolesBody, _app: SuperApp, user: CurrentUser, session: Session
+) -> list[RoleName]:
+    """Добавление групп (super app): the user gets exactly these roles (unknown ones are
+    created)."""
+    names = await access.set_user_roles(session, user, role_names(body.roles))
+    return [RoleName(name=name) for name in names]
+
+
+@router.delete(f"{PREFIX}/roles", status_code=204, responses=errors(400, 401, 403, 422))
+async def remove_roles(
+    body: RolesBody, _app: SuperApp, user: CurrentUser, session: Session
+) -> Response:
+    """Удаление групп (super app): removes the listed roles from the user."""
+    await access.remove_user_roles(session, user, role_names(body.roles))
+    return Response(status_code=204)
+
+
+@router.get(f"{PREFIX}/menu", response_model=list[MenuEntry], responses=errors(401))
+async def read_menu(user: CurrentUser, session: Session) -> list[MenuEntry]:
+    """Меню: apps reachable through the user's roles, once each."""
+    entries = await access.menu_for_user(session, user.id)
+    return [MenuEntry(url=entry.url, name=entry.name) for entry in entries]
