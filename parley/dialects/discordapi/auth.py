@@ -11,6 +11,7 @@ from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.discordapi.deps import DiscordPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import (
+    NO_NUL,
     ConfirmBody,
     Detail,
     LoginBody,
@@ -76,7 +77,7 @@ async def encrypt_user_data(principal: DiscordPrincipal, rt: RuntimeDep) -> Seal
     responses={401: {"model": Detail}, 403: {"model": Detail}, 404: {"model": Detail}},
 )
 async def qr_auth(
-    client_id: Annotated[str, Query(min_length=1, max_length=128)],
+    client_id: Annotated[str, Query(min_length=1, max_length=128, pattern=NO_NUL)],
     session: Session,
     rt: RuntimeDep,
     client: Client,

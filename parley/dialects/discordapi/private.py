@@ -23,6 +23,7 @@ from parley.dialects.discordapi.schemas import (
 from parley.dialects.discordapi.users import user_out
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid, NotFound
+from parley.kit.ids import PathId
 from parley.messaging import service as messaging
 from parley.profiles.views import public_view
 
@@ -33,7 +34,7 @@ _PAGE = 200
 
 
 async def private_members(
-    chat_id: int, principal: DiscordPrincipal, session: Session, rt: RuntimeDep
+    chat_id: PathId, principal: DiscordPrincipal, session: Session, rt: RuntimeDep
 ) -> list[UserOut]:
     """The members of a direct channel the caller belongs to, in join order (the member
     check raises ChannelNotFound, answered 403); a group channel is not a private chat."""
@@ -61,7 +62,7 @@ async def start_chat(body: StartChatBody, principal: DiscordPrincipal, session: 
 
 @router.get("/private/{chat_id}/messages", response_model=list[MessageOut], responses=_errors)
 async def chat_messages(
-    chat_id: int,
+    chat_id: PathId,
     limit: Annotated[int, Query()],
     offset: Annotated[int, Query()],
     members: Members,
@@ -87,7 +88,7 @@ async def chat_messages(
 
 
 @router.get("/private/{chat_id}/info/", response_model=ChatInfo, responses=_errors)
-async def chat_info(chat_id: int, members: Members) -> ChatInfo:
+async def chat_info(chat_id: PathId, members: Members) -> ChatInfo:
     """10. The chat and its two members (Parley does not record who opened a direct
     channel: the starter is the earlier member, the lower user id when they joined at once)."""
     if len(members) != 2:
@@ -97,7 +98,7 @@ async def chat_info(chat_id: int, members: Members) -> ChatInfo:
 
 @router.post("/private/add-message/{chat_id}/", response_model=Detail, responses=_errors)
 async def add_message(
-    chat_id: int,
+    chat_id: PathId,
     body: AddMessageBody,
     _: Members,
     principal: DiscordPrincipal,

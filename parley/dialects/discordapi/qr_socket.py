@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from parley.deps import get_runtime
+from parley.dialects.discordapi.schemas import NO_NUL
 from parley.errors import Invalid, ParleyError
 from parley.identity import qr
 from parley.identity.qr_hub import get_hub
@@ -40,8 +41,8 @@ def frame_for(event: dict[str, Any]) -> dict[str, Any] | None:
 
 async def qr_auth_socket(
     websocket: WebSocket,
-    client_id: Annotated[str, Query(min_length=1, max_length=128)],
-    client_ip: Annotated[str, Query(min_length=1, max_length=45)],
+    client_id: Annotated[str, Query(min_length=1, max_length=128, pattern=NO_NUL)],
+    client_ip: Annotated[str, Query(min_length=1, max_length=45, pattern=NO_NUL)],
     client_type: Annotated[Literal["pc", "mb"], Query()],
 ) -> None:
     rt = get_runtime(websocket)

@@ -6,6 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.kit.ids import Id
+
+# Text that reaches the database: PostgreSQL refuses NUL characters, so they are a 422 here.
+NO_NUL = r"^[^\x00]*$"
+
 
 class Detail(BaseModel):
     detail: str
@@ -22,15 +27,15 @@ class CapitalDetail(BaseModel):
 class RegisterBody(BaseModel):
     username: str = Field(max_length=64)
     email: str = Field(max_length=320)
-    description: str | None = Field(default=None, max_length=2000)
-    status: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
+    status: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     password: str = Field(max_length=256)
 
 
 class LoginBody(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
-    client_fingerprint: str = Field(min_length=1, max_length=128)
+    client_fingerprint: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
 
 
 class ConfirmBody(BaseModel):
@@ -55,7 +60,7 @@ class UserOut(BaseModel):
 
 
 class StartChatBody(BaseModel):
-    recipient_id: int
+    recipient_id: Id
 
 
 class ChatId(BaseModel):
@@ -82,7 +87,7 @@ class ChatInfo(BaseModel):
 
 class AddMessageBody(BaseModel):
     text: str = Field(max_length=4000)
-    answer: int | None = None
+    answer: Id | None = None
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

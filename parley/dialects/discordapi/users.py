@@ -9,7 +9,7 @@ from fastapi import File, Query, UploadFile
 from parley.deps import RuntimeDep, Session
 from parley.dialects.discordapi.deps import DiscordPrincipal
 from parley.dialects.discordapi.errors import render
-from parley.dialects.discordapi.schemas import CapitalDetail, Detail, UserOut
+from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, UserOut
 from parley.dialects.kit import dialect_router
 from parley.errors import NotFound
 from parley.profiles import service as profiles
@@ -29,7 +29,7 @@ def user_out(view: UserPublic) -> UserOut:
     responses={400: {"model": Detail}, 401: {"model": Detail}, 404: {"model": Detail}},
 )
 async def find_user(
-    username: Annotated[str, Query(max_length=64)],
+    username: Annotated[str, Query(max_length=64, pattern=NO_NUL)],
     _: DiscordPrincipal,
     session: Session,
     rt: RuntimeDep,
