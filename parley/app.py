@@ -18,6 +18,7 @@ from parley.access.router import router as access_router
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.identity.device_router import router as device_router
+from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
@@ -26,6 +27,8 @@ from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
+from parley.realtime.gateway import router as gateway_router
+from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
@@ -41,10 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
+        hub = app.state.hub = Hub(runtime)
+        hub.subscribe()
         await runtime.start()
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -67,10 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)
+    v1.include_router(providers_router)
     v1.include_router(social_router)
     v1.include_router(messaging_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
+    v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
     app.include_router(media_router)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from parley.db import Database
 from parley.identity.keys import KeyRing
 from parley.identity.passwords import Passwords
+from parley.identity.providers.clients import ProviderClients
 from parley.identity.tokens import Authenticator, TokenSigner
 from parley.infra.bus import Bus, Event, make_bus
 from parley.infra.geoip import GeoIP
@@ -27,6 +28,7 @@ class Runtime:
     keyring: KeyRing
     signer: TokenSigner
     auth: Authenticator
+    providers: ProviderClients
     storage: Storage
     geoip: GeoIP | None = None
 
@@ -37,6 +39,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.bus.stop()
+        await self.providers.aclose()
         if self.geoip is not None:
             self.geoip.close()
         await self.db.dispose()
@@ -68,6 +71,7 @@ def build_runtime(settings: Settings) -> Runtime:
         keyring=keyring,
         signer=signer,
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
+        providers=ProviderClients(settings),
         storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )

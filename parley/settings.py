@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     yandex_secret: SecretStr = SecretStr("")
     yandex_oauth_url: str = "https://oauth.yandex.ru"
     yandex_login_url: str = "https://login.yandex.ru"
+    yandex_avatar_url: str = "https://avatars.yandex.net"
     vk_client_id: str = ""
     vk_id_url: str = "https://id.vk.com"
     google_client_id: str = ""
@@ -75,6 +76,13 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr = SecretStr("")
     provider_timeout_seconds: float = 5.0
     geoip_db: Path | None = None
+
+    # realtime gateway
+    gateway_heartbeat_ms: int = Field(default=41_250, ge=100)
+    gateway_resume_seconds: float = 120.0
+    gateway_buffer_size: int = Field(default=500, ge=1)
+    gateway_max_frame_bytes: int = 4096
+    rate_gateway: str = "120/minute"  # inbound frames per connection
 
     # limits
     avatar_max_bytes: int = 5 * 1024 * 1024

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -25,6 +25,8 @@ log = logging.getLogger("parley.bus")
 class Event:
     topic: str
     payload: dict[str, Any]
+    # The same on every instance that receives the event (consumers deduplicate by it).
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 Handler = Callable[[Event], Awaitable[None]]
@@ -86,7 +88,12 @@ class RedisBus(Bus):
         # response is sent); other instances get it through Redis and skip their own.
         await self._dispatch(event)
         data = orjson.dumps(
-            {"topic": event.topic, "payload": event.payload, "origin": self._origin}
+            {
+                "topic": event.topic,
+                "payload": event.payload,
+                "origin": self._origin,
+                "id": event.id,
+            }
         )
         try:
             await self._redis.publish(self._channel, data)
@@ -108,7 +115,8 @@ class RedisBus(Bus):
                         data = orjson.loads(message["data"])
                         if data.get("origin") == self._origin:
                             continue
-                        await self._dispatch(Event(data["topic"], data["payload"]))
+                        event_id = data.get("id") or uuid.uuid4().hex
+                        await self._dispatch(Event(data["topic"], data["payload"], event_id))
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -9,6 +9,7 @@ from parley.models.block import Block
 from parley.models.channel import Channel
 from parley.models.channel_member import ChannelMember
 from parley.models.data_version import DataVersion
+from parley.models.external_identity import ExternalIdentity
 from parley.models.friend_request import FriendRequest
 from parley.models.friendship import Friendship
 from parley.models.known_device import KnownDevice
@@ -16,6 +17,7 @@ from parley.models.message import Message
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
+from parley.models.telegram_login_code import TelegramLoginCode
 from parley.models.user import User
 from parley.models.user_key import UserKey
 from parley.models.user_role import UserRole
@@ -32,6 +34,7 @@ __all__ = [
     "Channel",
     "ChannelMember",
     "DataVersion",
+    "ExternalIdentity",
     "FriendRequest",
     "Friendship",
     "KnownDevice",
@@ -39,6 +42,7 @@ __all__ = [
     "OneTimeCode",
     "QrTicket",
     "Role",
+    "TelegramLoginCode",
     "User",
     "UserKey",
     "UserRole",

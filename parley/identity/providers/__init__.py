@@ -1,0 +1,1 @@
+"""Sign-in with Yandex ID, VK ID, Google and Telegram."""

@@ -1,0 +1,34 @@
+"""The provider clients a runtime holds: one HTTP pool, the token box, four clients."""
+
+from __future__ import annotations
+
+from parley.identity.providers.base import ProviderHttp
+from parley.identity.providers.crypto import TokenBox, load_key
+from parley.identity.providers.google import GoogleClient
+from parley.identity.providers.telegram import TelegramClient
+from parley.identity.providers.vk import VkClient
+from parley.identity.providers.yandex import YandexClient
+from parley.settings import Settings
+
+
+class ProviderClients:
+    def __init__(self, settings: Settings) -> None:
+        self.http = ProviderHttp(settings.provider_timeout_seconds)
+        self.box = TokenBox(load_key(settings.keys_dir))
+        self.avatar_max_bytes = settings.avatar_max_bytes
+        self.yandex = YandexClient(settings, self.http)
+        self.vk = VkClient(settings, self.http)
+        self.google = GoogleClient(settings, self.http)
+        self.telegram = TelegramClient(settings, self.http)
+
+    def enabled(self) -> list[str]:
+        clients = {
+            "yandex": self.yandex.enabled,
+            "vk": self.vk.enabled,
+            "google": self.google.enabled,
+            "telegram": self.telegram.enabled,
+        }
+        return [name for name, on in clients.items() if on]
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,30 @@
+"""Usernames for accounts created by a provider sign-in."""
+
+from __future__ import annotations
+
+import re
+
+from parley.identity.providers.base import ProviderProfile
+from parley.kit.secrets import new_token
+
+_NOT_ALLOWED = re.compile(r"[^\w.\-]+")
+_BASE_MAX = 24
+
+
+def username_base(profile: ProviderProfile) -> str:
+    """The provider's handle, else the email's local part, else the name, else provider_id."""
+    email_local = profile.email.partition("@")[0] if profile.email else None
+    for candidate in (profile.username, email_local, profile.name):
+        if not candidate:
+            continue
+        cleaned = _NOT_ALLOWED.sub("_", candidate.strip()).strip("._-")[:_BASE_MAX].strip("._-")
+        if len(cleaned) >= 3:
+            return cleaned
+    return f"{profile.provider}_{profile.external_id}"[:_BASE_MAX]
+
+
+def username_candidates(base: str, tries: int = 8) -> list[str]:
+    """`base`, `base_2` ... then a random suffix that is practically always free."""
+    names = [base] + [f"{base}_{n}" for n in range(2, tries + 1)]
+    names.append(f"{base}_{new_token(4).lower().replace('-', 'x')[:6]}")
+    return names

@@ -1,0 +1,71 @@
+"""Wire vocabulary of the gateway: op codes, close codes, dispatch names and frames."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+import orjson
+
+
+class Op(IntEnum):
+    """Op codes, numbered as in Discord's gateway."""
+
+    DISPATCH = 0  # server -> client: an event (`t`, `d`, `s`)
+    HEARTBEAT = 1  # both ways: client sends every heartbeat_interval, `d` = last seq seen
+    IDENTIFY = 2  # client -> server: {"token", "presence"?}
+    RESUME = 6  # client -> server: {"token", "session_id", "seq"}
+    RECONNECT = 7  # server -> client: the instance is going away; reconnect and RESUME
+    INVALID_SESSION = 9  # server -> client: cannot resume; IDENTIFY again and refetch
+    HELLO = 10  # server -> client: {"heartbeat_interval": ms}
+    HEARTBEAT_ACK = 11  # server -> client
+
+
+class Close(IntEnum):
+    """Close codes the gateway uses (4xxx are ours; 1012 means "reconnect and resume")."""
+
+    UNKNOWN_ERROR = 4000
+    UNKNOWN_OPCODE = 4001
+    DECODE_ERROR = 4002  # not JSON, not an object, or fields of the wrong shape
+    NOT_AUTHENTICATED = 4003  # a frame other than IDENTIFY/RESUME/HEARTBEAT before READY
+    AUTHENTICATION_FAILED = 4004
+    ALREADY_AUTHENTICATED = 4005
+    RATE_LIMITED = 4008
+    SESSION_TIMED_OUT = 4009  # missed heartbeats (or no IDENTIFY in time)
+    PAYLOAD_TOO_LARGE = 4010  # an inbound frame over the cap (4 KiB)
+    SESSION_REVOKED = 4011  # the sign-in session was revoked (logout, password change, admin)
+    SESSION_REPLACED = 4012  # the gateway session was resumed on another connection
+    SLOW_CONSUMER = 4013  # the client does not read its events fast enough
+    SERVICE_RESTART = 1012  # sent after RECONNECT
+
+
+# Bus topic -> dispatch name. Payloads are {"user_ids": [...], "data": {...}}.
+DISPATCH_NAMES: dict[str, str] = {
+    "message.created": "MESSAGE_CREATE",
+    "message.updated": "MESSAGE_UPDATE",
+    "message.deleted": "MESSAGE_DELETE",
+    "channel.created": "CHANNEL_CREATE",
+    "channel.updated": "CHANNEL_UPDATE",
+    "channel.deleted": "CHANNEL_DELETE",
+    "channel.member_added": "CHANNEL_MEMBER_ADD",
+    "channel.member_removed": "CHANNEL_MEMBER_REMOVE",
+    "typing.started": "TYPING_START",
+    "read_state.updated": "READ_STATE_UPDATE",
+    "friend.request": "FRIEND_REQUEST",
+    "friend.added": "FRIEND_ADD",
+    "friend.removed": "FRIEND_REMOVE",
+    "presence.updated": "PRESENCE_UPDATE",
+}
+
+
+def frame(op: Op, d: Any = None) -> bytes:
+    return orjson.dumps({"op": int(op), "d": d})
+
+
+def dispatch_prefix(name: str, data: Any) -> bytes:
+    """A DISPATCH frame without its sequence number: append `<seq>}` to finish it."""
+    return b'{"op":0,"t":"' + name.encode() + b'","d":' + orjson.dumps(data) + b',"s":'
+
+
+def finish(prefix: bytes, seq: int) -> bytes:
+    return prefix + str(seq).encode() + b"}"

@@ -1,0 +1,199 @@
+"""`/v1/gateway`: the realtime websocket (JSON frames, op codes modelled on Discord's)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket
+from limits import parse
+
+from parley.errors import NotFound, Unauthorized
+from parley.identity import service as identity
+from parley.identity.schemas import UserMe
+from parley.identity.tokens import Principal
+from parley.messaging import service as messaging
+from parley.messaging.router import channel_read
+from parley.realtime.events import Close, Op, frame
+from parley.realtime.hub import Connection, GatewaySession, Hub
+from parley.runtime import Runtime
+
+log = logging.getLogger("parley.gateway")
+
+router = APIRouter(tags=["gateway"])
+
+READY_CHANNELS = 100  # READY carries the newest channels; the rest page in over REST
+
+
+class _Protocol(Exception):
+    """Close the socket with `code`."""
+
+    def __init__(self, code: Close) -> None:
+        super().__init__(code.name)
+        self.code = code
+
+
+class _Window:
+    """A fixed-window counter for one connection's inbound frames."""
+
+    __slots__ = ("amount", "count", "seconds", "started")
+
+    def __init__(self, limit: str) -> None:
+        item = parse(limit)
+        self.amount = item.amount
+        self.seconds = float(item.get_expiry())
+        self.started = time.monotonic()
+        self.count = 0
+
+    def hit(self) -> bool:
+        now = time.monotonic()
+        if now - self.started >= self.seconds:
+            self.started, self.count = now, 0
+        self.count += 1
+        return self.count <= self.amount
+
+
+@router.websocket("/gateway")
+async def gateway(ws: WebSocket) -> None:
+    """The realtime gateway; see README "Realtime gateway"."""
+    rt: Runtime = ws.app.state.runtime
+    hub: Hub = ws.app.state.hub
+    await ws.accept()
+    conn = Connection(ws)
+    if hub.closing:
+        conn.push(frame(Op.RECONNECT))
+        conn.close(Close.SERVICE_RESTART)
+        await conn.finish()
+        return
+    try:
+        await _serve(rt, hub, conn)
+    except _Protocol as exc:
+        conn.close(exc.code)
+    except Exception:
+        log.exception("gateway connection failed")
+        conn.close(Close.UNKNOWN_ERROR)
+    finally:
+        if conn.session is not None:
+            await hub.detach(conn.session, conn)
+        await conn.finish()
+
+
+async def _serve(rt: Runtime, hub: Hub, conn: Connection) -> None:
+    settings = rt.settings
+    interval = settings.gateway_heartbeat_ms / 1000
+    cap = settings.gateway_max_frame_bytes
+    window = _Window(settings.rate_gateway) if settings.rate_limits_enabled else None
+    conn.push(frame(Op.HELLO, {"heartbeat_interval": settings.gateway_heartbeat_ms}))
+    deadline = time.monotonic() + interval * 1.5
+    while not conn.closed:
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                message = await conn.ws.receive()
+        except TimeoutError:
+            raise _Protocol(Close.SESSION_TIMED_OUT) from None
+        if message["type"] == "websocket.disconnect":
+            return
+        raw: str | bytes | None = message.get("text")
+        if raw is None:
+            raw = message.get("bytes") or b""
+        size = len(raw.encode() if isinstance(raw, str) else raw)
+        if size > cap:
+            raise _Protocol(Close.PAYLOAD_TOO_LARGE)
+        if window is not None and not window.hit():
+            raise _Protocol(Close.RATE_LIMITED)
+        op, d = _decode(raw)
+        if op == Op.HEARTBEAT:
+            deadline = time.monotonic() + interval * 1.5
+            conn.push(frame(Op.HEARTBEAT_ACK))
+            if conn.session is not None:
+                await hub.heartbeat(conn.session)
+        elif op in (Op.IDENTIFY, Op.RESUME):
+            if conn.session is not None:
+                raise _Protocol(Close.ALREADY_AUTHENTICATED)
+            principal = await _authenticate(rt, d)
+            if op == Op.IDENTIFY:
+                await _identify(rt, hub, conn, principal, d)
+            else:
+                await _resume(hub, conn, principal, d)
+            deadline = time.monotonic() + interval * 1.5
+        elif conn.session is None:
+            raise _Protocol(Close.NOT_AUTHENTICATED)
+        else:
+            raise _Protocol(Close.UNKNOWN_OPCODE)
+
+
+def _decode(raw: str | bytes) -> tuple[int, Any]:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _Protocol(Close.DECODE_ERROR) from None
+    if not isinstance(data, dict) or type(data.get("op")) is not int:
+        raise _Protocol(Close.DECODE_ERROR)
+    return data["op"], data.get("d")
+
+
+async def _authenticate(rt: Runtime, d: Any) -> Principal:
+    if not isinstance(d, dict) or not isinstance(d.get("token"), str):
+        raise _Protocol(Close.DECODE_ERROR)
+    try:
+        return await rt.auth.authenticate(d["token"])
+    except Unauthorized:
+        raise _Protocol(Close.AUTHENTICATION_FAILED) from None
+
+
+async def _identify(
+    rt: Runtime, hub: Hub, conn: Connection, principal: Principal, d: dict[str, Any]
+) -> None:
+    presence = d.get("presence", True)
+    if not isinstance(presence, bool):
+        raise _Protocol(Close.DECODE_ERROR)
+    async with rt.db.sessionmaker() as session:
+        try:
+            user = await identity.get_user(session, principal.user_id)
+        except NotFound:
+            raise _Protocol(Close.AUTHENTICATION_FAILED) from None
+        me = UserMe.model_validate(user).model_dump(mode="json")
+        page = await messaging.list_channels(session, principal.user_id, limit=READY_CHANNELS)
+    channels = [channel_read(summary).model_dump(mode="json") for summary in page.items]
+    # READY is queued before the session can receive events, so it is always the first.
+    ready: dict[str, Any] = {
+        "v": 1,
+        "user": me,
+        "channels": channels,
+        "channels_next_cursor": page.next_cursor,
+    }
+    gs = await hub.open(
+        conn,
+        principal.user_id,
+        principal.session_id,
+        presence=presence,
+        first=lambda gs: _ready(gs, ready),
+    )
+    log.debug("gateway identify", extra={"user_id": gs.user_id})
+
+
+def _ready(gs: GatewaySession, ready: dict[str, Any]) -> bytes:
+    return orjson.dumps(
+        {"op": Op.DISPATCH, "t": "READY", "s": None, "d": {**ready, "session_id": gs.id}}
+    )
+
+
+async def _resume(hub: Hub, conn: Connection, principal: Principal, d: dict[str, Any]) -> None:
+    session_id, seq = d.get("session_id"), d.get("seq")
+    if not isinstance(session_id, str) or type(seq) is not int or seq < 0 or len(session_id) > 64:
+        raise _Protocol(Close.DECODE_ERROR)
+    gs = await hub.resume(
+        conn,
+        principal.user_id,
+        principal.session_id,
+        session_id,
+        seq,
+        lambda gs: orjson.dumps(
+            {"op": Op.DISPATCH, "t": "RESUMED", "s": None, "d": {"session_id": gs.id}}
+        ),
+    )
+    if gs is None:
+        conn.push(frame(Op.INVALID_SESSION, False))
