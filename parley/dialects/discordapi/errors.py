@@ -15,6 +15,7 @@ _STATUS_BY_CODE = {
     "invalid_credentials": 400,  # wrong password: the seed's login answers 400
     "channel_not_found": 403,  # a chat the caller is not a member of (or none at all)
     "message_not_found": 400,  # `answer` names no message of this chat
+    "provider_rejected": 400,  # Yandex refused the OAuth token: the seed's register says 400
 }
 _MESSAGE_BY_CODE = {
     "channel_not_found": "You are not a member of this chat",

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.dialects.discordapi import auth, private, qr_socket, users
+from parley.dialects.discordapi import auth, private, qr_socket, users, yandex
 from parley.dialects.discordapi.deps import GatewayPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
@@ -58,5 +58,5 @@ async def gateway_check(principal: GatewayPrincipal, response: Response) -> Deta
 
 # The dialect as mounted: each part keeps its route class (both slash forms, seed errors).
 router = APIRouter()
-for part in (core, users.router, auth.router, private.router, qr_socket.router):
+for part in (core, users.router, auth.router, yandex.router, private.router, qr_socket.router):
     router.include_router(part)

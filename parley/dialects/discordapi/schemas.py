@@ -93,3 +93,7 @@ class AddMessageBody(BaseModel):
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the listed statuses, all `{"detail": ...}`."""
     return {code: {"model": Detail} for code in codes}
+
+
+class YandexUrl(BaseModel):
+    yandex_url: str
