@@ -9,35 +9,43 @@ that router only, so the native error model stays untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from parley.errors import ParleyError
 
 Renderer = Callable[[Exception], Response]
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+RENDERED = (ParleyError, RequestValidationError, HTTPException)
 
 
 def _route_class(render: Renderer) -> type[APIRoute]:
+    async def on_error(_request: Request, exc: Exception) -> Response:
+        return render(exc)
+
     class DialectRoute(APIRoute):
+        """Renders errors with the route's own handlers. They run where Starlette runs exception
+        handlers, outside the dependencies' exit stacks, so the request's unit of work sees the
+        error and rolls back (catching inside the endpoint would let it commit)."""
+
         # The app's handler for database outages renders them in the dialect's style too.
         dialect_render = staticmethod(render)
 
-        def get_route_handler(self) -> Handler:
-            handler = super().get_route_handler()
-
-            async def handle(request: Request) -> Response:
-                try:
-                    return await handler(request)
-                except (ParleyError, RequestValidationError, HTTPException) as exc:
-                    return render(exc)
-
-            return handle
+        async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+            handlers, _ = scope.get("starlette.exception_handlers", ({}, {}))
+            ours = {
+                kind: handler
+                for kind, handler in handlers.items()
+                if not (isinstance(kind, type) and issubclass(kind, RENDERED))
+            }
+            ours.update(dict.fromkeys(RENDERED, on_error))
+            scope = {**scope, "starlette.exception_handlers": (ours, {})}
+            await super().handle(scope, receive, send)
 
     return DialectRoute
 

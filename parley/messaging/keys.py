@@ -16,6 +16,7 @@ import hmac
 import os
 import secrets
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +117,11 @@ async def public_key(session: AsyncSession, user_id: int) -> str:
     if user is None or user.disabled_at is not None:
         raise NotFound("No such user")
     return (await _key(session, user_id)).public_key
+
+
+async def public_keys(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
+    """Public keys of the given users, in one query; users without key material are absent."""
+    return await repository.public_keys(session, list(dict.fromkeys(user_ids)))
 
 
 async def set_keys(

@@ -279,6 +279,15 @@ async def get_key(session: AsyncSession, user_id: int) -> UserKey | None:
     return await session.get(UserKey, user_id)
 
 
+async def public_keys(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(UserKey.user_id, UserKey.public_key).where(UserKey.user_id.in_(user_ids))
+    )
+    return {row[0]: row[1] for row in rows.all()}
+
+
 async def reserve_pin_attempt(session: AsyncSession, user_id: int, limit: int) -> int | None:
     """Count one PIN attempt before checking it, atomically: returns the new count, or None
     when the key is missing or `limit` attempts are already spent. Concurrent guesses queue

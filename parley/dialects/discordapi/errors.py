@@ -7,14 +7,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from parley.dialects.kit import message_of, status_of
-from parley.errors import Conflict, Invalid, RateLimited
+from parley.errors import Conflict, Invalid, ParleyError, RateLimited, TooLarge
+
+# Domain error codes the seed answers differently from the native API. Mapped here (not
+# re-raised in the routes) so errors that commit their work (failure counters) still do.
+_STATUS_BY_CODE = {
+    "invalid_credentials": 400,  # wrong password: the seed's login answers 400
+    "channel_not_found": 403,  # a chat the caller is not a member of (or none at all)
+    "message_not_found": 400,  # `answer` names no message of this chat
+    "provider_rejected": 400,  # Yandex refused the OAuth token: the seed's register says 400
+}
+_MESSAGE_BY_CODE = {
+    "channel_not_found": "You are not a member of this chat",
+}
 
 
 def render(exc: Exception) -> Response:
     if isinstance(exc, RequestValidationError):
         return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
     status = status_of(exc)
-    if isinstance(exc, Conflict | Invalid):
+    message = message_of(exc)
+    if isinstance(exc, Conflict | Invalid | TooLarge):
         status = 400  # the seed answers 400 for every refused input
+    if isinstance(exc, ParleyError) and exc.code in _STATUS_BY_CODE:
+        status = _STATUS_BY_CODE[exc.code]
+        message = _MESSAGE_BY_CODE.get(exc.code, message)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSONResponse({"detail": message_of(exc)}, status_code=status, headers=headers)
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)

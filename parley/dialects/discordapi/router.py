@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Response
+from fastapi import APIRouter, Header, Response
 
 from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.discordapi import auth, private, qr_socket, users, yandex
 from parley.dialects.discordapi.deps import GatewayPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
@@ -15,12 +16,12 @@ from parley.errors import Invalid
 from parley.identity import service as identity
 from parley.identity.geo import first_forwarded_ip, resolve_country
 
-router = dialect_router(render, tag="dialect: DiscordApi")
+core = dialect_router(render, tag="dialect: DiscordApi")
 
 SUCCESS = Detail(detail="success")
 
 
-@router.post("/auth/register/", response_model=Detail, responses={400: {"model": Detail}})
+@core.post("/auth/register/", response_model=Detail, responses={400: {"model": Detail}})
 async def register(
     body: RegisterBody,
     session: Session,
@@ -47,9 +48,15 @@ async def register(
     return SUCCESS
 
 
-@router.get("/gateway/get-token/", response_model=Detail, responses={403: {"model": Detail}})
+@core.get("/gateway/get-token/", response_model=Detail, responses={403: {"model": Detail}})
 async def gateway_check(principal: GatewayPrincipal, response: Response) -> Detail:
     """7. Token check for the nginx gateway (`auth_request`): 200 or 403."""
     response.headers["X-User-Id"] = str(principal.user_id)
     response.headers["X-Session-Id"] = str(principal.session_id)
     return SUCCESS
+
+
+# The dialect as mounted: each part keeps its route class (both slash forms, seed errors).
+router = APIRouter()
+for part in (core, users.router, auth.router, yandex.router, private.router, qr_socket.router):
+    router.include_router(part)

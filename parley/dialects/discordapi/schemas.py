@@ -2,16 +2,98 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.kit.ids import Id
+
+# Text that reaches the database: PostgreSQL refuses NUL characters, so they are a 422 here.
+NO_NUL = r"^[^\x00]*$"
 
 
 class Detail(BaseModel):
     detail: str
 
 
+class CapitalDetail(BaseModel):
+    """The avatar upload answers `{"Detail": "success"}` (capital D, as in the seed)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    detail: str = Field(serialization_alias="Detail", validation_alias="Detail")
+
+
 class RegisterBody(BaseModel):
     username: str = Field(max_length=64)
     email: str = Field(max_length=320)
-    description: str | None = Field(default=None, max_length=2000)
-    status: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
+    status: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     password: str = Field(max_length=256)
+
+
+class LoginBody(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+    client_fingerprint: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
+
+
+class ConfirmBody(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+    confirmation_code: str = Field(max_length=16)
+
+
+class Token(BaseModel):
+    token: str
+    type: Literal["Bearer"] = "Bearer"
+
+
+class SealedToken(BaseModel):
+    token: str
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    avatar_url: str | None
+
+
+class StartChatBody(BaseModel):
+    recipient_id: Id
+
+
+class ChatId(BaseModel):
+    chat_id: int
+
+
+class ChatRef(BaseModel):
+    id: int
+
+
+class MessageOut(BaseModel):
+    id: int
+    text: str | None
+    answer: int | None
+    chat_id: int
+    message_owner: UserOut | None
+
+
+class ChatInfo(BaseModel):
+    id: int
+    chat_starter: UserOut
+    chat_recipient: UserOut
+
+
+class AddMessageBody(BaseModel):
+    text: str = Field(max_length=4000)
+    answer: Id | None = None
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the listed statuses, all `{"detail": ...}`."""
+    return {code: {"model": Detail} for code in codes}
+
+
+class YandexUrl(BaseModel):
+    yandex_url: str

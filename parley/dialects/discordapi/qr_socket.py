@@ -1,0 +1,147 @@
+"""DiscordApi function 13: the QR login websocket `/auth_events/qr_auth/`.
+
+The desktop (`client_type=pc`) and the phone (`mb`) join the hub named by the desktop's
+`client_id`. Ops: `heartbeat` -> `heartbeat_ack`; `pending_ticket` (phone, with the token
+from `/auth/encrypt_user_data/`); `pending_ticket_confirmation` (either side, the mailed
+code). Outcomes reach every socket of the hub, on any instance, through the QR hub; after
+"Success auth" the sockets close with 1000. A refused op is answered `{"op": "error",
+"detail": ...}` and the socket stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+
+from parley.deps import get_runtime
+from parley.dialects.discordapi.schemas import NO_NUL
+from parley.errors import Invalid, ParleyError
+from parley.identity import qr
+from parley.identity.qr_hub import get_hub
+from parley.runtime import Runtime
+
+router = APIRouter(tags=["dialect: DiscordApi"])
+
+NEW_DEVICE = "New auth device detected, send confirmation code to: {}"
+SUCCESS = "Success auth"
+_DONE = object()
+
+
+def frame_for(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A hub event in the seed's words."""
+    if event.get("event") == qr.CODE_REQUIRED:
+        return {"op": NEW_DEVICE.format(event.get("sent_to") or "")}
+    if event.get("event") == qr.APPROVED and event.get("user_payload"):
+        return {"op": SUCCESS, "user_payload": event["user_payload"]}
+    return None
+
+
+async def qr_auth_socket(
+    websocket: WebSocket,
+    client_id: Annotated[str, Query(min_length=1, max_length=128, pattern=NO_NUL)],
+    client_ip: Annotated[str, Query(min_length=1, max_length=45, pattern=NO_NUL)],
+    client_type: Annotated[Literal["pc", "mb"], Query()],
+) -> None:
+    rt = get_runtime(websocket)
+    await websocket.accept()
+    outgoing: asyncio.Queue[dict[str, Any] | object] = asyncio.Queue()
+
+    async def on_event(event: dict[str, Any]) -> None:
+        frame = frame_for(event)
+        if frame is not None:
+            outgoing.put_nowait(frame)
+
+    user_agent = websocket.headers.get("user-agent") if client_type == "pc" else None
+    async with get_hub(websocket).join(client_id, on_event):
+        reader = asyncio.create_task(
+            _read(websocket, rt, outgoing, client_id, client_ip, user_agent)
+        )
+        try:
+            await _write(websocket, outgoing, reader)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await reader
+
+
+async def _write(
+    websocket: WebSocket,
+    outgoing: asyncio.Queue[dict[str, Any] | object],
+    reader: asyncio.Task[None],
+) -> None:
+    while True:
+        getter = asyncio.create_task(outgoing.get())
+        done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if getter not in done:  # the client went away
+            getter.cancel()
+            return
+        frame = getter.result()
+        if frame is _DONE or not isinstance(frame, dict):
+            return
+        try:
+            await websocket.send_json(frame)
+            if frame.get("op") == SUCCESS:
+                await websocket.close(1000)
+                return
+        except (WebSocketDisconnect, RuntimeError):
+            return
+
+
+async def _read(
+    websocket: WebSocket,
+    rt: Runtime,
+    outgoing: asyncio.Queue[dict[str, Any] | object],
+    client_id: str,
+    client_ip: str,
+    user_agent: str | None,
+) -> None:
+    while True:
+        try:
+            message = await websocket.receive_json()
+        except (WebSocketDisconnect, RuntimeError):
+            outgoing.put_nowait(_DONE)
+            return
+        except ValueError:
+            outgoing.put_nowait({"op": "error", "detail": "Frames are JSON objects"})
+            continue
+        op = message.get("op") if isinstance(message, dict) else None
+        if op == "heartbeat":
+            outgoing.put_nowait({"op": "heartbeat_ack"})
+            continue
+        try:
+            async with rt.db.unit_of_work() as session:
+                if op == "pending_ticket":
+                    await qr.pending_ticket(
+                        session,
+                        rt,
+                        client_id=client_id,
+                        client_ip=client_ip,
+                        encrypted_user_payload=_text(message, "encrypted_user_payload"),
+                        user_agent=user_agent,
+                    )
+                elif op == "pending_ticket_confirmation":
+                    await qr.pending_ticket_confirmation(
+                        session,
+                        rt,
+                        client_id=client_id,
+                        confirmation_code=_text(message, "confirmation_code"),
+                    )
+                else:
+                    outgoing.put_nowait({"op": "error", "detail": f"Unknown op: {op!s:.40}"})
+        except ParleyError as exc:
+            outgoing.put_nowait({"op": "error", "detail": exc.message})
+
+
+def _text(message: dict[str, Any], name: str) -> str:
+    value = message.get(name)
+    if not isinstance(value, str) or not value or len(value) > 4096:
+        raise Invalid(f"{name} is required")
+    return value
+
+
+# Both slash forms, served directly (the kit does this for HTTP routes only).
+for _path in ("/auth_events/qr_auth/", "/auth_events/qr_auth"):
+    router.add_api_websocket_route(_path, qr_auth_socket)

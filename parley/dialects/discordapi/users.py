@@ -1,0 +1,60 @@
+"""DiscordApi functions 1-2: user search by username, avatar upload."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import File, Query, UploadFile
+
+from parley.deps import RuntimeDep, Session
+from parley.dialects.discordapi.deps import DiscordPrincipal
+from parley.dialects.discordapi.errors import render
+from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, UserOut
+from parley.dialects.kit import dialect_router
+from parley.errors import NotFound
+from parley.profiles import service as profiles
+from parley.profiles.schemas import UserPublic
+from parley.profiles.views import public_view
+
+router = dialect_router(render, tag="dialect: DiscordApi")
+
+
+def user_out(view: UserPublic) -> UserOut:
+    return UserOut(id=view.id, username=view.username, avatar_url=view.avatar_url)
+
+
+@router.get(
+    "/users/user/",
+    response_model=UserOut,
+    responses={400: {"model": Detail}, 401: {"model": Detail}, 404: {"model": Detail}},
+)
+async def find_user(
+    username: Annotated[str, Query(max_length=64, pattern=NO_NUL)],
+    _: DiscordPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> UserOut:
+    """1. The user with exactly this username (case-insensitive); 404 when nobody has it."""
+    page = await profiles.search_users(session, username, prefix=False, limit=1)
+    if not page.users:
+        raise NotFound("User not found")
+    return user_out(public_view(rt, page.users[0]))
+
+
+@router.patch(
+    "/users/upload-avatar/",
+    response_model=CapitalDetail,
+    response_model_by_alias=True,
+    responses={400: {"model": Detail}, 401: {"model": Detail}},
+)
+async def upload_avatar(
+    avatar_file: Annotated[UploadFile, File()],
+    principal: DiscordPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> CapitalDetail:
+    """2. Multipart `avatar_file`: validated, re-encoded and stored (file store or S3)."""
+    data = await avatar_file.read(rt.settings.avatar_max_bytes + 1)
+    user = await profiles.get_user(session, principal.user_id)
+    await profiles.set_avatar(session, rt, user, data, avatar_file.filename)
+    return CapitalDetail(detail="success")

@@ -1,0 +1,54 @@
+"""DiscordApi functions 3 and 5 and the Yandex login: Yandex ID through the providers
+service (the profile's id, login, default email and avatar; linked by Yandex id)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header, Query
+
+from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.discordapi.errors import render
+from parley.dialects.discordapi.schemas import NO_NUL, Detail, Token, YandexUrl, errors
+from parley.dialects.kit import dialect_router
+from parley.identity.geo import first_forwarded_ip, resolve_country
+from parley.identity.providers import service as providers
+
+router = dialect_router(render, tag="dialect: DiscordApi")
+
+OAuthToken = Annotated[str, Query(min_length=1, max_length=4096, pattern=NO_NUL)]
+
+
+@router.get("/auth/yandex_oauth_url/", response_model=YandexUrl, responses=errors(404))
+async def yandex_oauth_url(rt: RuntimeDep) -> YandexUrl:
+    """3. Yandex's authorize page for this app (with a signed 10-minute `state`)."""
+    return YandexUrl(yandex_url=providers.yandex_oauth_url(rt))
+
+
+@router.post("/auth/yandex_oauth_register/", response_model=Detail, responses=errors(400, 502))
+async def yandex_oauth_register(
+    oauth_token: OAuthToken,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+    x_forwarded_for: Annotated[str | None, Header()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Detail:
+    """5. An account from the Yandex profile; a bad token or a known Yandex account is 400.
+    The country comes from the same hints as `/auth/register/` when they are given."""
+    country = resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
+    extra = {"country": country} if country else {}
+    await providers.register_with_yandex(
+        session, rt, oauth_token=oauth_token, client=client, **extra
+    )
+    return Detail(detail="success")
+
+
+@router.post("/auth/yandex_oauth_login/", response_model=Token, responses=errors(400, 404, 502))
+async def yandex_oauth_login(
+    oauth_token: OAuthToken, session: Session, rt: RuntimeDep, client: Client
+) -> Token:
+    """6 (Yandex). The token for the account registered with this Yandex account (404 if
+    none); Yandex has authenticated the person, so no device code."""
+    issued = await providers.login_with_yandex(session, rt, oauth_token=oauth_token, client=client)
+    return Token(token=issued.access_token)

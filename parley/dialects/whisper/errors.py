@@ -1,0 +1,45 @@
+"""Whisper errors: `{"error": "..."}` with the seed's status codes.
+
+A malformed request is 400 (never FastAPI's 422). Wrong and locked PINs are 401, as the
+seed answers for a bad PIN; a channel the caller cannot reach is 403 whether or not it
+exists. A login from a new device of an account that has proven one elsewhere is 401 with
+the `challenge` to finish at `POST /v1/auth/login/verify`. Registration's 422 for a taken
+name or email is raised by the route itself."""
+
+from __future__ import annotations
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from parley.dialects.kit import message_of, status_of
+from parley.errors import ParleyError, RateLimited
+from parley.identity.device_errors import DeviceVerificationRequired
+from parley.messaging.errors import ChannelNotFound, KeyLocked, WrongPin
+
+
+class Taken(ParleyError):
+    status = 422
+    code = "taken"
+    default_message = "This user name or email is taken"
+
+
+def render(exc: Exception) -> Response:
+    status = status_of(exc)
+    message = message_of(exc)
+    if isinstance(exc, RequestValidationError):
+        status = 400
+    elif isinstance(exc, WrongPin):
+        status = 401
+        message = f"Wrong PIN; {exc.extra.get('tries_left', 0)} tries left before the key locks"
+    elif isinstance(exc, KeyLocked):
+        status = 401
+        message = "The private key is locked after too many wrong PINs; ask an administrator"
+    elif isinstance(exc, ChannelNotFound):
+        status = 403
+        message = "Cannot access this channel"
+    body: dict[str, object] = {"error": message}
+    if isinstance(exc, DeviceVerificationRequired):
+        status = 401  # the seed's only refusal at login
+        body.update(exc.extra)  # challenge, sent_to, expires_in
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -1,0 +1,351 @@
+"""Whisper (seed 003): the 15 endpoints at the seed's paths under /api/v1.
+
+Whisper has one long-lived token per login (no refresh), bound to a revocable session."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header, Path, Response
+
+from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.kit import dialect_router
+from parley.dialects.whisper.deps import WhisperPrincipal
+from parley.dialects.whisper.errors import Taken, render
+from parley.dialects.whisper.mapping import (
+    NONE,
+    cursor_in,
+    cursor_out,
+    epoch_millis,
+    friend_item,
+    me_read,
+    user_read,
+)
+from parley.dialects.whisper.schemas import (
+    MAX_ID,
+    WhisperChannelCreate,
+    WhisperChannelCreated,
+    WhisperChannelItem,
+    WhisperChannelKeyRead,
+    WhisperChannelsPage,
+    WhisperEmpty,
+    WhisperErrorBody,
+    WhisperFriendAdd,
+    WhisperFriendsPage,
+    WhisperLoginBody,
+    WhisperMeRead,
+    WhisperMessageCreate,
+    WhisperMessageCreated,
+    WhisperMessageItem,
+    WhisperMessagesPage,
+    WhisperPrivateKeyRead,
+    WhisperProfileUpdate,
+    WhisperRegisterBody,
+    WhisperTokenRead,
+    WhisperUserRead,
+)
+from parley.errors import Invalid, NotFound, Unauthorized
+from parley.identity import devices
+from parley.identity import service as identity
+from parley.identity.device_errors import DeviceVerificationRequired
+from parley.identity.devices import DeviceChallenge
+from parley.identity.errors import EmailTaken, UsernameTaken
+from parley.messaging import keys
+from parley.messaging import service as messaging
+from parley.profiles import service as profiles
+from parley.social import service as social
+
+router = dialect_router(render, tag="dialect: Whisper")
+
+PREFIX = "/api/v1"
+Uid = Annotated[int, Path(ge=1, le=MAX_ID)]
+ChannelId = Annotated[int, Path(ge=1, le=MAX_ID)]
+FIRST = "0 for the first (newest) page, then each page's `next`"
+From = Annotated[int, Path(alias="from", ge=0, le=MAX_ID, description=FIRST)]
+Next = Annotated[int, Path(alias="next", ge=0, le=MAX_ID, description=FIRST)]
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, object]]:
+    return {code: {"model": WhisperErrorBody} for code in codes}
+
+
+@router.post(
+    f"{PREFIX}/users", status_code=201, response_model=WhisperEmpty, responses=errors(400, 422, 429)
+)
+async def register(
+    body: WhisperRegisterBody, session: Session, rt: RuntimeDep, client: Client
+) -> WhisperEmpty:
+    """註冊新用戶: an account with its public key and PIN-encrypted private key."""
+    try:
+        user = await identity.register(
+            session,
+            rt,
+            username=body.user,
+            password=body.password,
+            email=body.email,
+            client=client,
+            display_name=body.name.strip() or None,
+        )
+    except (UsernameTaken, EmailTaken) as exc:
+        raise Taken(exc.message) from exc
+    await keys.set_keys(
+        session,
+        rt,
+        user.id,
+        public_key=body.public_key,
+        encrypted_private_key=body.encrypted_private_key,
+        pin=body.pin,
+    )
+    return WhisperEmpty()
+
+
+@router.post(
+    f"{PREFIX}/auth/login", response_model=WhisperTokenRead, responses=errors(400, 401, 429)
+)
+async def login(
+    body: WhisperLoginBody, session: Session, rt: RuntimeDep, client: Client
+) -> WhisperTokenRead:
+    """登入: user name (or email) and password -> one long-lived token. An account that has
+    proven a device elsewhere gets 401 with a `challenge` (see `POST /v1/auth/login/verify`)."""
+    issued = await devices.sign_in(
+        session,
+        rt,
+        login=body.user,
+        password=body.password,
+        client=client,
+        surface="whisper",
+        with_refresh=False,
+    )
+    if isinstance(issued, DeviceChallenge):
+        raise DeviceVerificationRequired(
+            f"New device: enter the code sent to {issued.sent_to} at POST /v1/auth/login/verify",
+            challenge=issued.challenge,
+            sent_to=issued.sent_to,
+            expires_in=issued.expires_in,
+        )
+    return WhisperTokenRead(token=issued.access_token)
+
+
+@router.post(f"{PREFIX}/auth/logout", status_code=204, responses=errors(401))
+async def logout(principal: WhisperPrincipal, session: Session) -> Response:
+    """登出: revokes this token's session."""
+    await identity.logout(session, principal)
+    return Response(status_code=204)
+
+
+@router.get(f"{PREFIX}/me", response_model=WhisperMeRead, responses=errors(401))
+async def read_me(principal: WhisperPrincipal, session: Session, rt: RuntimeDep) -> WhisperMeRead:
+    """取得 me 基本資料."""
+    try:
+        user = await identity.get_user(session, principal.user_id)
+    except NotFound as exc:
+        raise Unauthorized("Account no longer exists") from exc
+    public = await keys.public_keys(session, [user.id])
+    return me_read(user, user.email, profiles.avatar_url(rt, user), public.get(user.id))
+
+
+@router.get(
+    f"{PREFIX}/me/key", response_model=WhisperPrivateKeyRead, responses=errors(400, 401, 429)
+)
+async def read_my_key(
+    principal: WhisperPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+    pin: Annotated[str | None, Header()] = None,
+) -> WhisperPrivateKeyRead:
+    """取得用 PIN 加密過的 private key: 10 wrong PINs in a row lock it (401, locked)."""
+    if not pin:
+        raise Invalid("Missing Pin header")
+    state = await keys.unlock_private_key(session, rt, principal.user_id, pin)
+    return WhisperPrivateKeyRead(encrypted_private_key=state.encrypted_private_key)
+
+
+@router.put(f"{PREFIX}/users/me", response_model=WhisperEmpty, responses=errors(400, 401, 409))
+async def update_me(
+    body: WhisperProfileUpdate, principal: WhisperPrincipal, session: Session, rt: RuntimeDep
+) -> WhisperEmpty:
+    """更新用戶資料: email, user, name, profile (avatar URL; "" removes it)."""
+    try:
+        user = await identity.get_user(session, principal.user_id)
+    except NotFound as exc:
+        raise Unauthorized("Account no longer exists") from exc
+    renamed = {"email": body.email, "username": body.user, "display_name": body.name}
+    await profiles.update_profile(
+        session, user, {name: value for name, value in renamed.items() if value is not None}
+    )
+    if body.profile == "":
+        await profiles.delete_avatar(session, rt, user)
+    elif body.profile is not None:
+        await profiles.set_external_avatar(session, rt, user, body.profile)
+    return WhisperEmpty()
+
+
+@router.get(f"{PREFIX}/users/{{uid}}", response_model=WhisperUserRead, responses=errors(400, 404))
+async def read_user(uid: Uid, session: Session, rt: RuntimeDep) -> WhisperUserRead:
+    """取得任意用戶基本資料 (public)."""
+    user = await profiles.get_user(session, uid)
+    public = await keys.public_keys(session, [uid])
+    return user_read(user, profiles.avatar_url(rt, user), public.get(uid))
+
+
+@router.post(
+    f"{PREFIX}/friends",
+    status_code=201,
+    response_model=WhisperEmpty,
+    responses=errors(400, 401, 404, 409),
+)
+async def add_friend(
+    body: WhisperFriendAdd, principal: WhisperPrincipal, session: Session
+) -> WhisperEmpty:
+    """新增好友 by user name: mutual at once."""
+    await social.add_friend_by_username(session, principal.user_id, body.user)
+    return WhisperEmpty()
+
+
+@router.delete(f"{PREFIX}/friends/{{uid}}", status_code=204, responses=errors(400, 401))
+async def remove_friend(uid: Uid, principal: WhisperPrincipal, session: Session) -> Response:
+    """移除好友: 204 also when not a friend."""
+    await social.remove_friend(session, principal.user_id, uid, missing_ok=True)
+    return Response(status_code=204)
+
+
+@router.get(
+    f"{PREFIX}/friends/{{from}}", response_model=WhisperFriendsPage, responses=errors(400, 401)
+)
+async def list_friends(
+    cursor: From,
+    principal: WhisperPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> WhisperFriendsPage:
+    """取得朋友列表: newest friendship first, `from` = 0 then each page's `next`."""
+    page = await social.list_friends(
+        session, principal.user_id, before=cursor_in(cursor), limit=rt.settings.page_size
+    )
+    public = await keys.public_keys(session, [entry.user.id for entry in page.items])
+    items = [
+        friend_item(
+            entry.user,
+            profiles.avatar_url(rt, entry.user),
+            public.get(entry.user.id),
+            entry.channel_id,
+        )
+        for entry in page.items
+    ]
+    return WhisperFriendsPage(next=cursor_out(page.next_cursor), items=items)
+
+
+@router.post(
+    f"{PREFIX}/channels",
+    status_code=201,
+    response_model=WhisperChannelCreated,
+    responses=errors(400, 401, 403, 404, 409),
+)
+async def create_channel(
+    body: WhisperChannelCreate, principal: WhisperPrincipal, session: Session
+) -> WhisperChannelCreated:
+    """建立聊天室 with a friend: the channel key encrypted to each of you."""
+    channel, _ = await messaging.open_direct(
+        session,
+        principal.user_id,
+        body.attendee,
+        encrypted_keys={
+            body.attendee: body.key_encrypted_by_attendee_public_key,
+            principal.user_id: body.key_encrypted_by_host_public_key,
+        },
+        require_friend=True,
+        exists_ok=False,
+    )
+    return WhisperChannelCreated(channel_id=channel.id)
+
+
+@router.get(
+    f"{PREFIX}/channels/key/{{channel_id}}",
+    response_model=WhisperChannelKeyRead,
+    responses=errors(400, 401, 403, 404),
+)
+async def read_channel_key(
+    channel_id: ChannelId, principal: WhisperPrincipal, session: Session
+) -> WhisperChannelKeyRead:
+    """取得聊天室金鑰: the channel key encrypted to your public key."""
+    key = await messaging.get_channel_key(session, principal.user_id, channel_id)
+    return WhisperChannelKeyRead(encrypted_key=key)
+
+
+@router.post(
+    f"{PREFIX}/messages/{{channel_id}}",
+    response_model=WhisperMessageCreated,
+    responses=errors(400, 401, 403),
+)
+async def send_message(
+    channel_id: ChannelId,
+    body: WhisperMessageCreate,
+    principal: WhisperPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> WhisperMessageCreated:
+    """傳送訊息: base64 ciphertext only in encrypted channels."""
+    message = await messaging.send_message(
+        session, rt.settings, principal.user_id, channel_id, body.encrypted_msg
+    )
+    return WhisperMessageCreated(message_id=message.id)
+
+
+@router.get(
+    f"{PREFIX}/messages/{{channel_id}}/{{next}}",
+    response_model=WhisperMessagesPage,
+    responses=errors(400, 401, 403),
+)
+async def list_messages(
+    channel_id: ChannelId,
+    cursor: Next,
+    principal: WhisperPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> WhisperMessagesPage:
+    """取得聊天室聊天內容: newest first; deleted messages are left out."""
+    page = await messaging.message_page(
+        session,
+        principal.user_id,
+        channel_id,
+        before=cursor_in(cursor),
+        limit=rt.settings.page_size,
+    )
+    items = [
+        WhisperMessageItem(
+            encrypted_msg=message.content,
+            sender=message.author_id if message.author_id is not None else NONE,
+            time=epoch_millis(message.created_at),
+        )
+        for message in page.items
+        if message.content is not None
+    ]
+    return WhisperMessagesPage(next=cursor_out(page.next_cursor), items=items)
+
+
+@router.get(
+    f"{PREFIX}/channels/{{next}}", response_model=WhisperChannelsPage, responses=errors(400, 401)
+)
+async def list_channels(
+    cursor: Next,
+    principal: WhisperPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> WhisperChannelsPage:
+    """取得聊天室列表: newest channel first."""
+    page = await messaging.list_channels(
+        session, principal.user_id, before=cursor_in(cursor), limit=rt.settings.page_size
+    )
+    items = [
+        WhisperChannelItem(
+            channel_id=summary.channel.id,
+            attendee=summary.other_user.id if summary.other_user else NONE,
+            attendee_profile=(
+                profiles.avatar_url(rt, summary.other_user) or "" if summary.other_user else ""
+            ),
+            encrypted_key=summary.member.encrypted_key or "",
+            last_encrypted_msg=(summary.last_message.content or "") if summary.last_message else "",
+        )
+        for summary in page.items
+    ]
+    return WhisperChannelsPage(next=cursor_out(page.next_cursor), items=items)

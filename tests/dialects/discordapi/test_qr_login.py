@@ -1,0 +1,197 @@
+"""DiscordApi seed (000) functions 13-15: QR login between two real websocket clients (the
+desktop `pc` and the phone `mb`) on a real server, with the new-device code by real SMTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosedOK, InvalidStatus
+
+from parley.kit.secrets import new_token
+from parley.settings import Settings
+from tests.conftest import needs_postgres_and_redis
+from tests.support.accounts import PASSWORD, unique_name
+from tests.support.mail import code_in, last_mail
+from tests.support.servers import ServerProcess, SmtpSink
+
+NEW_DEVICE = "New auth device detected, send confirmation code to: "
+
+
+async def frame(ws: ClientConnection) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(await ws.recv(decode=True))
+    return data
+
+
+async def send(ws: ClientConnection, **body: Any) -> None:
+    await ws.send(json.dumps(body))
+
+
+def socket_url(server: ServerProcess, client_id: str, client_type: str, slash: str = "/") -> str:
+    query = urlencode(
+        {"client_id": client_id, "client_ip": "188.131.21.22", "client_type": client_type}
+    )
+    return f"{server.ws_url}/auth_events/qr_auth{slash}?{query}"
+
+
+async def phone_account(http: httpx.AsyncClient, base: str) -> tuple[str, dict[str, str]]:
+    name = unique_name("dqr")
+    email = f"{name}@example.com"
+    body = {"username": name, "email": email, "password": PASSWORD}
+    assert (await http.post(f"{base}/v1/auth/register", json=body)).status_code == 201
+    login = await http.post(f"{base}/v1/auth/login", json={"login": name, "password": PASSWORD})
+    return email, {"Authorization": login.json()["access_token"]}
+
+
+async def sealed(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> str:
+    response = await http.get(f"{base}/auth/encrypt_user_data/", headers=headers)
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"token"}
+    token: str = response.json()["token"]
+    return token
+
+
+async def run_flow(desktop: ServerProcess, phone: ServerProcess, smtp: SmtpSink) -> None:
+    client_id = new_token(12)
+    async with httpx.AsyncClient(timeout=10) as http:
+        email, headers = await phone_account(http, phone.url)
+        async with (
+            connect(socket_url(desktop, client_id, "pc"), user_agent_header="Desk/1") as pc,
+            connect(socket_url(phone, client_id, "mb", slash="")) as mb,
+        ):
+            for ws in (pc, mb):
+                await send(ws, op="heartbeat")
+                assert await frame(ws) == {"op": "heartbeat_ack"}
+            await send(
+                mb,
+                op="pending_ticket",
+                encrypted_user_payload=await sealed(http, phone.url, headers),
+            )
+            told = {"op": f"{NEW_DEVICE}{email[0]}***@example.com"}
+            assert await frame(pc) == told
+            assert await frame(mb) == told
+            code = code_in(await last_mail(smtp, email, "device"))
+            await send(
+                pc,
+                op="pending_ticket_confirmation",
+                confirmation_code="000000" if code != "000000" else "111111",
+            )
+            assert (await frame(pc))["op"] == "error"  # a wrong code; the socket stays open
+            await send(pc, op="pending_ticket_confirmation", confirmation_code=code)
+            done = await frame(pc)
+            assert done["op"] == "Success auth"
+            assert await frame(mb) == done  # every socket of the hub hears the result
+            for ws in (pc, mb):
+                with pytest.raises(ConnectionClosedOK):
+                    await ws.recv()
+                assert ws.close_code == 1000
+        payload = done["user_payload"]
+        wrong_client = await http.get(
+            f"{desktop.url}/auth/qr_auth/",
+            params={"client_id": "someone-else"},
+            headers={"Authorization": payload},
+        )
+        assert wrong_client.status_code == 403
+        tokens = await http.get(
+            f"{desktop.url}/auth/qr_auth/",
+            params={"client_id": client_id},
+            headers={"Authorization": payload},
+        )
+        assert tokens.status_code == 200, tokens.text
+        assert tokens.json()["type"] == "Bearer"
+        me = await http.get(
+            f"{phone.url}/v1/users/me", headers={"Authorization": tokens.json()["token"]}
+        )
+        assert me.json()["email"] == email
+        again = await http.get(
+            f"{desktop.url}/auth/qr_auth",
+            params={"client_id": client_id},
+            headers={"Authorization": payload},
+        )
+        assert again.status_code == 404
+
+        # The desktop is a known device now: no code, straight to "Success auth".
+        async with (
+            connect(socket_url(desktop, client_id, "pc")) as pc,
+            connect(socket_url(phone, client_id, "mb")) as mb,
+        ):
+            await send(
+                mb,
+                op="pending_ticket",
+                encrypted_user_payload=await sealed(http, phone.url, headers),
+            )
+            done = await frame(pc)
+            assert done["op"] == "Success auth"
+            assert await frame(mb) == done
+        by_query = await http.get(
+            f"{desktop.url}/auth/qr_auth/",
+            params={"client_id": client_id, "Authorization": done["user_payload"]},
+        )
+        assert by_query.status_code == 200
+        assert by_query.json()["type"] == "Bearer"
+
+
+@pytest.fixture
+def mail_settings(make_settings: Callable[..., Settings], smtp: SmtpSink) -> Settings:
+    return make_settings(mail_url=smtp.url)
+
+
+async def test_qr_login_between_two_sockets(
+    server_factory: Callable[..., ServerProcess], smtp: SmtpSink, mail_settings: Settings
+) -> None:
+    server = server_factory(mail_settings)
+    await run_flow(server, server, smtp)
+    await refusals(server)
+
+
+@needs_postgres_and_redis
+async def test_qr_login_with_desktop_and_phone_on_different_instances(
+    server_factory: Callable[..., ServerProcess], smtp: SmtpSink, mail_settings: Settings
+) -> None:
+    desktop, phone = server_factory(mail_settings), server_factory(mail_settings)
+    await run_flow(desktop, phone, smtp)
+
+
+async def refusals(server: ServerProcess) -> None:
+    """Bad frames get an error frame; bad query parameters refuse the socket; the HTTP
+    halves answer 401/404."""
+    client_id = new_token(12)
+    async with connect(socket_url(server, client_id, "pc")) as pc:
+        await pc.send("not json")
+        assert (await frame(pc))["op"] == "error"
+        await send(pc, op="pending_ticket", encrypted_user_payload="forged")
+        assert (await frame(pc))["op"] == "error"
+        await send(pc, op="pending_ticket")
+        assert (await frame(pc))["op"] == "error"
+        await send(pc, op="pending_ticket_confirmation", confirmation_code="123456")
+        assert (await frame(pc))["op"] == "error"  # nothing waits for a code here
+        await send(pc, op="dance")
+        assert (await frame(pc))["op"] == "error"
+        await send(pc, op="heartbeat")
+        assert await frame(pc) == {"op": "heartbeat_ack"}
+    for query in (
+        "client_id=x&client_ip=1.2.3.4&client_type=tv",
+        "client_ip=1.2.3.4&client_type=pc",
+    ):
+        with pytest.raises(InvalidStatus):
+            async with connect(f"{server.ws_url}/auth_events/qr_auth/?{query}"):
+                pass
+    async with httpx.AsyncClient(timeout=10) as http:
+        assert (await http.get(f"{server.url}/auth/encrypt_user_data/")).status_code == 401
+        bad = await http.get(f"{server.url}/auth/encrypt_user_data", headers={"Authorization": "x"})
+        assert bad.status_code == 401
+        no_ticket = await http.get(f"{server.url}/auth/qr_auth/", params={"client_id": client_id})
+        assert no_ticket.status_code == 401
+        unknown = await http.get(
+            f"{server.url}/auth/qr_auth/",
+            params={"client_id": client_id},
+            headers={"Authorization": "Bearer nope"},
+        )
+        assert unknown.status_code == 404
+        assert isinstance(unknown.json()["detail"], str)
+        assert (await http.get(f"{server.url}/auth/qr_auth/")).status_code == 422
