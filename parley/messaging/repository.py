@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.kit.ids import MAX_ID
 from parley.models import Block, Channel, ChannelMember, Message, User, UserKey
 
 
@@ -182,9 +183,9 @@ async def list_channels_for(
 async def get_channel_row(
     session: AsyncSession, user_id: int, channel_id: int, *, unread_cap: int
 ) -> tuple[Channel, ChannelMember, int | None, int] | None:
-    rows = await list_channels_for(
-        session, user_id, before=channel_id + 1, limit=1, unread_cap=unread_cap
-    )
+    # The largest id has nothing above it: no upper bound then (channel_id + 1 would overflow).
+    before = channel_id + 1 if channel_id < MAX_ID else None
+    rows = await list_channels_for(session, user_id, before=before, limit=1, unread_cap=unread_cap)
     return rows[0] if rows and rows[0][0].id == channel_id else None
 
 

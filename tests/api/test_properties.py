@@ -88,3 +88,17 @@ async def test_around_the_largest_id_is_an_empty_page_not_a_server_error(
     )
     assert response.status_code == 200, response.text
     assert response.json() == []
+
+
+async def test_the_largest_channel_id_is_not_found_not_a_server_error(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    largest = 2**63 - 1
+    response = await client.get(f"/v1/channels/{largest}", headers=alice.headers)
+    assert response.status_code == 404, response.text
+    # DiscordApi answers a chat the caller is not in with 403, in its own style.
+    response = await client.get(
+        f"/private/{largest}/messages", params={"limit": 1, "offset": 0}, headers=alice.headers
+    )
+    assert response.status_code == 403, response.text
+    assert "detail" in response.json()

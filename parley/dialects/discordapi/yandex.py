@@ -25,7 +25,7 @@ async def yandex_oauth_url(rt: RuntimeDep) -> YandexUrl:
     return YandexUrl(yandex_url=providers.yandex_oauth_url(rt))
 
 
-@router.post("/auth/yandex_oauth_register/", response_model=Detail, responses=errors(400, 502))
+@router.post("/auth/yandex_oauth_register/", response_model=Detail, responses=errors(400, 404, 502))
 async def yandex_oauth_register(
     oauth_token: OAuthToken,
     session: Session,

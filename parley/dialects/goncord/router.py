@@ -146,7 +146,10 @@ async def update_user(
 
 
 @router.post(
-    f"{PREFIX}/users/change_password", status_code=200, responses=errors(400, 401, 422, 429)
+    f"{PREFIX}/users/change_password",
+    status_code=200,
+    response_class=Response,  # 200 with no body
+    responses={200: {"description": "Changed"}, **errors(400, 401, 422, 429)},
 )
 async def change_password(
     body: ChangePasswordBody,
