@@ -15,6 +15,7 @@ log = logging.getLogger("parley.dialects")
 AVAILABLE = {
     "discordapi": "parley.dialects.discordapi.router",
     "goncord": "parley.dialects.goncord.router",
+    "schedule": "parley.dialects.schedule.router",
 }
 
 
