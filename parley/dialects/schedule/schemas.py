@@ -1,28 +1,45 @@
-"""Schedule wire models, field names as the seed spells them (camelCase)."""
+"""Schedule wire models, field names as the seed spells them (camelCase).
+
+Strings are bounded and refuse NUL characters (PostgreSQL cannot store them), so such input
+is a 400 in Schedule style, never a database error.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from parley.kit.ids import MAX_ID
 
-Text = Annotated[str, Field(max_length=4000)]
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Str32 = Annotated[str, Field(max_length=32), NoNul]
+Str128 = Annotated[str, Field(max_length=128), NoNul]
+Str200 = Annotated[str, Field(max_length=200), NoNul]
+Str2000 = Annotated[str, Field(max_length=2000), NoNul]
+Str4000 = Annotated[str, Field(max_length=4000), NoNul]
+Str8192 = Annotated[str, Field(max_length=8192), NoNul]
 
 
 class AuthBody(BaseModel):
-    authMethod: str = Field(max_length=16, examples=["VK"])
-    idToken: str = Field(max_length=8192)
-    fullName: str | None = Field(default=None, max_length=200, examples=["OLEG ALO"])
-    avatarUrl: str | None = Field(default=None, max_length=2000)
-    externalUserId: (
-        Annotated[int, Field(ge=0, le=MAX_ID)] | Annotated[str, Field(max_length=128)] | None
-    ) = Field(default=None, examples=[43141])
+    authMethod: Str32 = Field(examples=["VK"], description="VK | GOOGLE | TG")
+    idToken: Str8192
+    fullName: Str200 | None = Field(default=None, examples=["OLEG ALO"])
+    avatarUrl: Str2000 | None = None
+    externalUserId: Annotated[int, Field(ge=0, le=MAX_ID)] | Str128 | None = Field(
+        default=None, examples=[43141]
+    )
 
 
 class RefreshBody(BaseModel):
-    refreshToken: str = Field(min_length=1, max_length=512)
+    refreshToken: Annotated[str, Field(min_length=1, max_length=512), NoNul]
 
 
 class Tokens(BaseModel):
@@ -31,7 +48,7 @@ class Tokens(BaseModel):
 
 
 class VariantItem(BaseModel):
-    subjectName: str = Field(max_length=200, examples=["Физика"])
+    subjectName: Str200 = Field(examples=["Физика"])
     variant: int = Field(ge=0, le=1_000_000, examples=[5])
 
 
@@ -51,12 +68,10 @@ class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: int | None = None
-    bio: Text | None = None
-    fullName: str | None = Field(default=None, max_length=200)
-    role: str | None = Field(default=None, max_length=32)
-    contacts: (
-        dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=200)]] | None
-    ) = Field(default=None, max_length=32)
+    bio: Str4000 | None = None
+    fullName: Str200 | None = None
+    role: Str32 | None = None
+    contacts: dict[Str32, Str200] | None = Field(default=None, max_length=32)
     variants: list[VariantItem] | None = Field(default=None, max_length=50)
 
 

@@ -18,7 +18,7 @@ from parley.runtime import Runtime
 from parley.schedule import service as schedule
 from tests.support.access import new_app
 from tests.support.accounts import new_account
-from tests.support.fake_providers import FAIL, SLOW, FakeGoogle, FakeProviders
+from tests.support.fake_providers import FAIL, GOOD, SLOW, FakeGoogle, FakeProviders
 
 WEBHOOK = "/account/telegram/webhook"
 # the seed's example profile (its `id` is the caller's own)
@@ -43,6 +43,13 @@ def new_tg_id() -> int:
     return 10**9 + int.from_bytes(new_token(4).encode(), "big") % 10**9
 
 
+def vk_user(fakes: FakeProviders, behaviour: str = GOOD) -> tuple[str, dict[str, Any]]:
+    """A VK account with an id of its own: this module's fakes are not the ones
+    tests/providers uses, whose ids start at 400000003 too, and both share the database."""
+    user_id = 7 * 10**9 + int.from_bytes(new_token(5).encode(), "big") % 10**9
+    return fakes.vk.user(behaviour, user_id=str(user_id))
+
+
 def assert_error(response: httpx.Response, status: int, error: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
@@ -52,8 +59,8 @@ def assert_error(response: httpx.Response, status: int, error: str) -> None:
     assert body["message"]
 
 
-async def vk_auth(client: httpx.AsyncClient, fakes: FakeProviders, **fields: Any) -> dict[str, Any]:
-    token, user = fakes.vk.user(**fields)
+async def vk_auth(client: httpx.AsyncClient, fakes: FakeProviders) -> dict[str, Any]:
+    token, user = vk_user(fakes)
     response = await client.post(
         "/account/auth",
         json={
@@ -89,7 +96,7 @@ async def versions(client: httpx.AsyncClient, token: str) -> dict[str, int]:
 async def test_vk_sign_in_with_the_seed_body_gives_exactly_two_tokens(
     pclient: httpx.AsyncClient, fakes: FakeProviders
 ) -> None:
-    token, user = fakes.vk.user()
+    token, user = vk_user(fakes)
     body = {
         "authMethod": "VK",
         "idToken": token,
@@ -124,7 +131,7 @@ async def test_vk_error_answered_with_200_is_403(pclient: httpx.AsyncClient) -> 
 async def test_claiming_another_vk_user_id_is_403(
     pclient: httpx.AsyncClient, fakes: FakeProviders
 ) -> None:
-    token, user = fakes.vk.user()
+    token, user = vk_user(fakes)
     response = await pclient.post(
         "/account/auth",
         json={"authMethod": "VK", "idToken": token, "externalUserId": int(user["user_id"]) + 1},
@@ -133,7 +140,7 @@ async def test_claiming_another_vk_user_id_is_403(
 
 
 async def test_vk_down_is_502(pclient: httpx.AsyncClient, fakes: FakeProviders) -> None:
-    token, user = fakes.vk.user(FAIL)
+    token, user = vk_user(fakes, FAIL)
     response = await pclient.post(
         "/account/auth",
         json={"authMethod": "VK", "idToken": token, "externalUserId": user["user_id"]},
@@ -142,7 +149,7 @@ async def test_vk_down_is_502(pclient: httpx.AsyncClient, fakes: FakeProviders) 
 
 
 async def test_vk_too_slow_is_504(slow_client: httpx.AsyncClient, fakes: FakeProviders) -> None:
-    token, user = fakes.vk.user(SLOW)
+    token, user = vk_user(fakes, SLOW)
     response = await slow_client.post(
         "/account/auth",
         json={"authMethod": "VK", "idToken": token, "externalUserId": user["user_id"]},
@@ -255,6 +262,9 @@ async def test_webhook_without_the_secret_is_403(
         {"authMethod": "VK", "idToken": "x", "externalUserId": [1]},
         {"authMethod": "VK", "idToken": "x", "externalUserId": -1},
         {"authMethod": "VK", "idToken": "x", "fullName": "x" * 201, "externalUserId": 1},
+        {"authMethod": "VK", "idToken": "x\x00", "externalUserId": 1},
+        {"authMethod": "VK", "idToken": "x", "externalUserId": "1\x00"},
+        {"authMethod": "TG", "idToken": "x", "avatarUrl": "https://\x00"},
     ],
 )
 async def test_bad_auth_body_is_400_in_schedule_style(
@@ -314,6 +324,8 @@ async def test_a_refresh_token_spent_a_moment_ago_is_409(
 async def test_unknown_or_missing_refresh_token(pclient: httpx.AsyncClient) -> None:
     response = await pclient.post("/account/refresh", json={"refreshToken": "nope"})
     assert_error(response, 401, "unauthorized")
+    response = await pclient.post("/account/refresh", json={"refreshToken": "no\x00pe"})
+    assert_error(response, 400, "invalid_request")
     assert_error(await pclient.post("/account/refresh", json={}), 400, "invalid_request")
 
 
@@ -427,6 +439,11 @@ async def test_users_cannot_change_their_own_role(
         {"contacts": ["t.me/oleg"]},
         {"bio": "x" * 4001},
         {"fullName": ["OLEG"]},
+        {"bio": "a\x00b"},
+        {"fullName": "\x00"},
+        {"contacts": {"tg": "t.me/\x00"}},
+        {"contacts": {"t\x00g": "t.me/oleg"}},
+        {"variants": [{"subjectName": "Physics\x00", "variant": 5}]},
     ],
 )
 async def test_bad_profile_bodies_are_400(pclient: httpx.AsyncClient, body: dict[str, Any]) -> None:
