@@ -93,6 +93,8 @@ class Settings(BaseSettings):
 
     # access
     admin_role: str = "admin"
+    # the app whose per-user payload holds the Schedule dialect's `role` and `variants`
+    schedule_app_url: str = Field(default="schedule", min_length=1, max_length=500)
     page_size: int = Field(default=20, ge=1, le=100)
 
     # messaging and end-to-end key material
