@@ -1,7 +1,7 @@
 """Message benchmark on PostgreSQL through a real `parley serve` process.
 
     .venv/bin/python bench/messages.py [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
-        [--seconds 5] [--workers 1] [--redis-url redis://...] [--deep 1000000]
+        [--seconds 5] [--workers 1] [--redis-url redis://...] [--deep 1000000] [--levels 1,16,64]
 
 Creates a scratch database (dropped afterwards), starts the server, and prints:
 - persisted message sends per second and p50/p99 latency at 1, 16 and 64 concurrent senders

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,10 +24,10 @@ from tests.support.accounts import PASSWORD, unique_name
 from tests.support.gateway import Gateway
 from tests.support.images import image_bytes
 from tests.support.mail import code_in, last_mail
-from tests.support.nginx import Nginx, nginx_binary, start_nginx
-from tests.support.servers import ServerProcess, SmtpSink
+from tests.support.nginx import Nginx, nginx_binary, render, start_nginx
+from tests.support.servers import ServerProcess, SmtpSink, free_port
 
-pytestmark = pytest.mark.skipif(
+needs_the_stack = pytest.mark.skipif(
     not (nginx_binary() and ON_POSTGRES and REDIS_URL),
     reason="needs nginx, PARLEY_TEST_DATABASE_URL and PARLEY_TEST_REDIS_URL",
 )
@@ -140,6 +142,24 @@ async def register(http: httpx.AsyncClient) -> tuple[str, int]:
     return name, int(response.json()["id"])
 
 
+@pytest.mark.skipif(not nginx_binary(), reason="needs nginx")
+def test_the_shipped_configuration_is_valid(tmp_path: Path) -> None:
+    binary = nginx_binary()
+    assert binary
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render(free_port(), [free_port(), free_port()], free_port()))
+    tmp_path.chmod(0o755)
+    check = subprocess.run(
+        [binary, "-p", str(tmp_path), "-c", str(conf), "-t"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+@needs_the_stack
 async def test_a_scripted_session_through_nginx(stack: Stack, smtp: SmtpSink) -> None:
     async with asyncio.timeout(90), from_the_internet(stack.nginx.url) as http:
         # register two accounts
@@ -256,6 +276,7 @@ async def test_a_scripted_session_through_nginx(stack: Stack, smtp: SmtpSink) ->
     assert posts - {gateway[0]}, "no message crossed instances"
 
 
+@needs_the_stack
 async def test_forwarded_for_is_trusted_only_from_the_configured_proxy(stack: Stack) -> None:
     direct = stack.instances[0].url
     async with asyncio.timeout(30):
