@@ -159,7 +159,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 redis_url=args.redis_url,
                 data_dir=Path(data_dir),
                 rate_limits_enabled=False,
-                environment="test",
                 log_level="WARNING",
             )
             server = await asyncio.to_thread(start_server, settings, data_dir, workers=args.workers)

@@ -26,7 +26,6 @@ class Settings(BaseSettings):
     mail_from: str = "Parley <no-reply@parley.local>"
     storage_url: str = "file"
     dialects: str = ",".join(DEFAULT_DIALECTS)
-    environment: str = "development"
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
 
