@@ -18,7 +18,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import bench_database, bench_settings, parley_server, percentile, wrk
+from bench.common import (
+    Row,
+    WrkResult,
+    bench_database,
+    bench_settings,
+    parley_server,
+    percentile,
+    wrk,
+)
 
 PASSWORD = "benchmark password"
 
@@ -61,25 +69,66 @@ async def login_flood(base: str, name: str, clients: int, seconds: float) -> tup
     return logins / elapsed, percentile(health, 99)
 
 
+Measured = tuple[int, WrkResult, WrkResult, float, float]
+
+
+def measure(database: str, seconds: int, workers_list: tuple[int, ...] = (1, 2)) -> list[Measured]:
+    """(workers, hello, validate, logins/s, health p99 ms) per worker count."""
+    rows: list[Measured] = []
+    with tempfile.TemporaryDirectory() as tmp, bench_database(database) as url:
+        settings = bench_settings(url, Path(tmp) / "data")
+        for workers in workers_list:
+            with parley_server(settings, tmp, workers=workers) as server:
+                token = sign_up(server.url, f"bench{workers}")
+                auth = {"Authorization": f"Bearer {token}"}
+                wrk(f"{server.url}/v1/auth/validate", seconds=2, headers=auth)  # warm caches
+                hello = wrk(f"{server.url}/v1/health/live", seconds=seconds)
+                valid = wrk(f"{server.url}/v1/auth/validate", seconds=seconds, headers=auth)
+                login_rate, health_p99 = asyncio.run(
+                    login_flood(server.url, f"bench{workers}", 8, seconds)
+                )
+                rows.append((workers, hello, valid, login_rate, health_p99))
+    return rows
+
+
+def table_rows(database: str, measured: list[Measured]) -> list[Row]:
+    out: list[Row] = []
+    for workers, hello, valid, login_rate, health_p99 in measured:
+        case = f"{workers} worker{'s' if workers > 1 else ''}"
+        ratio = valid.requests_per_second / hello.requests_per_second
+        out.append(
+            Row(
+                "auth",
+                database,
+                case,
+                "hello req/s (wrk -c64)",
+                f"{hello.requests_per_second:,.0f}",
+            )
+        )
+        out += [
+            Row(
+                "auth",
+                database,
+                case,
+                "validate req/s (wrk -c64)",
+                f"{valid.requests_per_second:,.0f}",
+            ),
+            Row("auth", database, case, "validate / hello", f"{ratio:.0%}"),
+            Row("auth", database, case, "validate p99 ms", f"{valid.p99_ms:.2f}"),
+            Row("auth", database, case, "logins/s (8 clients)", f"{login_rate:.1f}"),
+            Row("auth", database, case, "health p99 during logins ms", f"{health_p99:.1f}"),
+        ]
+        if valid.errors or hello.errors:
+            out.append(Row("auth", database, case, "non-2xx", f"{valid.errors + hello.errors}"))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp, bench_database(args.database) as url:
-        settings = bench_settings(url, Path(tmp) / "data")
-        for workers in (1, 2):
-            with parley_server(settings, tmp, workers=workers) as server:
-                token = sign_up(server.url, f"bench{workers}")
-                auth = {"Authorization": f"Bearer {token}"}
-                wrk(f"{server.url}/v1/auth/validate", seconds=2, headers=auth)  # warm caches
-                hello = wrk(f"{server.url}/v1/health/live", seconds=args.seconds)
-                valid = wrk(f"{server.url}/v1/auth/validate", seconds=args.seconds, headers=auth)
-                login_rate, health_p99 = asyncio.run(
-                    login_flood(server.url, f"bench{workers}", 8, args.seconds)
-                )
-                rows.append((workers, hello, valid, login_rate, health_p99))
+    rows = measure(args.database, args.seconds)
     print(f"database: {args.database}; wrk -t2 -c64 -d{args.seconds}s; argon2id m=19 MiB t=2 p=1")
     print(
         "| workers | hello req/s | validate req/s | ratio | validate p50 ms | validate p99 ms "

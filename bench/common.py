@@ -26,6 +26,17 @@ PG_URL = os.environ.get(
 REDIS_URL = os.environ.get("PARLEY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+@dataclass(frozen=True)
+class Row:
+    """One line of the combined table (bench/run.py)."""
+
+    benchmark: str
+    database: str
+    case: str
+    metric: str
+    value: str
+
+
 @dataclass
 class WrkResult:
     requests_per_second: float

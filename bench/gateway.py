@@ -145,7 +145,8 @@ async def open_client(host: str, port: int, token: str) -> RawClient:
 
 async def run(
     ws_url: str, base: str, pid: int, args: argparse.Namespace, redis_url: str, prefix: str
-) -> None:
+) -> dict[str, float]:
+    """Prints the figures; returns them."""
     users = await accounts(base, args.clients)
     await asyncio.sleep(1)
     before = rss_kib(pid)
@@ -194,14 +195,24 @@ async def run(
         f"fan-out delivery latency: p50 {percentile(ms, 50):.1f} ms, "
         f"p99 {percentile(ms, 99):.1f} ms, max {max(ms):.1f} ms (target p99 < 500 ms)"
     )
+    return {
+        "clients": len(sockets),
+        "kib_per_connection": per_conn,
+        "p50_ms": percentile(ms, 50),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": max(ms),
+    }
 
 
-def main() -> None:
+def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def measure(args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, bench_database(args.database) as url:
         settings = bench_settings(
             url,
@@ -213,7 +224,7 @@ def main() -> None:
         )
         assert settings.redis_url
         with parley_server(settings, tmp) as server:
-            asyncio.run(
+            return asyncio.run(
                 run(
                     server.ws_url,
                     server.url,
@@ -223,6 +234,10 @@ def main() -> None:
                     settings.redis_prefix,
                 )
             )
+
+
+def main() -> None:
+    measure(options())
 
 
 if __name__ == "__main__":

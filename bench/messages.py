@@ -1,7 +1,7 @@
 """Message benchmark on PostgreSQL through a real `parley serve` process.
 
     .venv/bin/python bench/messages.py [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
-        [--seconds 5] [--workers 1] [--redis-url redis://...] [--deep 1000000]
+        [--seconds 5] [--workers 1] [--redis-url redis://...] [--deep 1000000] [--levels 1,16,64]
 
 Creates a scratch database (dropped afterwards), starts the server, and prints:
 - persisted message sends per second and p50/p99 latency at 1, 16 and 64 concurrent senders
@@ -21,6 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -137,7 +138,8 @@ async def page_latency(
     return statistics.median(samples)
 
 
-async def main(args: argparse.Namespace) -> None:
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    """Prints the figures; returns them (per sender level, and the two page medians)."""
     base = make_url(args.database_url)
     admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
     name = f"parley_bench_{new_token(4).lower().replace('-', '_')}"
@@ -147,6 +149,7 @@ async def main(args: argparse.Namespace) -> None:
     url = base.set(database=name).render_as_string(hide_password=False)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     server = None
+    figures: dict[str, Any] = {}
     try:
         await asyncio.to_thread(migrate.upgrade, url)
         with tempfile.TemporaryDirectory() as data_dir:
@@ -156,25 +159,29 @@ async def main(args: argparse.Namespace) -> None:
                 redis_url=args.redis_url,
                 data_dir=Path(data_dir),
                 rate_limits_enabled=False,
-                environment="test",
                 log_level="WARNING",
             )
             server = await asyncio.to_thread(start_server, settings, data_dir, workers=args.workers)
             limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
             async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
-                await run(client, dsn, args, server.process.pid)
+                figures = await run(client, dsn, args, server.process.pid)
     finally:
         if server:
             server.stop()
         conn = await asyncpg.connect(admin)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+    return figures
 
 
-async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace, pid: int) -> None:
+async def run(
+    client: httpx.AsyncClient, dsn: str, args: argparse.Namespace, pid: int
+) -> dict[str, Any]:
+    levels: list[int] = args.levels
+    figures: dict[str, Any] = {"levels": {}}
     partner_id, partner_headers = await sign_up(client, f"bench_{new_token(4).lower()}")
     senders: list[tuple[dict[str, str], int]] = []
-    for i in range(64):
+    for i in range(max(levels)):
         _, headers = await sign_up(client, f"bench{i}_{new_token(3).lower()}")
         opened = await client.post(
             "/v1/channels/direct", json={"user_id": partner_id}, headers=headers
@@ -185,7 +192,7 @@ async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace, pid
         f"{args.seconds:g} s per level; cores: {os.cpu_count()}"
     )
     print("senders  sends/s   p50 ms   p99 ms  errors  server CPU ms/send")
-    for level in (1, 16, 64):
+    for level in levels:
         cpu_before = cpu_seconds(pid)
         errors, elapsed, latencies = await level_run(
             str(client.base_url), senders[:level], args.seconds, args.client_processes
@@ -196,6 +203,13 @@ async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace, pid
             f"{level:7d} {len(latencies) / elapsed:8.0f} {pct(latencies, 50) * 1000:8.1f}"
             f" {pct(latencies, 99) * 1000:8.1f} {errors:7d} {cpu:19.2f}"
         )
+        figures["levels"][level] = {
+            "sends_per_s": len(latencies) / elapsed,
+            "p50_ms": pct(latencies, 50) * 1000,
+            "p99_ms": pct(latencies, 99) * 1000,
+            "errors": errors,
+            "cpu_ms_per_send": cpu,
+        }
 
     headers, channel_id = senders[0]
     conn = await asyncpg.connect(dsn)
@@ -235,9 +249,11 @@ async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace, pid
     for row in plan:
         print("   ", row[0])
     _ = partner_headers
+    figures.update(newest_ms=newest * 1000, deep_ms=deep * 1000, deep=args.deep)
+    return figures
 
 
-if __name__ == "__main__":
+def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--database-url",
@@ -251,4 +267,11 @@ if __name__ == "__main__":
     parser.add_argument("--deep", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--client-processes", type=int, default=2)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--levels", type=lambda v: [int(x) for x in v.split(",")], default=[1, 16, 64]
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(options()))

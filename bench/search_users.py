@@ -54,16 +54,17 @@ async def prepare_postgres(url: str) -> None:
         await conn.close()
 
 
-async def run(url: str) -> None:
+async def run(url: str, users: int = USERS, queries: int = QUERIES) -> dict[str, float]:
+    """Prints the figures and the plan; returns the figures."""
     postgres = url.startswith("postgresql")
     if postgres:
         await prepare_postgres(url)
     await asyncio.to_thread(migrate.upgrade, url)
     engine = make_engine(url)
-    names = usernames(USERS)
+    names = usernames(users)
     started = time.perf_counter()
     async with engine.begin() as conn:
-        for start in range(0, USERS, 5_000):
+        for start in range(0, users, 5_000):
             await conn.execute(
                 insert(User),
                 [
@@ -75,14 +76,15 @@ async def run(url: str) -> None:
             await conn.execute(text('ANALYZE "user"'))
         else:
             await conn.execute(text("ANALYZE"))
-    print(f"database: {make_url(url).get_backend_name()}, users: {USERS}")
-    print(f"insert: {time.perf_counter() - started:.1f} s")
+    inserted = time.perf_counter() - started
+    print(f"database: {make_url(url).get_backend_name()}, users: {users}")
+    print(f"insert: {inserted:.1f} s")
 
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     rng = random.Random(11)
-    prefixes = [rng.choice(names)[: rng.randint(1, 4)] for _ in range(QUERIES)]
+    prefixes = [rng.choice(names)[: rng.randint(1, 4)] for _ in range(queries)]
     timings: list[float] = []
     found = 0
     async with sessions() as session:
@@ -97,7 +99,7 @@ async def run(url: str) -> None:
     p50 = statistics.median(timings)
     p95 = timings[int(len(timings) * 0.95) - 1]
     p99 = timings[int(len(timings) * 0.99) - 1]
-    print(f"prefix searches: {QUERIES}, page size 20, mean hits {found / QUERIES:.1f}")
+    print(f"prefix searches: {queries}, page size 20, mean hits {found / queries:.1f}")
     print(f"latency ms: p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f}  max {timings[-1]:.2f}")
     print(f"p99 under 20 ms: {'yes' if p99 < 20 else 'NO'}")
 
@@ -113,6 +115,7 @@ async def run(url: str) -> None:
         for row in rows:
             print("  " + " | ".join(str(col) for col in row))
     await engine.dispose()
+    return {"users": users, "queries": queries, "p50": p50, "p95": p95, "p99": p99}
 
 
 def main() -> None:

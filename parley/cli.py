@@ -87,8 +87,8 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "heads") -> None:
-    """Apply migrations up to `revision` (default: all)."""
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to `revision` (default: the single head)."""
     migrate.upgrade(get_settings().database_url, revision)
     console.print("database is up to date")
 

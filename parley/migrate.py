@@ -26,7 +26,7 @@ def ensure_sqlite_dir(database_url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
+def upgrade(database_url: str, revision: str = "head") -> None:
     ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)
 

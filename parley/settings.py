@@ -26,7 +26,6 @@ class Settings(BaseSettings):
     mail_from: str = "Parley <no-reply@parley.local>"
     storage_url: str = "file"
     dialects: str = ",".join(DEFAULT_DIALECTS)
-    environment: str = "development"
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
 
@@ -93,6 +92,8 @@ class Settings(BaseSettings):
 
     # access
     admin_role: str = "admin"
+    # the app whose per-user payload holds the Schedule dialect's `role` and `variants`
+    schedule_app_url: str = Field(default="schedule", min_length=1, max_length=500)
     page_size: int = Field(default=20, ge=1, le=100)
 
     # messaging and end-to-end key material

@@ -57,7 +57,6 @@ def make_settings(database_url: str, data_dir: Path) -> Callable[..., Settings]:
             "data_dir": data_dir,
             "public_url": "http://testserver",
             "rate_limits_enabled": False,
-            "environment": "test",
             "log_level": "WARNING",
         }
         values.update(overrides)

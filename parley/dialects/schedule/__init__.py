@@ -1,0 +1,1 @@
+"""The Schedule account API (seed 002)."""

@@ -1,0 +1,144 @@
+"""Schedule account API (seed 002): `account/…` paths, camelCase bodies, bare tokens.
+
+Tokens arrive in `Authorization`, bare (as the seed shows) or as `Bearer X`. Sign-in makes a
+refreshable session (`POST /account/refresh` rotates it; a reused refresh token revokes it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import BackgroundTasks, Body, Header, Query
+
+from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.kit import dialect_router
+from parley.dialects.schedule.errors import render
+from parley.dialects.schedule.schemas import (
+    AuthBody,
+    DataVersions,
+    ErrorBody,
+    Profile,
+    ProfileUpdate,
+    RefreshBody,
+    Tokens,
+    VariantItem,
+)
+from parley.identity import service as identity
+from parley.identity.deps import CurrentUser
+from parley.identity.providers import service as providers
+from parley.identity.service import IssuedTokens
+from parley.kit.ids import MAX_ID
+from parley.profiles import service as profiles
+from parley.schedule import service as schedule
+
+router = dialect_router(render, tag="dialect: Schedule")
+
+PREFIX = "/account"
+UserIdQuery = Annotated[int | None, Query(alias="userId", ge=1, le=MAX_ID)]
+# Schedule field -> schedule service field
+CHANGES = {"bio": "bio", "fullName": "full_name", "contacts": "contacts", "role": "role"}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+def tokens(issued: IssuedTokens) -> Tokens:
+    return Tokens(accessToken=issued.access_token, refreshToken=issued.refresh_token or "")
+
+
+def profile_of(found: schedule.ScheduleProfile) -> Profile:
+    user = found.user
+    return Profile(
+        id=user.id,
+        bio=user.bio or "",
+        fullName=found.full_name,
+        role=found.role,
+        contacts=dict(user.contacts or {}),
+        variants=[
+            VariantItem(subjectName=v.subject_name, variant=v.variant) for v in found.variants
+        ],
+    )
+
+
+@router.post(
+    f"{PREFIX}/auth", response_model=Tokens, responses=errors(400, 403, 404, 429, 502, 504)
+)
+async def authenticate(body: AuthBody, session: Session, rt: RuntimeDep, client: Client) -> Tokens:
+    """account/auth: VK ID, Google or a Telegram bot code → an access and refresh token."""
+    external = body.externalUserId
+    issued = await providers.schedule_auth(
+        session,
+        rt,
+        auth_method=body.authMethod,
+        id_token=body.idToken,
+        external_user_id=str(external) if external is not None else None,
+        full_name=body.fullName,
+        avatar_url=body.avatarUrl,
+        client=client,
+    )
+    return tokens(issued)
+
+
+@router.post(f"{PREFIX}/telegram/webhook", responses=errors(400, 403))
+async def telegram_webhook(
+    update: Annotated[dict[str, Any], Body()],
+    session: Session,
+    rt: RuntimeDep,
+    background: BackgroundTasks,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> dict[str, bool]:
+    """The bot's webhook: `/start <idToken>` keeps the code for five minutes."""
+    reply = await providers.receive_telegram_update(session, rt, update, secret=secret)
+    if reply is not None:
+        background.add_task(providers.send_telegram_reply, rt, reply)
+    return {"ok": True}
+
+
+@router.post(f"{PREFIX}/refresh", response_model=Tokens, responses=errors(400, 401))
+async def refresh_tokens(
+    body: RefreshBody, session: Session, rt: RuntimeDep, client: Client
+) -> Tokens:
+    """Rotate the refresh token (undocumented in the seed): a new pair."""
+    issued = await identity.refresh(session, rt, refresh_token=body.refreshToken, client=client)
+    return tokens(issued)
+
+
+@router.get(f"{PREFIX}/profile", response_model=Profile, responses=errors(400, 401, 404))
+async def read_profile(
+    user: CurrentUser, session: Session, rt: RuntimeDep, user_id: UserIdQuery = None
+) -> Profile:
+    """account/profile?userId=: anyone's profile; without `userId`, the caller's."""
+    found = await schedule.get_profile(session, rt, user_id or user.id)
+    return profile_of(found)
+
+
+@router.put(f"{PREFIX}/profile", response_model=Profile, responses=errors(400, 401, 403, 413))
+async def update_profile(
+    body: ProfileUpdate,
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    user_id: UserIdQuery = None,
+) -> Profile:
+    """Change the caller's bio, fullName, contacts and variants (undocumented in the seed)."""
+    given = body.model_fields_set
+    changes: dict[str, Any] = {CHANGES[k]: getattr(body, k) for k in CHANGES if k in given}
+    if "variants" in given:
+        changes["variants"] = [
+            schedule.Variant(item.subjectName, item.variant) for item in body.variants or []
+        ]
+    if changes.get("role") is None:
+        changes.pop("role", None)  # `"role": null` asks for no change
+    named = [i for i in (user_id, body.id) if i is not None]
+    found = await schedule.update_profile(session, rt, user, changes, user_ids=named)
+    return profile_of(found)
+
+
+@router.get(f"{PREFIX}/dataVersions", response_model=DataVersions, responses=errors(401))
+async def read_data_versions(user: CurrentUser, session: Session) -> DataVersions:
+    """account/dataVersions: the schedule's version and the caller's profile version."""
+    versions = await profiles.data_versions(session, user)
+    return DataVersions(
+        scheduleVersion=versions.schedule_version, profileVersion=versions.profile_version
+    )

@@ -1,0 +1,84 @@
+"""The Schedule app's per-user data (role, variants) kept in that app's payload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from parley.access import service as access
+from parley.access.errors import AppNotFound
+from parley.errors import Invalid
+from parley.profiles import service as profiles
+from parley.schedule import service as schedule
+from parley.schedule.errors import NotYourProfile, RoleChangeForbidden
+from parley.settings import Settings
+from tests.conftest import running_app
+from tests.support.accounts import Account, unique_name
+
+
+async def test_the_app_is_created_on_the_first_write_only(
+    make_settings: Callable[..., Settings], alice: Account
+) -> None:
+    url = f"https://{unique_name('schedule')}.example.com"
+    async for app in running_app(make_settings(schedule_app_url=url)):
+        rt = app.state.runtime
+        async with rt.db.unit_of_work() as session:
+            found = await schedule.get_profile(session, rt, alice.id)
+            assert (found.role, found.variants) == ("STUDENT", [])
+            user = await profiles.get_user(session, alice.id)
+            await schedule.update_profile(session, rt, user, {"bio": "только био"})
+            with pytest.raises(AppNotFound):
+                await access.get_app_by_url(session, url)
+            await schedule.update_profile(
+                session, rt, user, {"variants": [schedule.Variant(" Физика ", 5)]}
+            )
+            created = await access.get_app_by_url(session, url)
+            assert created.name == "Schedule"
+            assert not created.is_super
+            assert await access.get_app_payload(session, created, alice.id) == {
+                "role": "STUDENT",
+                "variants": [{"subjectName": "Физика", "variant": 5}],
+            }
+            again = await schedule.schedule_app(session, rt, create=True)
+            assert again is not None
+            assert again.id == created.id
+
+
+async def test_foreign_payload_shapes_read_as_defaults(
+    make_settings: Callable[..., Settings], bob: Account
+) -> None:
+    url = f"https://{unique_name('schedule')}.example.com"
+    async for app in running_app(make_settings(schedule_app_url=url)):
+        rt = app.state.runtime
+        async with rt.db.unit_of_work() as session:
+            created = await schedule.schedule_app(session, rt, create=True)
+            assert created is not None
+            payload = {"role": "ROOT", "variants": [{"subjectName": "A"}, 7, {"x": 1}]}
+            await access.replace_app_payload(session, rt, created, bob.id, payload)
+            found = await schedule.get_profile(session, rt, bob.id)
+            assert (found.role, found.variants) == ("STUDENT", [])
+            await access.replace_app_payload(session, rt, created, bob.id, {"role": "AWARDED"})
+            assert (await schedule.get_profile(session, rt, bob.id)).role == "AWARDED"
+
+
+async def test_refused_changes(
+    make_settings: Callable[..., Settings], alice: Account, bob: Account
+) -> None:
+    async for app in running_app(make_settings()):
+        rt = app.state.runtime
+        async with rt.db.unit_of_work() as session:
+            user = await profiles.get_user(session, alice.id)
+            with pytest.raises(RoleChangeForbidden):
+                await schedule.update_profile(session, rt, user, {"role": "DEV"})
+            with pytest.raises(NotYourProfile):
+                await schedule.update_profile(session, rt, user, {"bio": "x"}, user_ids=[bob.id])
+            with pytest.raises(Invalid):
+                await schedule.update_profile(session, rt, user, {"username": "x"})
+            duplicate = [schedule.Variant("Веб", 1), schedule.Variant("веб", 2)]  # noqa: RUF001
+            with pytest.raises(Invalid):
+                await schedule.update_profile(session, rt, user, {"variants": duplicate})
+            with pytest.raises(Invalid):
+                await schedule.update_profile(
+                    session, rt, user, {"variants": [schedule.Variant("A", -1)]}
+                )
