@@ -29,7 +29,8 @@ class Account:
 
 
 def unique_name(prefix: str = "u") -> str:
-    return f"{prefix}_{new_token(6).lower().replace('-', 'x')}"
+    # letters and digits only: a name never ends in '_' or '-', which username derivation trims
+    return f"{prefix}_{new_token(6).lower().replace('-', 'x').replace('_', 'y')}"
 
 
 async def register(client: httpx.AsyncClient, prefix: str = "u", **fields: Any) -> dict[str, Any]:
