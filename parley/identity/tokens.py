@@ -64,7 +64,8 @@ class TokenSigner:
             principal = Principal(int(claims["sub"]), int(claims["sid"]), float(claims["exp"]))
         except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
             raise Unauthorized("Invalid token") from exc
-        if principal.expires_at <= clock.timestamp():
+        # `not (exp > now)` also refuses a NaN expiry, which would otherwise never expire.
+        if not principal.expires_at > clock.timestamp():
             raise Unauthorized("Token expired")
         return principal
 

@@ -106,3 +106,15 @@ def test_prune_forgets_only_old_non_current_keys(tmp_path: Path) -> None:
 )
 def test_extract_token(header: str | None, cookie: str | None, expected: str | None) -> None:
     assert extract_token(header, cookie) == expected
+
+
+def test_a_nan_expiry_never_counts_as_valid(signer: TokenSigner) -> None:
+    key = signer.keyring.current()
+    token = jwt.encode(
+        {"iss": "parley", "sub": "1", "sid": "1", "exp": float("nan")},
+        key.private,
+        algorithm="EdDSA",
+        headers={"kid": key.kid},
+    )
+    with pytest.raises(Unauthorized):
+        signer.decode(token)
