@@ -10,7 +10,7 @@ import pytest
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, login, register, unique_name
-from tests.support.mail import code_in, last_mail
+from tests.support.mail import sign_in_new_device
 
 
 async def test_register_then_login_by_username_and_email(client: httpx.AsyncClient) -> None:
@@ -197,18 +197,7 @@ async def test_sessions_list_and_revoke(
     client: httpx.AsyncClient, alice: Account, data_dir: Path
 ) -> None:
     # A new device id needs the mailed code (device trust) before it gets a session.
-    challenged = await client.post(
-        "/v1/auth/login",
-        json={"login": alice.username, "password": PASSWORD, "device_id": "phone-1"},
-    )
-    assert challenged.status_code == 403
-    code = code_in(await last_mail(data_dir, alice.email, "device"))
-    verified = await client.post(
-        "/v1/auth/login/verify",
-        json={"challenge": challenged.json()["error"]["challenge"], "code": code},
-    )
-    assert verified.status_code == 200, verified.text
-    second = verified.json()
+    second = await sign_in_new_device(client, data_dir, alice, "phone-1", PASSWORD)
     listed = (await client.get("/v1/sessions", headers=alice.headers)).json()
     assert {s["id"] for s in listed} == {alice.session_id, second["session_id"]}
     assert [s["current"] for s in listed if s["id"] == alice.session_id] == [True]

@@ -8,6 +8,7 @@ import time
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from tests.support.servers import SmtpSink, body_of
 
@@ -71,3 +72,22 @@ def link_token_in(message: Message, path: str) -> str:
     match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", body_of(message))
     assert match, body_of(message)
     return match.group(1)
+
+
+async def sign_in_new_device(
+    client: Any, data_dir: Path, account: Any, device_id: str, password: str
+) -> dict[str, Any]:
+    """Native sign-in from a device the account has not proven: the mailed code opens it."""
+    challenged = await client.post(
+        "/v1/auth/login",
+        json={"login": account.username, "password": password, "device_id": device_id},
+    )
+    assert challenged.status_code == 403, challenged.text
+    code = code_in(await last_mail(data_dir, account.email, "device"))
+    verified = await client.post(
+        "/v1/auth/login/verify",
+        json={"challenge": challenged.json()["error"]["challenge"], "code": code},
+    )
+    assert verified.status_code == 200, verified.text
+    result: dict[str, Any] = verified.json()
+    return result

@@ -7,13 +7,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_healthy
 
 SHIPPED = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 
@@ -114,15 +111,9 @@ def start_nginx(upstreams: list[int], protected: int) -> Nginx:
             stderr=subprocess.STDOUT,
         )
     nginx = Nginx(port, prefix, process)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nginx exited ({process.returncode}):\n{nginx.log()}")
-        try:
-            if httpx.get(f"{nginx.url}/v1/health", timeout=1).status_code == 200:
-                return nginx
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    nginx.stop()
-    raise RuntimeError(f"nginx did not start:\n{nginx.log()}")
+    try:
+        wait_healthy(nginx.url, process, nginx.log, timeout=20)
+    except RuntimeError:
+        nginx.stop()
+        raise
+    return nginx

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -97,18 +98,29 @@ def start_server(
             stderr=subprocess.STDOUT,
         )
     server = ServerProcess(port, process, log_path)
-    deadline = time.monotonic() + 60
+    try:
+        wait_healthy(server.url, process, server.log, timeout=60)
+    except RuntimeError:
+        server.stop(signal.SIGKILL)
+        raise
+    return server
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Callable[[], str], timeout: float
+) -> None:
+    """Wait until `url` answers /v1/health with 200; raise with the log if it never does."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited ({process.returncode}):\n{server.log()}")
+            raise RuntimeError(f"exited ({process.returncode}):\n{log()}")
         try:
-            if httpx.get(f"{server.url}/v1/health", timeout=1).status_code == 200:
-                return server
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
-    server.stop(signal.SIGKILL)
-    raise RuntimeError(f"server did not start:\n{server.log()}")
+        time.sleep(0.05)
+    raise RuntimeError(f"did not start within {timeout} s:\n{log()}")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, new_account, unique_name
-from tests.support.mail import code_in, last_mail
+from tests.support.mail import code_in, last_mail, sign_in_new_device
 from tests.support.social import EventLog
 
 API = "/api/v1"
@@ -652,16 +652,7 @@ async def test_an_account_with_a_proven_device_gets_a_challenge(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     account = await new_account(client, "dev")
-    first = await client.post(
-        "/v1/auth/login",
-        json={"login": account.username, "password": PASSWORD, "device_id": "phone-1"},
-    )
-    code = code_in(await last_mail(settings.data_dir, account.email, "device"))
-    proven = await client.post(
-        "/v1/auth/login/verify",
-        json={"challenge": first.json()["error"]["challenge"], "code": code},
-    )
-    assert proven.status_code == 200
+    await sign_in_new_device(client, settings.data_dir, account, "phone-1", PASSWORD)
     response = await client.post(
         f"{API}/auth/login", json={"user": account.username, "password": PASSWORD}
     )
