@@ -6,7 +6,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 
+from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, login, register, unique_name
@@ -374,3 +376,23 @@ async def test_ids_beyond_64_bits_are_422_not_500(
 ) -> None:
     response = await client.request(method, path, headers=alice.headers)
     assert response.status_code == 422
+
+
+async def test_validating_a_seen_token_reads_nothing_from_the_database(
+    client: httpx.AsyncClient, alice: Account, runtime: Runtime
+) -> None:
+    assert (await client.get("/v1/auth/validate", headers=alice.headers)).status_code == 200
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(5):
+            ok = await client.get("/v1/auth/validate", headers=alice.headers)
+            assert ok.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements == []
