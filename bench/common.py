@@ -61,13 +61,22 @@ def _latency_ms(out: str, pct: int) -> float:
 
 
 def wrk(
-    url: str, *, connections: int = 64, seconds: int = 10, headers: dict[str, str] | None = None
+    url: str,
+    *,
+    connections: int = 64,
+    seconds: float = 10,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
 ) -> WrkResult:
+    """Run wrk (two threads, fewer with fewer connections); `script` is a Lua file."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    threads = min(2, connections)
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
+    if script:
+        cmd += ["-s", script]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50, p99 = _latency_ms(out, 50), _latency_ms(out, 99)

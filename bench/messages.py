@@ -1,11 +1,12 @@
 """Message benchmark on PostgreSQL through a real `parley serve` process.
 
     .venv/bin/python bench/messages.py [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
-        [--seconds 5] [--workers 1] [--redis-url redis://...] [--deep 1000000] [--levels 1,16,64]
+        [--seconds 5] [--workers 2] [--redis-url redis://...] [--deep 1000000] [--levels 1,16,64]
 
 Creates a scratch database (dropped afterwards), starts the server, and prints:
 - persisted message sends per second and p50/p99 latency at 1, 16 and 64 concurrent senders
-  (each sender posts into its own direct channel; a 201 means the row is committed);
+  (wrk, one connection per sender, each posting into its own direct channel; a 201 means the
+  row is committed), and the server's CPU time per send;
 - the newest page vs a page `--deep` messages deep in one channel (rows bulk-inserted with
   SQL), median latency over HTTP and the query plan of the deep page.
 """
@@ -19,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import wrk
 from parley import migrate
 from parley.kit.secrets import new_token
 from parley.settings import Settings
@@ -49,68 +50,23 @@ async def sign_up(client: httpx.AsyncClient, name: str) -> tuple[int, dict[str, 
     return user["id"], {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-async def senders_run(
-    client: httpx.AsyncClient, senders: list[tuple[dict[str, str], int]], seconds: float
-) -> tuple[int, float, list[float]]:
-    latencies: list[float] = []
-    stop = time.perf_counter() + seconds
-    errors = 0
-
-    async def loop(headers: dict[str, str], channel_id: int) -> None:
-        nonlocal errors
-        n = 0
-        while time.perf_counter() < stop:
-            n += 1
-            started = time.perf_counter()
-            response = await client.post(
-                f"/v1/channels/{channel_id}/messages",
-                json={"content": f"benchmark message {n}"},
-                headers=headers,
-            )
-            if response.status_code != 201:
-                errors += 1
-                continue
-            latencies.append(time.perf_counter() - started)
-
-    began = time.perf_counter()
-    await asyncio.gather(*(loop(h, c) for h, c in senders))
-    return errors, time.perf_counter() - began, latencies
-
-
-def client_process(
-    base_url: str, senders: list[tuple[dict[str, str], int]], start_at: float, seconds: float
-) -> tuple[int, list[float]]:
-    """One load-generating process: its own event loop and httpx client."""
-
-    async def go() -> tuple[int, list[float]]:
-        limits = httpx.Limits(max_connections=len(senders), max_keepalive_connections=len(senders))
-        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-            await senders_run(client, senders, 0.5)  # warm up the connections
-            await asyncio.sleep(max(0.0, start_at - time.time()))
-            errors, _, latencies = await senders_run(client, senders, seconds)
-            return errors, latencies
-
-    return asyncio.run(go())
-
-
-async def level_run(
-    base_url: str, senders: list[tuple[dict[str, str], int]], seconds: float, processes: int
-) -> tuple[int, float, list[float]]:
-    """Spread the senders over several client processes so the load generator is not the
-    bottleneck; they start together and run for `seconds`."""
-    count = max(1, min(processes, len(senders)))
-    groups = [senders[i::count] for i in range(count)]
-    start_at = time.time() + 3.0
-    loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(count) as pool:
-        results = await asyncio.gather(
-            *(
-                loop.run_in_executor(pool, client_process, base_url, group, start_at, seconds)
-                for group in groups
-            )
-        )
-    latencies = [value for _, values in results for value in values]
-    return sum(errors for errors, _ in results), seconds, latencies
+def send_script(senders: list[tuple[dict[str, str], int]], path: Path) -> str:
+    """A wrk script: the n-th request posts as sender n (mod the count) into its channel."""
+    table = ",".join(
+        f'{{"{headers["Authorization"]}",{channel_id}}}' for headers, channel_id in senders
+    )
+    path.write_text(
+        f"local senders = {{{table}}}\n"
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  local s = senders[(n % #senders) + 1]\n"
+        '  return wrk.format("POST", "/v1/channels/" .. s[2] .. "/messages",\n'
+        '    {["Authorization"] = s[1], ["Content-Type"] = "application/json"},\n'
+        "    '{\"content\":\"benchmark message ' .. n .. '\"}')\n"
+        "end\n"
+    )
+    return str(path)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -188,28 +144,32 @@ async def run(
         )
         senders.append((headers, opened.json()["id"]))
     print(
-        f"server workers: {args.workers}; client processes: {args.client_processes}; "
-        f"{args.seconds:g} s per level; cores: {os.cpu_count()}"
+        f"server workers: {args.workers}; load: wrk; {args.seconds:g} s per level; "
+        f"cores: {os.cpu_count()}"
     )
     print("senders  sends/s   p50 ms   p99 ms  errors  server CPU ms/send")
-    for level in levels:
-        cpu_before = cpu_seconds(pid)
-        errors, elapsed, latencies = await level_run(
-            str(client.base_url), senders[:level], args.seconds, args.client_processes
-        )
-        # includes the warm-up requests, so it slightly overstates the cost per send
-        cpu = (cpu_seconds(pid) - cpu_before) / max(1, len(latencies)) * 1000
-        print(
-            f"{level:7d} {len(latencies) / elapsed:8.0f} {pct(latencies, 50) * 1000:8.1f}"
-            f" {pct(latencies, 99) * 1000:8.1f} {errors:7d} {cpu:19.2f}"
-        )
-        figures["levels"][level] = {
-            "sends_per_s": len(latencies) / elapsed,
-            "p50_ms": pct(latencies, 50) * 1000,
-            "p99_ms": pct(latencies, 99) * 1000,
-            "errors": errors,
-            "cpu_ms_per_send": cpu,
-        }
+    base_url = str(client.base_url)
+    with tempfile.TemporaryDirectory() as tmp:
+        for level in levels:
+            script = send_script(senders[:level], Path(tmp) / f"send{level}.lua")
+            await asyncio.to_thread(wrk, base_url, connections=level, seconds=1, script=script)
+            cpu_before = cpu_seconds(pid)
+            result = await asyncio.to_thread(
+                wrk, base_url, connections=level, seconds=args.seconds, script=script
+            )
+            sends = result.requests_per_second * max(1, round(args.seconds))
+            cpu = (cpu_seconds(pid) - cpu_before) / max(1.0, sends) * 1000
+            print(
+                f"{level:7d} {result.requests_per_second:8.0f} {result.p50_ms:8.1f}"
+                f" {result.p99_ms:8.1f} {result.errors:7d} {cpu:19.2f}"
+            )
+            figures["levels"][level] = {
+                "sends_per_s": result.requests_per_second,
+                "p50_ms": result.p50_ms,
+                "p99_ms": result.p99_ms,
+                "errors": result.errors,
+                "cpu_ms_per_send": cpu,
+            }
 
     headers, channel_id = senders[0]
     conn = await asyncpg.connect(dsn)
@@ -262,11 +222,10 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument("--redis-url", default=None)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--deep", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument(
         "--levels", type=lambda v: [int(x) for x in v.split(",")], default=[1, 16, 64]
     )

@@ -12,10 +12,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.access.router import router as access_router
+from parley.db import is_database_outage
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
@@ -132,7 +133,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     refused = _refused_value(exc)
     if refused is not None:
         return error_response(400, "invalid_value", refused)
-    if _is_database_outage(exc):
+    if is_database_outage(exc):
         log.warning("database unavailable", extra={"request_id": request_id})
         dialect = dialect_error(request, Unavailable("The database is unavailable; try again"))
         if dialect is not None:
@@ -160,11 +161,3 @@ def _refused_value(exc: Exception) -> str | None:
     if not isinstance(exc, DBAPIError):
         return None
     return _REFUSED_SQLSTATES.get(str(getattr(exc.orig, "sqlstate", "")))
-
-
-def _is_database_outage(exc: Exception) -> bool:
-    if isinstance(exc, PoolTimeout | ConnectionError | OSError):
-        return True
-    if isinstance(exc, OperationalError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated

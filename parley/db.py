@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -79,3 +81,12 @@ class Database:
 def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
     """Queue an event that goes out on the bus only after the session commits."""
     session.info.setdefault(OUTBOX_KEY, []).append(Event(topic, payload))
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """The database is unreachable or failing: not the request's fault (503, try again)."""
+    if isinstance(exc, PoolTimeout | ConnectionError | OSError):
+        return True
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -19,7 +19,12 @@ def get_runtime(conn: HTTPConnection) -> Runtime:
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def runtime_dependency(conn: HTTPConnection) -> Runtime:
+    """`get_runtime` as a dependency: async, so FastAPI does not hop to a worker thread."""
+    return get_runtime(conn)
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -31,7 +36,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_client(request: Request) -> ClientInfo:
+async def get_client(request: Request) -> ClientInfo:
     rt = get_runtime(request)
     info = client_info(request, rt.settings.trusted_proxy_list)
     if rt.geoip is not None and info.ip:

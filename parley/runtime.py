@@ -14,6 +14,7 @@ from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage, make_storage
+from parley.messaging.writer import MessageWriter
 from parley.settings import Settings
 
 
@@ -30,6 +31,7 @@ class Runtime:
     auth: Authenticator
     providers: ProviderClients
     storage: Storage
+    messages: MessageWriter
     geoip: GeoIP | None = None
 
     async def start(self) -> None:
@@ -38,6 +40,7 @@ class Runtime:
         await self.bus.start()
 
     async def stop(self) -> None:
+        await self.messages.close()
         await self.bus.stop()
         await self.providers.aclose()
         if self.geoip is not None:
@@ -73,5 +76,6 @@ def build_runtime(settings: Settings) -> Runtime:
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
         providers=ProviderClients(settings),
         storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
+        messages=MessageWriter(db, settings),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )

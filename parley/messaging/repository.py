@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,25 +116,33 @@ async def unblocked_member_ids(session: AsyncSession, channel_id: int, actor_id:
     return list(rows.all())
 
 
-async def channel_for_author(
-    session: AsyncSession, channel_id: int, author_id: int
-) -> tuple[Channel | None, list[int]]:
-    """In one query: the channel and its members with no block either way with `author_id`.
-    The author is among them exactly when they are a member."""
-    blocked = exists().where(
-        or_(
-            and_(Block.blocker_id == author_id, Block.blocked_id == ChannelMember.user_id),
-            and_(Block.blocked_id == author_id, Block.blocker_id == ChannelMember.user_id),
-        )
-    )
+async def channels_with_members(
+    session: AsyncSession, channel_ids: Collection[int]
+) -> dict[int, tuple[Channel, list[int]]]:
+    """In one query: each channel found and the ids of all its members."""
     rows = (
         await session.execute(
             select(Channel, ChannelMember.user_id)
             .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-            .where(Channel.id == channel_id, ~blocked)
+            .where(Channel.id.in_(channel_ids))
         )
     ).all()
-    return (rows[0][0] if rows else None), [row[1] for row in rows]
+    found: dict[int, tuple[Channel, list[int]]] = {}
+    for channel, user_id in rows:
+        found.setdefault(channel.id, (channel, []))[1].append(user_id)
+    return found
+
+
+async def blocks_involving(
+    session: AsyncSession, user_ids: Collection[int]
+) -> set[tuple[int, int]]:
+    """(blocker, blocked) for every block made by or against one of `user_ids`."""
+    rows = await session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            or_(Block.blocker_id.in_(user_ids), Block.blocked_id.in_(user_ids))
+        )
+    )
+    return {(blocker, blocked) for blocker, blocked in rows}
 
 
 async def list_channels_for(
@@ -230,6 +238,26 @@ async def get_message(session: AsyncSession, channel_id: int, message_id: int) -
     return await session.scalar(
         select(Message).where(Message.id == message_id, Message.channel_id == channel_id)
     )
+
+
+async def insert_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Message]:
+    """Insert many messages with one statement (PostgreSQL; one per row on SQLite), returned
+    in the order of `rows`. A Core insert: the ORM would split rows with and without a
+    reply into separate statements."""
+    table = Message.__table__
+    assert isinstance(table, Table)
+    inserted = await session.execute(
+        insert(table).returning(*table.c, sort_by_parameter_order=True), list(rows)
+    )
+    return [Message(**row._mapping) for row in inserted]
+
+
+async def message_channels(session: AsyncSession, ids: Collection[int]) -> dict[int, int]:
+    """Message id -> its channel id, for the ids that exist."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Message.id, Message.channel_id).where(Message.id.in_(ids)))
+    return dict(rows.all())
 
 
 async def messages_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Message]:

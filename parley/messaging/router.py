@@ -32,7 +32,7 @@ from parley.messaging.schemas import (
     ReadStateRead,
     ReadStateUpdate,
 )
-from parley.messaging.service import ChannelSummary
+from parley.messaging.service import ChannelSummary, Draft
 from parley.social.schemas import UserBrief
 
 router = APIRouter(tags=["messaging"])
@@ -233,19 +233,11 @@ async def send_message(
     channel_id: PathId,
     body: MessageCreate,
     principal: CurrentPrincipal,
-    session: Session,
     rt: RuntimeDep,
 ) -> MessageRead:
     """Send text (1-4000 characters) or, in an encrypted channel, base64 ciphertext."""
-    message = await service.send_message(
-        session,
-        rt.settings,
-        principal.user_id,
-        channel_id,
-        body.content,
-        reply_to_id=body.reply_to_id,
-    )
-    return MessageRead.model_validate(message)
+    draft = Draft(principal.user_id, channel_id, body.content, body.reply_to_id)
+    return MessageRead.model_validate(await rt.messages.send(draft))
 
 
 @router.patch(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import emit
-from parley.errors import Invalid, NotFound
+from parley.errors import Invalid, NotFound, ParleyError
 from parley.identity import repository as users
 from parley.kit.ids import MAX_ID
 from parley.kit.time import utc_now
@@ -407,6 +407,16 @@ async def _recipients(session: AsyncSession, channel: Channel, author_id: int) -
     return ids
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A message someone asked to send, not yet checked or stored."""
+
+    author_id: int
+    channel_id: int
+    content: str
+    reply_to_id: int | None = None
+
+
 async def send_message(
     session: AsyncSession,
     settings: Settings,
@@ -416,27 +426,74 @@ async def send_message(
     *,
     reply_to_id: int | None = None,
 ) -> Message:
-    channel, recipients = await repository.channel_for_author(session, channel_id, user_id)
-    if channel is None or user_id not in recipients:  # no block hides the author from themself
+    (outcome,) = await send_messages(
+        session, settings, [Draft(user_id, channel_id, content, reply_to_id)]
+    )
+    if isinstance(outcome, ParleyError):
+        raise outcome
+    return outcome
+
+
+async def send_messages(
+    session: AsyncSession, settings: Settings, drafts: Sequence[Draft]
+) -> list[Message | ParleyError]:
+    """Check and store several messages in the session's transaction, with a fixed number
+    of queries however many there are. Each draft is judged on its own: the outcome at its
+    position is its stored message or the error that refused it."""
+    channels = await repository.channels_with_members(session, {d.channel_id for d in drafts})
+    blocks = await repository.blocks_involving(session, {d.author_id for d in drafts})
+    replies = await repository.message_channels(
+        session, {d.reply_to_id for d in drafts if d.reply_to_id is not None}
+    )
+    outcomes: list[Message | ParleyError | None] = []
+    rows: list[dict[str, Any]] = []
+    recipients: list[list[int]] = []
+    for draft in drafts:
+        try:
+            recipients.append(_draft_recipients(draft, channels, blocks, replies, settings))
+        except ParleyError as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(None)  # its stored message, once inserted
+        rows.append(
+            {
+                "channel_id": draft.channel_id,
+                "author_id": draft.author_id,
+                "content": draft.content,
+                "reply_to_id": draft.reply_to_id,
+                "created_at": utc_now(),
+            }
+        )
+    inserted = iter(await repository.insert_messages(session, rows) if rows else [])
+    results: list[Message | ParleyError] = [
+        outcome if outcome is not None else next(inserted) for outcome in outcomes
+    ]
+    sent = [result for result in results if isinstance(result, Message)]
+    for message, user_ids in zip(sent, recipients, strict=True):
+        emit(session, "message.created", {"user_ids": user_ids, "data": message_data(message)})
+    return results
+
+
+def _draft_recipients(
+    draft: Draft,
+    channels: dict[int, tuple[Channel, list[int]]],
+    blocks: set[tuple[int, int]],
+    replies: dict[int, int],
+    settings: Settings,
+) -> list[int]:
+    """Who receives the draft: the channel's members with no block either way with the
+    author (the author among them). Raises why the draft cannot be sent."""
+    author = draft.author_id
+    channel, members = channels.get(draft.channel_id, (None, []))
+    if channel is None or author not in members:
         raise ChannelNotFound()
+    recipients = [m for m in members if m == author or not {(author, m), (m, author)} & blocks]
     if channel.kind == "dm" and len(recipients) < 2:
         raise Blocked()
-    content = check_content(channel, content, settings)
-    if (
-        reply_to_id is not None
-        and await repository.get_message(session, channel_id, reply_to_id) is None
-    ):
+    check_content(channel, draft.content, settings)
+    if draft.reply_to_id is not None and replies.get(draft.reply_to_id) != draft.channel_id:
         raise MessageNotFound("The replied message is not in this channel")
-    message = Message(
-        channel_id=channel_id,
-        author_id=user_id,
-        content=content,
-        reply_to_id=reply_to_id,
-        created_at=utc_now(),
-    )
-    await repository.add(session, message)
-    emit(session, "message.created", {"user_ids": recipients, "data": message_data(message)})
-    return message
+    return recipients
 
 
 async def _own_message(

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 import pytest
-from sqlalchemy import event
 
 from parley.errors import Forbidden, Invalid, NotFound
 from parley.messaging import service
@@ -17,21 +13,7 @@ from parley.social import service as social
 from parley.social.errors import AlreadyFriends
 from tests.support.accounts import Account, new_account
 from tests.support.social import befriend, open_dm, send
-
-
-@contextmanager
-def count_statements(runtime: Runtime) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.support.statements import count_statements
 
 
 async def test_whisper_style_friends_and_channels(
