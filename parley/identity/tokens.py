@@ -7,9 +7,11 @@ before; the database is read only the first time a session is seen, or after
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 
 import jwt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -83,6 +85,7 @@ class Authenticator:
         self._tokens: OrderedDict[str, Principal] = OrderedDict()
         self._live_sessions: dict[int, float] = {}
         self._revoked: dict[int, float] = {}
+        self._checks: dict[int, asyncio.Future[None]] = {}
 
     async def authenticate(self, token: str) -> Principal:
         principal = self._tokens.get(token)
@@ -95,8 +98,23 @@ class Authenticator:
         if sid in self._revoked:
             raise Unauthorized("Session revoked")
         if self._live_sessions.get(sid, 0.0) < time.monotonic():
-            await self._check_session(principal)
+            await self._checked(principal)
         return principal
+
+    async def _checked(self, principal: Principal) -> None:
+        """One database read per session however many requests need it at once: when the
+        cached answer lapses under load, every in-flight request would otherwise read it."""
+        sid = principal.session_id
+        check = self._checks.get(sid)
+        if check is None:
+            check = self._checks[sid] = asyncio.ensure_future(self._check_session(principal))
+            check.add_done_callback(partial(self._check_done, sid))
+        await asyncio.shield(check)
+
+    def _check_done(self, sid: int, check: asyncio.Future[None]) -> None:
+        self._checks.pop(sid, None)
+        if not check.cancelled():
+            check.exception()  # retrieved here too, in case every waiter gave up
 
     def forget_session(self, session_id: int) -> None:
         """Called for `session.revoked` events from any instance."""

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import event
 
+from parley.identity.tokens import Authenticator
 from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, login, register, unique_name
 from tests.support.mail import sign_in_new_device
+from tests.support.statements import count_statements
 
 
 async def test_register_then_login_by_username_and_email(client: httpx.AsyncClient) -> None:
@@ -382,17 +383,21 @@ async def test_validating_a_seen_token_reads_nothing_from_the_database(
     client: httpx.AsyncClient, alice: Account, runtime: Runtime
 ) -> None:
     assert (await client.get("/v1/auth/validate", headers=alice.headers)).status_code == 200
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with count_statements(runtime) as statements:
         for _ in range(5):
             ok = await client.get("/v1/auth/validate", headers=alice.headers)
             assert ok.status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert statements == []
+
+
+async def test_requests_arriving_together_share_one_session_check(
+    alice: Account, runtime: Runtime
+) -> None:
+    """When the cached answer lapses under load, one read serves every waiting request."""
+    fresh = Authenticator(runtime.signer, runtime.db.sessionmaker, session_cache_seconds=30)
+    with count_statements(runtime) as statements:
+        principals = await asyncio.gather(
+            *(fresh.authenticate(alice.access_token) for _ in range(40))
+        )
+    assert {p.user_id for p in principals} == {alice.id}
+    assert len([s for s in statements if s.startswith("SELECT")]) == 1, statements
