@@ -37,6 +37,14 @@ def _route_class(render: Renderer) -> type[APIRoute]:
         dialect_render = staticmethod(render)
 
         async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if self.methods and scope["method"] not in self.methods:
+                # Starlette raises this 405 before the route's handlers are in place, so it
+                # would reach the app's (native) handler: answer in the seed's style here.
+                allow = ", ".join(sorted(self.methods))
+                response = render(HTTPException(405, headers={"Allow": allow}))
+                response.headers["Allow"] = allow
+                await response(scope, receive, send)
+                return
             handlers, _ = scope.get("starlette.exception_handlers", ({}, {}))
             ours = {
                 kind: handler
