@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -73,6 +74,12 @@ def dialect_error(request: Request, exc: ParleyError) -> Response | None:
     """`exc` rendered by the dialect whose route matched `request`; None for other routes."""
     render: Renderer | None = getattr(request.scope.get("route"), "dialect_render", None)
     return render(exc) if render is not None else None
+
+
+def error_responses(model: type[BaseModel], *codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the listed statuses and 503 (the database is unavailable),
+    all with the dialect's error body."""
+    return {code: {"model": model} for code in sorted({*codes, 503})}
 
 
 def dialect_router(render: Renderer, *, tag: str) -> DialectRouter:

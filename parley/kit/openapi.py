@@ -26,11 +26,15 @@ _DESCRIPTIONS = {
     423: "Locked",
     429: "Rate limited (see Retry-After)",
     502: "Provider error",
-    503: "Temporarily unavailable",
+    503: "Temporarily unavailable (see Retry-After)",
     504: "Provider timeout",
 }
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses a route can answer with."""
-    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+    """OpenAPI entries for the error statuses a route can answer with, and 503 (the database
+    is unavailable; see Retry-After), which every route that reaches it can answer."""
+    return {
+        code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]}
+        for code in sorted({*codes, 503})
+    }

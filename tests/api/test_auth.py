@@ -299,6 +299,18 @@ async def test_health_metrics_and_request_id(client: httpx.AsyncClient) -> None:
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "Parley"
 
 
+async def test_the_openapi_document_declares_503_where_the_database_is_reached(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path, method in [
+        ("/v1/auth/login", "post"),
+        ("/v1/channels/{channel_id}/messages", "post"),
+        ("/api/v0/tokens/validate", "get"),  # a dialect route: the dialect's error body
+    ]:
+        assert "503" in paths[path][method]["responses"], (path, method)
+
+
 async def test_unknown_route_uses_the_error_model(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/nope")
     assert response.status_code == 404

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from functools import partial
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.dialects.kit import error_responses
 from parley.kit.ids import Id
 
 # Text that reaches the database: PostgreSQL refuses NUL characters, so they are a 422 here.
@@ -90,9 +92,7 @@ class AddMessageBody(BaseModel):
     answer: Id | None = None
 
 
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the listed statuses, all `{"detail": ...}`."""
-    return {code: {"model": Detail} for code in codes}
+errors = partial(error_responses, Detail)
 
 
 class YandexUrl(BaseModel):

@@ -8,6 +8,7 @@ app is needed → 403); the app is checked before the user token.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any, Protocol
 
 from fastapi import Body, Response
@@ -30,7 +31,7 @@ from parley.dialects.goncord.schemas import (
     UserUpdateBody,
     role_names,
 )
-from parley.dialects.kit import dialect_router
+from parley.dialects.kit import dialect_router, error_responses
 from parley.identity import devices, recovery
 from parley.identity import service as identity
 from parley.identity.deps import CurrentPrincipal, CurrentUser
@@ -69,8 +70,7 @@ class UserFields(Protocol):
     def birthday(self) -> date | None: ...
 
 
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in codes}
+errors = partial(error_responses, ErrorBody)
 
 
 async def user_object(session: Session, user: UserFields) -> GoncordUser:

@@ -6,12 +6,13 @@ refreshable session (`POST /account/refresh` rotates it; a reused refresh token 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Body, Header, Query
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.dialects.kit import dialect_router
+from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.schedule.errors import render
 from parley.dialects.schedule.schemas import (
     AuthBody,
@@ -39,8 +40,7 @@ UserIdQuery = Annotated[int | None, Query(alias="userId", ge=1, le=MAX_ID)]
 CHANGES = {"bio": "bio", "fullName": "full_name", "contacts": "contacts", "role": "role"}
 
 
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in codes}
+errors = partial(error_responses, ErrorBody)
 
 
 def tokens(issued: IssuedTokens) -> Tokens:

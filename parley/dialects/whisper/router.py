@@ -4,12 +4,13 @@ Whisper has one long-lived token per login (no refresh), bound to a revocable se
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Header, Path, Response
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.dialects.kit import dialect_router
+from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.whisper.deps import WhisperPrincipal
 from parley.dialects.whisper.errors import Taken, render
 from parley.dialects.whisper.mapping import (
@@ -65,8 +66,7 @@ From = Annotated[int, Path(alias="from", ge=0, le=MAX_ID, description=FIRST)]
 Next = Annotated[int, Path(alias="next", ge=0, le=MAX_ID, description=FIRST)]
 
 
-def errors(*codes: int) -> dict[int | str, dict[str, object]]:
-    return {code: {"model": WhisperErrorBody} for code in codes}
+errors = partial(error_responses, WhisperErrorBody)
 
 
 @router.post(
