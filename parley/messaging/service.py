@@ -417,28 +417,12 @@ class Draft:
     reply_to_id: int | None = None
 
 
-async def send_message(
-    session: AsyncSession,
-    settings: Settings,
-    user_id: int,
-    channel_id: int,
-    content: str,
-    *,
-    reply_to_id: int | None = None,
-) -> Message:
-    (outcome,) = await send_messages(
-        session, settings, [Draft(user_id, channel_id, content, reply_to_id)]
-    )
-    if isinstance(outcome, ParleyError):
-        raise outcome
-    return outcome
-
-
 async def send_messages(
     session: AsyncSession, settings: Settings, drafts: Sequence[Draft]
 ) -> list[Message | ParleyError]:
     """Check and store several messages in the session's transaction, with a fixed number
-    of queries however many there are. Each draft is judged on its own: the outcome at its
+    of queries however many there are (the message writer's group commit; every send goes
+    through it). Each draft is judged on its own: the outcome at its
     position is its stored message or the error that refused it."""
     channels = await repository.channels_with_members(session, {d.channel_id for d in drafts})
     blocks = await repository.blocks_involving(session, {d.author_id for d in drafts})

@@ -102,13 +102,10 @@ async def add_message(
     body: AddMessageBody,
     _: Members,
     principal: DiscordPrincipal,
-    session: Session,
     rt: RuntimeDep,
 ) -> Detail:
     """11. Post `text` (optionally replying to message `answer`) as the caller."""
-    await messaging.send_message(
-        session, rt.settings, principal.user_id, chat_id, body.text, reply_to_id=body.answer
-    )
+    await rt.messages.send(messaging.Draft(principal.user_id, chat_id, body.text, body.answer))
     return Detail(detail="Success add.")
 
 

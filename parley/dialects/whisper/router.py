@@ -281,14 +281,11 @@ async def send_message(
     channel_id: ChannelId,
     body: WhisperMessageCreate,
     principal: WhisperPrincipal,
-    session: Session,
     rt: RuntimeDep,
 ) -> WhisperMessageCreated:
     """傳送訊息: base64 ciphertext only in encrypted channels."""
-    message = await messaging.send_message(
-        session, rt.settings, principal.user_id, channel_id, body.encrypted_msg
-    )
-    return WhisperMessageCreated(message_id=message.id)
+    draft = messaging.Draft(principal.user_id, channel_id, body.encrypted_msg)
+    return WhisperMessageCreated(message_id=(await rt.messages.send(draft)).id)
 
 
 @router.get(
