@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley.access.router import router as access_router
-from parley.db import is_database_outage
+from parley.db import is_database_outage, is_transient_conflict
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
@@ -135,18 +135,33 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
         return error_response(400, "invalid_value", refused)
     if is_database_outage(exc):
         log.warning("database unavailable", extra={"request_id": request_id})
-        dialect = dialect_error(request, Unavailable("The database is unavailable; try again"))
-        if dialect is not None:
-            dialect.headers["Retry-After"] = "2"
-            return dialect
-        return error_response(
-            503,
-            "database_unavailable",
-            "The database is unavailable; try again shortly",
-            {"Retry-After": "2"},
+        return _unavailable(
+            request, "database_unavailable", "The database is unavailable; try again shortly", 2
+        )
+    if is_transient_conflict(exc):
+        # The request's transaction was rolled back whole, so sending it again is safe; a
+        # retry here could not be (the handler may have had effects outside the database).
+        # Still logged: a deadlock usually means two writers lock rows in opposite orders.
+        sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        log.warning(
+            "transaction aborted by a concurrent one",
+            extra={"request_id": request_id, "sqlstate": sqlstate},
+        )
+        return _unavailable(
+            request, "transaction_conflict", "A concurrent change got in the way; try again", 1
         )
     log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
     return error_response(500, "internal_error", "Internal error", request_id=request_id)
+
+
+def _unavailable(request: Request, code: str, message: str, retry_after: int) -> Response:
+    """503 with `Retry-After`, in the matched dialect's error style or the native one."""
+    headers = {"Retry-After": str(retry_after)}
+    dialect = dialect_error(request, Unavailable(message))
+    if dialect is not None:
+        dialect.headers.update(headers)
+        return dialect
+    return error_response(503, code, message, headers)
 
 
 # Values the database refuses that no validator caught: still the client's fault, not ours.

@@ -90,3 +90,15 @@ def is_database_outage(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+# PostgreSQL aborted the transaction to let a concurrent one through: serialization_failure,
+# deadlock_detected. Nothing was committed, so the whole request may simply be sent again.
+TRANSIENT_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """A serialization failure or deadlock: the request lost a race, not its fault (503)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return str(getattr(exc.orig, "sqlstate", "")) in TRANSIENT_CONFLICT_SQLSTATES

@@ -31,10 +31,15 @@ async def add_role(session: AsyncSession, role: Role) -> None:
     await session.flush()
 
 
-async def delete_role(session: AsyncSession, role_id: int) -> None:
-    await session.execute(delete(UserRole).where(UserRole.role_id == role_id))
+async def delete_role(session: AsyncSession, role_id: int) -> list[int]:
+    """Delete the role and its links; returns the ids of the users who held it."""
+    unlinked = await session.scalars(
+        delete(UserRole).where(UserRole.role_id == role_id).returning(UserRole.user_id)
+    )
+    user_ids = list(unlinked.all())
     await session.execute(delete(AppRole).where(AppRole.role_id == role_id))
     await session.execute(delete(Role).where(Role.id == role_id))
+    return user_ids
 
 
 async def user_ids_with_role(session: AsyncSession, role_id: int) -> list[int]:

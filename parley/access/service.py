@@ -1,7 +1,10 @@
 """Roles, apps (with hashed `x-app-token`s), per-app user payloads and the menu.
 
 Every change to a user's roles or payloads bumps that user's profile version and emits
-`user.updated` after commit.
+`user.updated` after commit. Writers lock the user's row before their role links or payloads
+(the lock order in `parley.profiles.service`): that also queues concurrent writers for one
+user, so a first payload is never inserted twice and a role change never works from a stale
+list.
 """
 
 from __future__ import annotations
@@ -93,9 +96,11 @@ async def delete_role(session: AsyncSession, name: str) -> None:
     role = await repository.get_role_by_name(session, name)
     if role is None:
         raise RoleNotFound()
-    members = await repository.user_ids_with_role(session, role.id)
-    await repository.delete_role(session, role.id)
-    for user_id in members:
+    members = sorted(await repository.user_ids_with_role(session, role.id))
+    for user_id in members:  # users before their role links, by ascending id
+        await profiles.lock_user(session, user_id)
+    unlinked = await repository.delete_role(session, role.id)
+    for user_id in sorted(set(members) | set(unlinked)):  # and a member who joined meanwhile
         await profiles.touch_profile(session, user_id)
 
 
@@ -121,6 +126,9 @@ async def user_roles(session: AsyncSession, user_id: int) -> list[str]:
 
 async def set_user_roles(session: AsyncSession, user: User, names: Iterable[str]) -> list[str]:
     """Give the user exactly these roles (unknown ones are created); returns them sorted."""
+    # The user's row first: before creating roles too, since a role being created by another
+    # transaction makes ours wait for it
+    await profiles.lock_user(session, user.id)
     wanted = await ensure_roles(session, names)
     current = {role.id: role for role in await repository.roles_of_user(session, user.id)}
     wanted_ids = {role.id for role in wanted}
@@ -135,6 +143,7 @@ async def set_user_roles(session: AsyncSession, user: User, names: Iterable[str]
 
 async def add_user_roles(session: AsyncSession, user: User, names: Iterable[str]) -> list[str]:
     """Add roles (creating unknown ones); returns all the user's roles."""
+    await profiles.lock_user(session, user.id)  # before reading what to keep
     current = await user_roles(session, user.id)
     return await set_user_roles(session, user, [*current, *names])
 
@@ -142,6 +151,7 @@ async def add_user_roles(session: AsyncSession, user: User, names: Iterable[str]
 async def remove_user_roles(session: AsyncSession, user: User, names: Iterable[str]) -> list[str]:
     """Remove the listed roles; unknown or unheld names are ignored. Returns what remains."""
     drop = {name.strip() for name in names}
+    await profiles.lock_user(session, user.id)  # before reading what to keep
     current = await user_roles(session, user.id)
     return await set_user_roles(session, user, [name for name in current if name not in drop])
 
@@ -288,6 +298,7 @@ async def replace_app_payload(
 ) -> dict[str, Any]:
     """Replace the app's whole payload for the user (keys not given vanish)."""
     checked = _check_payload(rt, data)
+    await profiles.lock_user(session, user_id)  # the user's row before the payload's
     await repository.put_payload(session, app.id, user_id, checked)
     await profiles.touch_profile(session, user_id)
     return checked
@@ -305,7 +316,9 @@ async def replace_app_payloads(
         for url, data in by_url.items()
         if "\x00" not in url  # no app URL holds one; PostgreSQL could not even compare it
     }
-    apps = await repository.get_apps_by_urls(session, checked)
+    apps = sorted(await repository.get_apps_by_urls(session, checked), key=lambda app: app.id)
+    if apps:
+        await profiles.lock_user(session, user_id)  # the user's row, then payloads by app id
     written: dict[str, dict[str, Any]] = {}
     for app in apps:
         await repository.put_payload(session, app.id, user_id, checked[app.url])

@@ -46,6 +46,25 @@ async def search_by_username(
     return (await session.scalars(statement)).all()
 
 
+async def lock_user(session: AsyncSession, user_id: int) -> None:
+    """Lock the user's row until the transaction ends.
+
+    PostgreSQL: `FOR NO KEY UPDATE`, the lock an UPDATE of the row takes anyway: it queues
+    other writers of the row, not inserts that merely reference the user (messages, sessions).
+    SQLite has no row locks, and its transactions begin at their first write: a no-op write
+    takes the database's one write lock now, so what the transaction reads next is current.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(updated_at=User.updated_at)  # unchanged (no `onupdate`)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
 async def bump_profile_version(session: AsyncSession, user_id: int) -> int:
     value = await session.scalar(
         update(User)

@@ -3,6 +3,12 @@
 `avatar_key` holds either a storage key (uploaded avatars; the thumbnail lives next to it) or
 an absolute `http(s)://` URL of an external avatar (set by a dialect or a provider import).
 Every profile change bumps `profile_version` and emits `user.updated` after commit.
+
+Lock order: a transaction that writes a user's row (a profile field, the profile version)
+and rows hanging off that user (role links, app payloads) locks the user's row first
+(`lock_user`), then the others, app payloads by ascending app id; several users by ascending
+id. On PostgreSQL, writers that took these row locks in opposite orders (a payload, then the
+version bump; against a name change, then the payload) deadlocked two requests for one user.
 """
 
 from __future__ import annotations
@@ -66,6 +72,12 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     if user is None or user.disabled_at is not None:
         raise NotFound("No such user")
     return user
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> None:
+    """Lock the user's row first, before any role link or app payload of theirs (see the
+    lock order above). Taking it again in the same transaction costs a round trip only."""
+    await repository.lock_user(session, user_id)
 
 
 async def touch_profile(session: AsyncSession, user_id: int) -> int:

@@ -139,6 +139,8 @@ async def update_profile(
     unknown = set(changes) - CHANGEABLE
     if unknown:
         raise Invalid(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    # The user's row before the payload's (the lock order in `parley.profiles.service`)
+    await profiles.lock_user(session, user.id)
     app = await schedule_app(session, rt, create="variants" in changes)
     row = await repository.lock_payload(session, app.id, user.id) if app is not None else None
     payload = dict(row.data) if row is not None else {}
