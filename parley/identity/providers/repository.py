@@ -8,12 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.models import ExternalIdentity, TelegramLoginCode, User
-
-
-async def lock_user(session: AsyncSession, user_id: int) -> User | None:
-    """Load a user with a row lock (PostgreSQL) so sign-in-method checks do not race."""
-    return await session.scalar(select(User).where(User.id == user_id).with_for_update())
+from parley.models import ExternalIdentity, TelegramLoginCode
 
 
 async def get_identity(

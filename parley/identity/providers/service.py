@@ -265,7 +265,8 @@ async def unlink(
     client: ClientInfo | None = None,
 ) -> None:
     """Remove a linked provider, unless it is the account's only way to sign in."""
-    user = await repository.lock_user(session, user_id)
+    await profiles.lock_user(session, user_id)  # concurrent unlinks queue up here
+    user = await identity_repository.get_user(session, user_id)
     if user is None:
         raise NotFound("No such user")
     identity = await repository.get_identity_for_user(session, user_id, provider)
