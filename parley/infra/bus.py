@@ -15,10 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from parley.infra import redis_client
 
 log = logging.getLogger("parley.bus")
+
+# The pub/sub listener reads for this long at most, and pings Redis after this much silence.
+_POLL = 1.0
+_IDLE = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +72,8 @@ class RedisBus(Bus):
 
     def __init__(self, url: str, prefix: str) -> None:
         super().__init__()
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = redis_client.connect(url)
+        self._breaker = redis_client.Breaker()
         self._channel = f"{prefix}:events"
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -96,7 +104,8 @@ class RedisBus(Bus):
             }
         )
         try:
-            await self._redis.publish(self._channel, data)
+            async with self._breaker():
+                await self._redis.publish(self._channel, data)
         except (RedisError, OSError):
             # Persisted state is the source of truth; realtime lags until Redis is back.
             log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
@@ -105,24 +114,48 @@ class RedisBus(Bus):
         delay = 0.1
         while True:
             try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._ready.set()
                     delay = 0.1
-                    async for message in pubsub.listen():
-                        if message["type"] != "message":
-                            continue
-                        data = orjson.loads(message["data"])
-                        if data.get("origin") == self._origin:
-                            continue
-                        event_id = data.get("id") or uuid.uuid4().hex
-                        await self._dispatch(Event(data["topic"], data["payload"], event_id))
+                    await self._receive(pubsub)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("bus listener lost Redis; reconnecting", extra={"delay": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
+
+    async def _receive(self, pubsub: PubSub) -> None:
+        """Dispatch what arrives; raise when Redis stops answering.
+
+        Reads wait `_POLL` seconds at most (an idle channel is not an error); after
+        `_IDLE` seconds of silence a PING must be answered within the Redis timeout, so a
+        hung Redis or a dead connection is noticed and the listener reconnects.
+        """
+        loop = asyncio.get_running_loop()
+        heard = loop.time()
+        pinged: float | None = None
+        while True:
+            message = await pubsub.get_message(timeout=_POLL)
+            now = loop.time()
+            if message is not None:
+                heard, pinged = now, None
+                if message["type"] == "message":
+                    await self._receive_one(message["data"])
+            elif pinged is not None:
+                if now - pinged > redis_client.TIMEOUT:
+                    raise RedisTimeoutError("bus listener: Redis did not answer a PING")
+            elif now - heard > _IDLE:
+                await pubsub.ping()
+                pinged = now
+
+    async def _receive_one(self, raw: bytes) -> None:
+        data = orjson.loads(raw)
+        if data.get("origin") == self._origin:
+            return
+        event_id = data.get("id") or uuid.uuid4().hex
+        await self._dispatch(Event(data["topic"], data["payload"], event_id))
 
 
 def make_bus(redis_url: str | None, prefix: str) -> Bus:

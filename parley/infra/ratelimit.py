@@ -10,6 +10,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from parley.errors import RateLimited, Unavailable
+from parley.infra import redis_client
 
 log = logging.getLogger("parley.ratelimit")
 
@@ -22,10 +23,17 @@ class RateLimiter:
             uri = redis_url.replace("redis://", "async+redis://", 1).replace(
                 "rediss://", "async+rediss://", 1
             )
-            storage = RedisStorage(uri, implementation="redispy", key_prefix=f"{prefix}:rl")
+            storage = RedisStorage(
+                uri,
+                implementation="redispy",
+                key_prefix=f"{prefix}:rl",
+                socket_timeout=redis_client.TIMEOUT,
+                socket_connect_timeout=redis_client.TIMEOUT,
+            )
         else:
             storage = MemoryStorage()
         self._storage = storage
+        self._breaker = redis_client.Breaker()
         self._limiter = MovingWindowRateLimiter(storage)
 
     async def hit(self, limit: str, *keys: str, fail_closed: bool = True) -> None:
@@ -38,10 +46,10 @@ class RateLimiter:
             return
         item = parse(limit)
         try:
-            allowed = await self._limiter.hit(item, *keys)
-            if allowed:
-                return
-            stats = await self._limiter.get_window_stats(item, *keys)
+            async with self._breaker():
+                if await self._limiter.hit(item, *keys):
+                    return
+                stats = await self._limiter.get_window_stats(item, *keys)
         except Exception as exc:
             log.warning("rate limit storage unavailable", extra={"limit": keys[0] if keys else ""})
             if fail_closed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-import redis.asyncio as aioredis
+from parley.infra import redis_client
 
 # Each entry expires unless its holder refreshes it (on heartbeats), so sessions of an
 # instance that died stop counting.
@@ -85,7 +85,8 @@ class MemoryPresence(Presence):
 
 class RedisPresence(Presence):
     def __init__(self, url: str, prefix: str, lease_seconds: float) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = redis_client.connect(url)
+        self._breaker = redis_client.Breaker()
         self.prefix = prefix
         self.lease_ms = int(lease_seconds * 1000)
         self._add = self._redis.register_script(_ADD)
@@ -96,10 +97,11 @@ class RedisPresence(Presence):
 
     async def connected(self, user_id: int, session_id: str) -> bool:
         now = int(time.time() * 1000)
-        before = await self._add(
-            keys=[self._key(user_id)],
-            args=[session_id, now, now + self.lease_ms, self.lease_ms],
-        )
+        async with self._breaker():
+            before = await self._add(
+                keys=[self._key(user_id)],
+                args=[session_id, now, now + self.lease_ms, self.lease_ms],
+            )
         return int(before) == 0
 
     async def refresh(self, user_id: int, session_id: str) -> None:
@@ -107,7 +109,8 @@ class RedisPresence(Presence):
 
     async def disconnected(self, user_id: int, session_id: str) -> bool:
         now = int(time.time() * 1000)
-        left = await self._remove(keys=[self._key(user_id)], args=[session_id, now])
+        async with self._breaker():
+            left = await self._remove(keys=[self._key(user_id)], args=[session_id, now])
         return int(left) == 0
 
     async def close(self) -> None:

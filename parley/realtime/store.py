@@ -12,8 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis.asyncio as aioredis
-
+from parley.infra import redis_client
 from parley.kit.time import clock
 
 
@@ -164,7 +163,8 @@ _BATCH = 1000
 
 class RedisReplayStore(ReplayStore):
     def __init__(self, url: str, prefix: str, size: int, resume_seconds: float) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        self._redis = redis_client.connect(url)
+        self._breaker = redis_client.Breaker()
         self.prefix = prefix
         self.size = size
         self.resume_ms = int(resume_seconds * 1000)
@@ -177,7 +177,7 @@ class RedisReplayStore(ReplayStore):
 
     async def create(self, session_id: str, user_id: int, *, presence: bool) -> None:
         meta = self._keys(session_id)[0]
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._breaker(), self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(meta, mapping={"user": user_id, "seq": 0, "presence": int(presence)})
             pipe.pexpire(meta, _ATTACHED_TTL_MS)
             await pipe.execute()
@@ -192,27 +192,30 @@ class RedisReplayStore(ReplayStore):
             batch = items[start : start + _BATCH]
             keys = [key for item in batch for key in self._keys(item.session_id)]
             first = batch[0]
-            result: list[Any] = await self._append(
-                keys=keys, args=[first.event_id, first.prefix, self.size, ttl]
-            )
+            async with self._breaker():
+                result: list[Any] = await self._append(
+                    keys=keys, args=[first.event_id, first.prefix, self.size, ttl]
+                )
             seqs.extend(int(r) for r in result)
         return seqs
 
     async def claim(self, session_id: str) -> Claimed | None:
-        result = await self._claim(keys=self._keys(session_id), args=[_ATTACHED_TTL_MS])
+        async with self._breaker():
+            result = await self._claim(keys=self._keys(session_id), args=[_ATTACHED_TTL_MS])
         if not result:
             return None
         user, seq, frames, presence = result
         return Claimed(int(user), presence == b"1", int(seq), [bytes(f) for f in frames])
 
     async def detach(self, session_id: str) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._breaker(), self._redis.pipeline(transaction=True) as pipe:
             for key in self._keys(session_id):
                 pipe.pexpire(key, self.resume_ms)
             await pipe.execute()
 
     async def drop(self, session_id: str) -> None:
-        await self._redis.delete(*self._keys(session_id))
+        async with self._breaker():
+            await self._redis.delete(*self._keys(session_id))
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -270,6 +270,95 @@ async def test_a_redis_outage_keeps_sends_working_and_realtime_recovers(
         await again.close()
 
 
+async def test_a_hung_redis_costs_seconds_not_a_hang_and_realtime_recovers(
+    servers: Callable[..., ServerProcess], private_redis: PrivateRedis
+) -> None:
+    a, b = servers(), servers()
+    async with httpx.AsyncClient(timeout=60) as http:
+        alice, bob, channel = await _pair(http, a.url)
+        gw = await Gateway.open(b.ws_url)
+        await gw.identify(bob.access_token)
+
+        private_redis.pause()  # connections stay open, nothing answers
+        try:
+            # A credential check meets the rate limiter's Redis: it fails closed, promptly.
+            started = time.monotonic()
+            response = await http.post(
+                f"{a.url}/v1/auth/login", json={"login": alice.username, "password": PASSWORD}
+            )
+            login_took = time.monotonic() - started
+            assert response.status_code == 503, response.text
+            assert response.json()["error"]["code"] == "unavailable"
+
+            # Sends publish on the bus (and B appends to bob's replay buffer): concurrent
+            # sends on both instances are all stored and answered.
+            started = time.monotonic()
+            responses = await asyncio.gather(
+                *(
+                    http.post(
+                        f"{server.url}/v1/channels/{channel}/messages",
+                        json={"content": f"hung-{n}"},
+                        headers=alice.headers,
+                    )
+                    for n, server in enumerate([a, b] * 10)
+                )
+            )
+            sends_took = time.monotonic() - started
+            assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+            acknowledged = {int(r.json()["id"]) for r in responses}
+
+            # Reads never wait for Redis.
+            started = time.monotonic()
+            response = await http.get(
+                f"{b.url}/v1/channels/{channel}/messages", headers=bob.headers
+            )
+            read_took = time.monotonic() - started
+            assert response.status_code == 200, response.text
+
+            # The bus listener pings Redis after 5 s of silence and reconnects when no answer
+            # comes: keep Redis hung until B's listener has given up on its connection.
+            for _ in range(75):
+                if "bus listener lost Redis" in b.log():
+                    break
+                await asyncio.sleep(0.2)
+            assert "bus listener lost Redis" in b.log()
+        finally:
+            private_redis.resume()
+        assert login_took < 3, login_took  # one timeout (1.5 s)
+        assert sends_took < 6, sends_took  # not one timeout per queued send
+        assert read_took < 1, read_took
+
+        # Bob's session missed events while its buffer was unreachable: INVALID_SESSION.
+        frames: list[dict[str, Any]] = []
+        with contextlib.suppress(ConnectionClosed, TimeoutError):
+            while True:
+                frames.append(await gw.recv(within=2))
+        assert {"op": 9, "d": False} in frames
+        await gw.close()
+
+        # Redis answers again (with its data: it was only stopped): everything recovers.
+        again = await _identify_until_ready(b.ws_url, bob.access_token, within=15)
+        assert acknowledged <= await _history(http, b.url, bob, channel)
+        deadline = time.monotonic() + 10
+        delivered = False
+        while not delivered and time.monotonic() < deadline:
+            content = f"after-{time.monotonic_ns()}"
+            response = await http.post(
+                f"{a.url}/v1/channels/{channel}/messages",
+                json={"content": content},
+                headers=alice.headers,
+            )
+            assert response.status_code == 201, response.text
+            with contextlib.suppress(TimeoutError):
+                delivered = content in await _contents(again, content, within=1)
+        assert delivered
+        response = await http.post(
+            f"{a.url}/v1/auth/login", json={"login": alice.username, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        await again.close()
+
+
 async def test_a_postgres_restart_answers_503_then_recovers_without_restarting_parley(
     servers: Callable[..., ServerProcess], private_postgres: PrivatePostgres
 ) -> None:

@@ -73,6 +73,15 @@ class PrivateRedis:
             client.close()
         raise RuntimeError("private redis-server did not start")
 
+    def pause(self) -> None:
+        """SIGSTOP it: connections stay open but nothing answers (a hung Redis)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """Kill it (no persistence: it comes back empty, like a crashed Redis)."""
         if self.process is not None and self.process.poll() is None:
