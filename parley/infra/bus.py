@@ -78,6 +78,7 @@ class RedisBus(Bus):
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._origin = uuid.uuid4().hex
+        self._stopping = False
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="parley-bus-listener")
@@ -85,6 +86,10 @@ class RedisBus(Bus):
             await asyncio.wait_for(self._ready.wait(), timeout=5)
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: redis-py turns a cancel that lands as a read
+        # times out into "no message" (asyncio.timeout on 3.11), which would leave the
+        # listener polling forever and this await hanging.
+        self._stopping = True
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -112,7 +117,7 @@ class RedisBus(Bus):
 
     async def _listen(self) -> None:
         delay = 0.1
-        while True:
+        while not self._stopping:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
@@ -136,7 +141,7 @@ class RedisBus(Bus):
         loop = asyncio.get_running_loop()
         heard = loop.time()
         pinged: float | None = None
-        while True:
+        while not self._stopping:
             message = await pubsub.get_message(timeout=_POLL)
             now = loop.time()
             if message is not None:
