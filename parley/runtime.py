@@ -9,7 +9,7 @@ from parley.identity.keys import KeyRing
 from parley.identity.passwords import Passwords
 from parley.identity.providers.clients import ProviderClients
 from parley.identity.tokens import Authenticator, TokenSigner
-from parley.infra.bus import Bus, Event, make_bus
+from parley.infra.bus import LISTENER_GAP, Bus, Event, make_bus
 from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
@@ -37,6 +37,7 @@ class Runtime:
     async def start(self) -> None:
         self.bus.subscribe("session.revoked", self._on_session_revoked)
         self.bus.subscribe("keys.rotated", self._on_keys_rotated)
+        self.bus.subscribe(LISTENER_GAP, self._on_listener_gap)
         await self.bus.start()
 
     async def stop(self) -> None:
@@ -52,6 +53,11 @@ class Runtime:
             self.auth.forget_session(int(session_id))
 
     async def _on_keys_rotated(self, _event: Event) -> None:
+        self.keyring.load(create=False)
+
+    async def _on_listener_gap(self, _event: Event) -> None:
+        """A revocation or a key rotation may have been missed: read both afresh."""
+        self.auth.recheck_sessions()
         self.keyring.load(create=False)
 
 

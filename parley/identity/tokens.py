@@ -116,6 +116,12 @@ class Authenticator:
         if not check.cancelled():
             check.exception()  # retrieved here too, in case every waiter gave up
 
+    def recheck_sessions(self) -> None:
+        """Read every session from the database again before trusting it (a revocation
+        announced while this instance was not listening would otherwise go unnoticed for up
+        to `session_cache_seconds`)."""
+        self._live_sessions.clear()
+
     def forget_session(self, session_id: int) -> None:
         """Called for `session.revoked` events from any instance."""
         self._live_sessions.pop(session_id, None)

@@ -23,6 +23,10 @@ from parley.infra import redis_client
 
 log = logging.getLogger("parley.bus")
 
+# Dispatched on this instance only, when its listener subscribes again after losing Redis:
+# whatever other instances published meanwhile never reached it.
+LISTENER_GAP = "bus.listener_gap"
+
 # The pub/sub listener reads for this long at most, and pings Redis after this much silence.
 _POLL = 1.0
 _IDLE = 5.0
@@ -72,7 +76,7 @@ class RedisBus(Bus):
 
     def __init__(self, url: str, prefix: str) -> None:
         super().__init__()
-        self._redis = redis_client.connect(url)
+        self._redis = redis_client.connect(url, name=f"{prefix}:bus".replace(" ", "_"))
         self._breaker = redis_client.Breaker()
         self._channel = f"{prefix}:events"
         self._task: asyncio.Task[None] | None = None
@@ -117,16 +121,21 @@ class RedisBus(Bus):
 
     async def _listen(self) -> None:
         delay = 0.1
+        lost = False
         while not self._stopping:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._ready.set()
                     delay = 0.1
+                    if lost:
+                        lost = False
+                        await self._dispatch(Event(LISTENER_GAP, {}))
                     await self._receive(pubsub)
             except asyncio.CancelledError:
                 raise
             except Exception:
+                lost = True
                 log.warning("bus listener lost Redis; reconnecting", extra={"delay": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

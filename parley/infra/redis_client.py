@@ -21,8 +21,11 @@ TIMEOUT = 1.5
 PAUSE = 3.0
 
 
-def connect(url: str) -> aioredis.Redis:
-    return aioredis.Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+def connect(url: str, *, name: str | None = None) -> aioredis.Redis:
+    """A client with the bounded wait; `name` shows in Redis's CLIENT LIST."""
+    return aioredis.Redis.from_url(
+        url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT, client_name=name
+    )
 
 
 class Breaker:

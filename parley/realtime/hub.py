@@ -18,7 +18,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from parley.db import emit
-from parley.infra.bus import Event
+from parley.infra.bus import LISTENER_GAP, Event
 from parley.kit.secrets import new_token
 from parley.realtime.events import DISPATCH_NAMES, Close, Op, dispatch_prefix, finish, frame
 from parley.realtime.presence import MemoryPresence, Presence, RedisPresence
@@ -195,6 +195,7 @@ class Hub:
         self.rt.bus.subscribe("session.revoked", self._on_session_revoked)
         self.rt.bus.subscribe("gateway.detached", self._on_detached)
         self.rt.bus.subscribe("gateway.resumed", self._on_resumed)
+        self.rt.bus.subscribe(LISTENER_GAP, self._on_listener_gap)
 
     async def start(self) -> None:
         self._sweeper = asyncio.create_task(self._sweep(), name="parley-gateway-sweeper")
@@ -461,6 +462,15 @@ class Hub:
                     gs.conn = None
                     await self._went(gs)
                 await self.end(gs)
+
+    async def _on_listener_gap(self, _event: Event) -> None:
+        """Events published while this instance's bus listener was away never reached it,
+        nor the buffers of the sessions it holds: each must IDENTIFY again and refetch."""
+        lost = list(self.index.sessions.values())
+        for gs in lost:
+            self._lost(gs)
+        if lost:
+            log.warning("bus listener gap: sessions must refetch", extra={"sessions": len(lost)})
 
     async def _on_detached(self, event: Event) -> None:
         payload = event.payload

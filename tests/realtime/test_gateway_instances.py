@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 
 import httpx
+import redis
 
 from parley.infra.bus import Event
 from parley.runtime import Runtime
+from parley.settings import Settings
 from tests.conftest import needs_postgres_and_redis
-from tests.support.accounts import Account
+from tests.support.accounts import Account, unique_name
 from tests.support.gateway import Gateway
 from tests.support.servers import ServerProcess
 from tests.support.social import befriend, open_dm
@@ -92,3 +94,26 @@ async def test_messages_posted_through_b_reach_a_client_on_a_in_order(
     assert [e["d"]["id"] for e in received] == sent
     assert [e["s"] for e in received] == list(range(1, 21))
     await gw.close()
+
+
+async def test_a_gap_in_the_bus_listener_tells_its_sessions_to_refetch(
+    server_factory: Callable[..., ServerProcess], settings: Settings, alice: Account
+) -> None:
+    """Whatever was published while an instance's listener was away never reached it: its
+    sessions get INVALID_SESSION (IDENTIFY again, refetch) instead of a silent hole."""
+    prefix = f"gap-{unique_name()}"
+    server = server_factory(settings.model_copy(update={"redis_prefix": prefix}))
+    gw = await Gateway.open(server.ws_url)
+    await gw.identify(alice.access_token)
+    with redis.Redis.from_url(str(settings.redis_url)) as admin:
+        listeners = [
+            c for c in admin.client_list() if c["name"] == f"{prefix}:bus" and c["sub"] != "0"
+        ]
+        assert listeners, "the server's bus listener is not on Redis"
+        for listener in listeners:
+            admin.client_kill_filter(_id=listener["id"])
+    assert await gw.recv(within=10) == {"op": 9, "d": False}
+    await gw.close()
+    again = await Gateway.open(server.ws_url)
+    assert (await again.identify(alice.access_token))["user"]["id"] == alice.id
+    await again.close()
