@@ -4,12 +4,9 @@ its own answer, and one refused draft never fails the others."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from parley.errors import ParleyError
 from parley.messaging import service
@@ -21,22 +18,7 @@ from parley.social.errors import Blocked
 from tests.conftest import ON_POSTGRES
 from tests.support.accounts import Account, new_account
 from tests.support.social import befriend, open_dm, send
-from tests.support.statements import count_statements
-
-
-@contextmanager
-def count_commits(runtime: Runtime) -> Iterator[list[object]]:
-    commits: list[object] = []
-
-    def record(conn: object) -> None:
-        commits.append(conn)
-
-    engine = runtime.db.engine.sync_engine
-    event.listen(engine, "commit", record)
-    try:
-        yield commits
-    finally:
-        event.remove(engine, "commit", record)
+from tests.support.statements import count_commits, count_statements
 
 
 async def messages_in(client: httpx.AsyncClient, who: Account, channel_id: int) -> list[str]:
