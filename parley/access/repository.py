@@ -15,11 +15,25 @@ async def get_role_by_name(session: AsyncSession, name: str) -> Role | None:
     return await session.scalar(select(Role).where(Role.name == name))
 
 
+async def lock_role(session: AsyncSession, role_id: int) -> Role | None:
+    """The role with a row lock (PostgreSQL) that waits for, and then holds off, anyone
+    linking users to it; None when it was deleted meanwhile."""
+    return await session.scalar(
+        select(Role)
+        .where(Role.id == role_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def get_roles_by_names(session: AsyncSession, names: Iterable[str]) -> Sequence[Role]:
+    """The roles that exist, each share-locked (PostgreSQL) so that a concurrent delete waits
+    for our links, or we wait for it and see the role gone."""
     wanted = list(set(names))
     if not wanted:
         return []
-    return (await session.scalars(select(Role).where(Role.name.in_(wanted)))).all()
+    statement = select(Role).where(Role.name.in_(wanted)).with_for_update(read=True, key_share=True)
+    return (await session.scalars(statement.execution_options(populate_existing=True))).all()
 
 
 async def list_roles(session: AsyncSession) -> Sequence[Role]:

@@ -99,6 +99,14 @@ async def delete_role(session: AsyncSession, name: str) -> None:
     members = sorted(await repository.user_ids_with_role(session, role.id))
     for user_id in members:  # users before their role links, by ascending id
         await profiles.lock_user(session, user_id)
+    # Then the role itself: a concurrent grant that already linked someone finishes first
+    # (and its user is locked below); a later one waits and finds the role gone.
+    if await repository.lock_role(session, role.id) is None:
+        raise RoleNotFound()
+    for user_id in sorted(
+        set(await repository.user_ids_with_role(session, role.id)) - set(members)
+    ):
+        await profiles.lock_user(session, user_id)
     unlinked = await repository.delete_role(session, role.id)
     for user_id in sorted(set(members) | set(unlinked)):  # and a member who joined meanwhile
         await profiles.touch_profile(session, user_id)

@@ -24,7 +24,7 @@ from parley.runtime import Runtime
 from parley.schedule import service as schedule
 from parley.settings import Settings
 from tests.conftest import ON_POSTGRES
-from tests.support.access import RegisteredApp, new_app, with_app
+from tests.support.access import RegisteredApp, give_roles, new_app, with_app
 from tests.support.accounts import Account, new_account
 from tests.support.databases import pg_admin_dsn
 
@@ -227,3 +227,28 @@ async def test_other_database_errors_are_not_transient_conflicts(runtime: Runtim
         with pytest.raises(DBAPIError) as caught:
             await session.execute(text("SELECT * FROM no_such_table"))
     assert not is_transient_conflict(caught.value)
+
+
+async def test_deleting_a_role_while_it_is_granted_never_fails(
+    client: httpx.AsyncClient, runtime: Runtime, user: Account
+) -> None:
+    """DELETE /v1/roles/{name} against PUT /v1/users/{id}/roles naming that role: the grant
+    either lands first (and the delete removes it too) or waits and creates the role anew.
+    Before the role row was locked, the delete met the new link's foreign key (a 500)."""
+    admin = await new_account(client, "admin")
+    await give_roles(runtime, admin.id, runtime.settings.admin_role)
+    for round_ in range(ROUNDS):
+        name = f"racing-{round_}"
+        created = await client.post("/v1/roles", json={"name": name}, headers=admin.headers)
+        assert created.status_code == 201, created.text
+        deleted, granted = await asyncio.gather(
+            client.delete(f"/v1/roles/{name}", headers=admin.headers),
+            client.put(f"/v1/users/{user.id}/roles", json={"roles": [name]}, headers=admin.headers),
+        )
+        assert deleted.status_code == 204, deleted.text
+        assert granted.status_code == 200, granted.text
+        roles = await client.get(f"/v1/users/{user.id}/roles", headers=admin.headers)
+        listed = await client.get("/v1/roles", headers=admin.headers)
+        # Consistent either way: the user holds the role exactly when it exists.
+        exists = name in {role["name"] for role in listed.json()}
+        assert (name in roles.json()["roles"]) == exists
