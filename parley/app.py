@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley.access.router import router as access_router
 from parley.db import is_database_outage, is_transient_conflict
@@ -28,7 +29,7 @@ from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
-from parley.native.errors import error_response, install_native_errors
+from parley.native.errors import error_response, http_error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
 from parley.realtime.gateway import router as gateway_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for database_error in (DBAPIError, PoolTimeout, ConnectionError, OSError):
         app.add_exception_handler(database_error, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
 
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
@@ -126,6 +128,13 @@ def _well_known_router() -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    """Routing errors (404, 405) and HTTPExceptions: in the dialect's style on a dialect path
+    (a wrong method still matches the route by path), else the native one."""
+    assert isinstance(exc, StarletteHTTPException)
+    return dialect_error(request, exc) or http_error_response(exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

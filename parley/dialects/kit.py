@@ -38,14 +38,6 @@ def _route_class(render: Renderer) -> type[APIRoute]:
         dialect_render = staticmethod(render)
 
         async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-            if self.methods and scope["method"] not in self.methods:
-                # Starlette raises this 405 before the route's handlers are in place, so it
-                # would reach the app's (native) handler: answer in the seed's style here.
-                allow = ", ".join(sorted(self.methods))
-                response = render(HTTPException(405, headers={"Allow": allow}))
-                response.headers["Allow"] = allow
-                await response(scope, receive, send)
-                return
             handlers, _ = scope.get("starlette.exception_handlers", ({}, {}))
             ours = {
                 kind: handler
@@ -70,10 +62,17 @@ class DialectRouter(APIRouter):
             super().add_api_route(other, endpoint, **kwargs)
 
 
-def dialect_error(request: Request, exc: ParleyError) -> Response | None:
-    """`exc` rendered by the dialect whose route matched `request`; None for other routes."""
+def dialect_error(request: Request, exc: ParleyError | HTTPException) -> Response | None:
+    """`exc` rendered by the dialect whose route matched `request` (fully, or by path only,
+    as for a wrong method); None for other routes. Errors raised before a dialect route's
+    own handlers are in place reach the app's handlers, which ask here first."""
     render: Renderer | None = getattr(request.scope.get("route"), "dialect_render", None)
-    return render(exc) if render is not None else None
+    if render is None:
+        return None
+    response = render(exc)
+    if isinstance(exc, HTTPException) and exc.headers:
+        response.headers.update(exc.headers)  # `Allow` with a 405
+    return response
 
 
 def error_responses(model: type[BaseModel], *codes: int) -> dict[int | str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Table, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,20 +100,6 @@ async def members_with_users(
         .order_by(ChannelMember.joined_at, ChannelMember.user_id)
     )
     return [(row[0], row[1]) for row in rows.all()]
-
-
-async def unblocked_member_ids(session: AsyncSession, channel_id: int, actor_id: int) -> list[int]:
-    """Members of the channel with no block either way between them and `actor_id`."""
-    blocked = exists().where(
-        or_(
-            and_(Block.blocker_id == actor_id, Block.blocked_id == ChannelMember.user_id),
-            and_(Block.blocked_id == actor_id, Block.blocker_id == ChannelMember.user_id),
-        )
-    )
-    rows = await session.scalars(
-        select(ChannelMember.user_id).where(ChannelMember.channel_id == channel_id, ~blocked)
-    )
-    return list(rows.all())
 
 
 async def channels_with_members(

@@ -398,13 +398,31 @@ async def get_channel_key(session: AsyncSession, user_id: int, channel_id: int) 
 # messages
 
 
-async def _recipients(session: AsyncSession, channel: Channel, author_id: int) -> list[int]:
-    """Members who may receive the author's activity; a block either way in a direct
+def _unblocked(members: Sequence[int], author_id: int, blocks: set[tuple[int, int]]) -> list[int]:
+    """The members with no block either way with the author (the author among them)."""
+    return [m for m in members if m == author_id or not {(author_id, m), (m, author_id)} & blocks]
+
+
+def _audience(
+    channel: Channel, members: Sequence[int], author_id: int, blocks: set[tuple[int, int]]
+) -> list[int]:
+    """Who may receive the author's activity in the channel; a block either way in a direct
     channel stops it altogether."""
-    ids = await repository.unblocked_member_ids(session, channel.id, author_id)
+    ids = _unblocked(members, author_id, blocks)
     if channel.kind == "dm" and len(ids) < 2:
         raise Blocked()
     return ids
+
+
+async def _unblocked_members(session: AsyncSession, channel_id: int, author_id: int) -> list[int]:
+    members = await repository.member_ids(session, channel_id)
+    return _unblocked(members, author_id, await repository.blocks_involving(session, [author_id]))
+
+
+async def _recipients(session: AsyncSession, channel: Channel, author_id: int) -> list[int]:
+    members = await repository.member_ids(session, channel.id)
+    blocks = await repository.blocks_involving(session, [author_id])
+    return _audience(channel, members, author_id, blocks)
 
 
 @dataclass(frozen=True)
@@ -467,13 +485,10 @@ def _draft_recipients(
 ) -> list[int]:
     """Who receives the draft: the channel's members with no block either way with the
     author (the author among them). Raises why the draft cannot be sent."""
-    author = draft.author_id
     channel, members = channels.get(draft.channel_id, (None, []))
-    if channel is None or author not in members:
+    if channel is None or draft.author_id not in members:
         raise ChannelNotFound()
-    recipients = [m for m in members if m == author or not {(author, m), (m, author)} & blocks]
-    if channel.kind == "dm" and len(recipients) < 2:
-        raise Blocked()
+    recipients = _audience(channel, members, draft.author_id, blocks)
     check_content(channel, draft.content, settings)
     if draft.reply_to_id is not None and replies.get(draft.reply_to_id) != draft.channel_id:
         raise MessageNotFound("The replied message is not in this channel")
@@ -504,7 +519,7 @@ async def edit_message(
     message.content = check_content(channel, content, settings)
     message.edited_at = utc_now()
     await session.flush()
-    recipients = await repository.unblocked_member_ids(session, channel_id, user_id)
+    recipients = await _unblocked_members(session, channel_id, user_id)
     emit(session, "message.updated", {"user_ids": recipients, "data": message_data(message)})
     return message
 
@@ -519,7 +534,7 @@ async def delete_message(
     message.content = None
     message.deleted_at = utc_now()
     await session.flush()
-    recipients = await repository.unblocked_member_ids(session, channel_id, user_id)
+    recipients = await _unblocked_members(session, channel_id, user_id)
     data = {"id": message.id, "channel_id": channel_id}
     emit(session, "message.deleted", {"user_ids": recipients, "data": data})
     return message

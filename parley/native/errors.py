@@ -33,6 +33,11 @@ def render_domain_error(exc: ParleyError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, headers, **exc.extra)
 
 
+def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+
+
 def validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {"loc": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type")}
@@ -51,11 +56,5 @@ def install_native_errors(app: FastAPI) -> None:
             422, "validation_error", "The request is not valid", fields=validation_fields(exc)
         )
 
-    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
-
     app.add_exception_handler(ParleyError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
