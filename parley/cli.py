@@ -109,11 +109,11 @@ def users_create(
     ] = "",
 ) -> None:
     """Create an account."""
-    from parley.identity import service
+    from parley.identity import accounts
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
-            user = await service.register(
+            user = await accounts.sign_up(
                 session, rt, username=username, email=email, password=password
             )
             return user.id

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
-from parley.identity import audit, codes, repository, service
+from parley.identity import approvals, audit, codes, lookup, repository, service
 from parley.identity import device_repository as repo
-from parley.identity.device_errors import UnknownAccount, WrongDevice
+from parley.identity.device_errors import DeviceVerificationRequired, UnknownAccount, WrongDevice
 from parley.identity.errors import InvalidCredentials, InvalidEmail
 from parley.identity.mail import send_after_commit
 from parley.identity.service import IssuedTokens
@@ -97,12 +97,16 @@ async def sign_in(
     client: ClientInfo,
     surface: str = "native",
     with_refresh: bool = True,
-) -> IssuedTokens | DeviceChallenge:
-    """Password sign-in with the device check (the native API's login)."""
+    approval: bool = False,
+) -> IssuedTokens:
+    """Password sign-in with the device check, for every surface. From a device the account
+    has not proven: with a code step (native, DiscordApi) a code is mailed and
+    DeviceVerificationRequired raised; contracts without one (`approval=True`) get an
+    approval link by mail and ApprovalRequired until the person approves that client."""
     user = await service.authenticate_password(
         session, rt, login=login, password=password, client=client
     )
-    return await _after_password(session, rt, user, client, surface, with_refresh)
+    return await _after_password(session, rt, user, client, surface, with_refresh, approval)
 
 
 async def login_by_email(
@@ -114,15 +118,16 @@ async def login_by_email(
     fingerprint: str,
     client: ClientInfo,
     surface: str = "discordapi",
-) -> IssuedTokens | DeviceChallenge:
+) -> IssuedTokens:
     """DiscordApi login: UnknownAccount for an unregistered email, InvalidCredentials for a
-    wrong password, a DeviceChallenge for an unknown `fingerprint`, else long-lived tokens."""
+    wrong password, DeviceVerificationRequired for an unknown `fingerprint`, else long-lived
+    tokens."""
     user = await _user_by_email(session, rt, email)
     await service.authenticate_password(
         session, rt, login=user.email or email, password=password, client=client
     )
     client = replace(client, device_id=fingerprint[:128] or None)
-    return await _after_password(session, rt, user, client, surface, with_refresh=False)
+    return await _after_password(session, rt, user, client, surface, False, False)
 
 
 async def confirm_device_and_login(
@@ -163,7 +168,7 @@ async def verify_login(
     if record is not None and client.device_id and client.device_id != record.device_id:
         raise WrongDevice()
     record = await codes.check(session, rt, record, code)
-    user = await service.get_user(session, record.user_id)
+    user = await lookup.get_live_user(session, record.user_id)
     surface = str(record.context.get("surface", "native"))
     with_refresh = bool(record.context.get("with_refresh", True))
     return await _finish_device_login(
@@ -267,11 +272,27 @@ async def _after_password(
     client: ClientInfo,
     surface: str,
     with_refresh: bool,
-) -> IssuedTokens | DeviceChallenge:
+    approval: bool,
+) -> IssuedTokens:
     if await needs_challenge(session, rt, user, client.device_id):
-        return await challenge_device(
-            session, rt, user, client, context={"surface": surface, "with_refresh": with_refresh}
-        )
+        if not approval:
+            challenge = await challenge_device(
+                session,
+                rt,
+                user,
+                client,
+                context={"surface": surface, "with_refresh": with_refresh},
+            )
+            raise DeviceVerificationRequired(
+                f"New device: enter the code sent to {challenge.sent_to}",
+                challenge=challenge.challenge,
+                sent_to=challenge.sent_to,
+                expires_in=challenge.expires_in,
+            )
+        client = approvals.bind(client, surface)
+        known = await is_known(session, user.id, client.device_id)
+        if not known and not await approvals.redeem(session, user, client):
+            raise await approvals.request(session, rt, user, client, surface)
     if rt.settings.device_verification and client.device_id:
         await remember(session, user.id, client)
     return await service.start_session(
@@ -300,7 +321,7 @@ async def _user_by_email(session: AsyncSession, rt: Runtime, email: str) -> User
     except InvalidEmail as exc:
         raise UnknownAccount() from exc
     user = await repository.get_user_by_email(session, address)
-    if user is None or user.disabled_at is not None:
+    if not lookup.is_live(user):
         await rt.limiter.hit(rt.settings.rate_login, "login-account", address)
         raise UnknownAccount()
     if user.password_hash is None:

@@ -8,10 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import Unauthorized
-from parley.identity import devices, recovery, service
+from parley.identity import accounts, devices, service
 from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.device_errors import DeviceVerificationRequired
-from parley.identity.devices import DeviceChallenge
 from parley.identity.schemas import (
     ChangePasswordRequest,
     LoginRequest,
@@ -23,7 +21,7 @@ from parley.identity.schemas import (
     UserMe,
 )
 from parley.identity.service import IssuedTokens
-from parley.identity.tokens import extract_token
+from parley.kit.bearer import extract_token
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.kit.time import clock
@@ -48,7 +46,7 @@ async def register_user(
     body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
 ) -> UserMe:
     """Create an account with a username, email and password."""
-    user = await recovery.register(
+    user = await accounts.sign_up(
         session,
         rt,
         username=body.username,
@@ -71,13 +69,6 @@ async def login_user(
     issued = await devices.sign_in(
         session, rt, login=body.login, password=body.password, client=client
     )
-    if isinstance(issued, DeviceChallenge):
-        raise DeviceVerificationRequired(
-            f"New device: enter the code sent to {issued.sent_to}",
-            challenge=issued.challenge,
-            sent_to=issued.sent_to,
-            expires_in=issued.expires_in,
-        )
     return token_pair(issued)
 
 

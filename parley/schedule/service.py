@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.access import service as access
 from parley.access.errors import AppExists, AppNotFound
 from parley.errors import Invalid
+from parley.identity import lookup
 from parley.models import App, User
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
@@ -116,7 +117,7 @@ def _stored(variants: list[Variant]) -> list[dict[str, Any]]:
 
 async def get_profile(session: AsyncSession, rt: Runtime, user_id: int) -> ScheduleProfile:
     """Anyone's Schedule profile (404 for unknown or disabled accounts)."""
-    user = await profiles.get_user(session, user_id)
+    user = await lookup.get_live_user(session, user_id)
     app = await schedule_app(session, rt, create=False)
     payload = await access.get_app_payload(session, app, user.id) if app is not None else {}
     return ScheduleProfile(user, role_of(payload), variants_of(payload))

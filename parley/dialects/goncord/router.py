@@ -1,8 +1,9 @@
 """Goncord (seed 001): the auth service's /api/v0 paths, shapes and status codes.
 
 Tokens: `Authorization` (`Bearer X` or bare `X`); only when that header is absent, the `jwt`
-cookie. Apps: the `x-app-token` header (missing or unknown → 401, not super where a super
-app is needed → 403); the app is checked before the user token.
+cookie. Apps: the `x-app-token` header. Where a super app is needed the user token is
+checked first (401), then a missing, unknown or non-super app token is 403 (the original's
+`IsSuperResource`); `resource/self_update` answers 401 for a missing or unknown app token.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any, Protocol
 from fastapi import Body, Response
 
 from parley.access import service as access
-from parley.access.deps import CurrentApp, OptionalApp, SuperApp
-from parley.access.errors import SuperAppRequired
+from parley.access.deps import CurrentApp, OptionalApp
 from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.goncord.deps import SuperAppGate
 from parley.dialects.goncord.errors import MissingLogin, WrongOldPassword, render
 from parley.dialects.goncord.schemas import (
     ChangePasswordBody,
@@ -32,11 +33,9 @@ from parley.dialects.goncord.schemas import (
     role_names,
 )
 from parley.dialects.kit import dialect_router, error_responses
-from parley.identity import devices, recovery
+from parley.identity import accounts, devices
 from parley.identity import service as identity
 from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.device_errors import DeviceVerificationRequired
-from parley.identity.devices import DeviceChallenge
 from parley.identity.errors import InvalidCredentials, WeakPassword
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
@@ -103,29 +102,30 @@ def set_cookie(response: Response, rt: Runtime, token: str) -> None:
 
 
 @router.post(
-    f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 422, 429)
+    f"{PREFIX}/users",
+    status_code=201,
+    response_model=GoncordUser,
+    responses=errors(400, 401, 403, 422, 429),
 )
 async def register_user(
     body: RegisterBody, app: OptionalApp, session: Session, rt: RuntimeDep, client: Client
 ) -> GoncordUser:
-    """Регистрация. Naming `roles` needs a super `x-app-token` (403 otherwise)."""
-    roles = role_names(body.roles)
-    if roles and (app is None or not app.is_super):
-        raise SuperAppRequired("Setting roles at registration needs a super app token")
-    user = await recovery.register(
+    """Регистрация, with `roles` as the seed's example shows; protected roles (the admin
+    role, roles created protected) need a super `x-app-token` (403 otherwise)."""
+    user = await accounts.sign_up(
         session,
         rt,
         username=body.login,
         email=body.email,
         password=body.password,
         client=client,
+        roles=role_names(body.roles),
+        app=app,
         first_name=body.first_name,
         last_name=body.last_name,
         second_name=body.second_name,
         birthday=body.birthday,
     )
-    if roles:
-        await access.set_user_roles(session, user, roles)
     return await user_object(session, user)
 
 
@@ -133,7 +133,7 @@ async def register_user(
     f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 413, 422)
 )
 async def update_user(
-    body: UserUpdateBody, _app: SuperApp, user: CurrentUser, session: Session, rt: RuntimeDep
+    body: UserUpdateBody, _app: SuperAppGate, user: CurrentUser, session: Session, rt: RuntimeDep
 ) -> GoncordUser:
     """Обновление (super app): names and birthday; `roles` and `apps` payloads replace."""
     changes = {name: getattr(body, name) for name in NAME_FIELDS if name in body.model_fields_set}
@@ -179,14 +179,17 @@ async def change_password(
 
 
 @router.post(
-    f"{PREFIX}/tokens", response_model=TokenAnswer, responses=errors(400, 401, 403, 422, 429)
+    f"{PREFIX}/tokens",
+    status_code=201,
+    response_model=TokenAnswer,
+    responses=errors(400, 401, 422, 429),
 )
 async def create_token(
     body: TokenBody, response: Response, session: Session, rt: RuntimeDep, client: Client
 ) -> TokenAnswer:
-    """Авторизация by `login` or `email`; also sets an HttpOnly `jwt` cookie. An account that
-    has proven a device elsewhere gets 403 with a `challenge` (finish at
-    `POST /v1/auth/login/verify`)."""
+    """Авторизация by `login` or `email` (201); also sets an HttpOnly `jwt` cookie. A wrong
+    login or password is 422. An account that has proven a device elsewhere gets 401 "check
+    the mail" from a new client until the person opens the mailed approval link."""
     login = body.login or body.email
     if not login:
         raise MissingLogin()
@@ -198,14 +201,8 @@ async def create_token(
         client=client,
         surface=SURFACE,
         with_refresh=False,
+        approval=True,
     )
-    if isinstance(issued, DeviceChallenge):
-        raise DeviceVerificationRequired(
-            f"New device: enter the code sent to {issued.sent_to} at /v1/auth/login/verify",
-            challenge=issued.challenge,
-            sent_to=issued.sent_to,
-            expires_in=issued.expires_in,
-        )
     set_cookie(response, rt, issued.access_token)
     return TokenAnswer(user=await user_object(session, issued.user), jwt=issued.access_token)
 
@@ -251,7 +248,7 @@ async def update_own_payload(
     responses=errors(400, 401, 403, 413, 422),
 )
 async def update_payloads(
-    _app: SuperApp,
+    _app: SuperAppGate,
     user: CurrentUser,
     session: Session,
     rt: RuntimeDep,
@@ -267,7 +264,7 @@ async def update_payloads(
 
 @router.post(f"{PREFIX}/roles", response_model=list[RoleName], responses=errors(400, 401, 403, 422))
 async def set_roles(
-    body: RolesBody, _app: SuperApp, user: CurrentUser, session: Session
+    body: RolesBody, _app: SuperAppGate, user: CurrentUser, session: Session
 ) -> list[RoleName]:
     """Добавление групп (super app): the user gets exactly these roles (unknown ones are
     created)."""
@@ -277,7 +274,7 @@ async def set_roles(
 
 @router.delete(f"{PREFIX}/roles", status_code=204, responses=errors(400, 401, 403, 422))
 async def remove_roles(
-    body: RolesBody, _app: SuperApp, user: CurrentUser, session: Session
+    body: RolesBody, _app: SuperAppGate, user: CurrentUser, session: Session
 ) -> Response:
     """Удаление групп (super app): removes the listed roles from the user."""
     await access.remove_user_roles(session, user, role_names(body.roles))

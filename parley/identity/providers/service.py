@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import OUTBOX_KEY, emit
 from parley.errors import Forbidden, Invalid, NotFound, ParleyError
-from parley.identity import audit
+from parley.identity import audit, lookup
 from parley.identity import repository as identity_repository
 from parley.identity import service as identity_service
 from parley.identity.errors import EmailTaken, UsernameTaken
@@ -461,7 +461,7 @@ async def _user_for(
         return await _create_user(session, rt, profile, client)
     _refresh(rt, identity, profile)
     try:
-        return await identity_service.get_user(session, identity.user_id)
+        return await lookup.get_live_user(session, identity.user_id)
     except NotFound as exc:
         raise Forbidden("This account is disabled") from exc
 
@@ -486,7 +486,7 @@ async def _create_user(
         queued = len(outbox)
         try:
             async with session.begin_nested():
-                user = await identity_service.register(
+                user = await identity_service.create_account(
                     session,
                     rt,
                     username=username,
@@ -505,7 +505,7 @@ async def _create_user(
             del outbox[queued:]  # events of the rolled-back savepoint must not go out
             winner = await repository.get_identity(session, profile.provider, profile.external_id)
             if winner is not None:
-                return await identity_service.get_user(session, winner.user_id)
+                return await lookup.get_live_user(session, winner.user_id)
             if email and await identity_repository.email_taken(session, email):
                 email = None
             continue
