@@ -1,7 +1,8 @@
 """Schedule account API (seed 002): `account/…` paths, camelCase bodies, bare tokens.
 
 Tokens arrive in `Authorization`, bare (as the seed shows) or as `Bearer X`. Sign-in makes a
-refreshable session (`POST /account/refresh` rotates it; a reused refresh token revokes it).
+refreshable session (`POST /account/refresh`, or the Android client's
+`GET /refreshToken?refreshToken=…`, rotates it; a reused refresh token revokes it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.schedule.errors import render
 from parley.dialects.schedule.schemas import (
     AuthBody,
+    Credentials,
     DataVersions,
     ErrorBody,
     Profile,
@@ -37,7 +39,14 @@ router = dialect_router(render, tag="dialect: Schedule")
 PREFIX = "/account"
 UserIdQuery = Annotated[int | None, Query(alias="userId", ge=1, le=MAX_ID)]
 # Schedule field -> schedule service field
-CHANGES = {"bio": "bio", "fullName": "full_name", "contacts": "contacts", "role": "role"}
+CHANGES = {
+    "bio": "bio",
+    "fullName": "full_name",
+    "contacts": "contacts",
+    "role": "role",
+    "publicProfile": "public_profile",
+}
+CONTACTS = ("tg", "vk")  # always in the profile (null when unset): the client reads both
 
 
 errors = partial(error_responses, ErrorBody)
@@ -53,19 +62,26 @@ def profile_of(found: schedule.ScheduleProfile) -> Profile:
         id=user.id,
         bio=user.bio or "",
         fullName=found.full_name,
+        avatarUrl=found.avatar_url,
         role=found.role,
-        contacts=dict(user.contacts or {}),
+        contacts={**dict.fromkeys(CONTACTS), **(user.contacts or {})},
         variants=[
             VariantItem(subjectName=v.subject_name, variant=v.variant) for v in found.variants
         ],
+        publicProfile=found.public_profile,
     )
 
 
-@router.post(
-    f"{PREFIX}/auth", response_model=Tokens, responses=errors(400, 403, 404, 429, 502, 504)
-)
-async def authenticate(body: AuthBody, session: Session, rt: RuntimeDep, client: Client) -> Tokens:
-    """account/auth: VK ID, Google or a Telegram bot code → an access and refresh token."""
+_auth_errors = errors(400, 403, 404, 429, 502, 504)
+
+
+@router.post("/auth", response_model=Credentials, responses=_auth_errors, include_in_schema=False)
+@router.post(f"{PREFIX}/auth", response_model=Credentials, responses=_auth_errors)
+async def authenticate(
+    body: AuthBody, session: Session, rt: RuntimeDep, client: Client
+) -> Credentials:
+    """account/auth (also `/auth`, the Android client's path): VK ID, Google or a Telegram
+    bot code → an access and refresh token and the user's id."""
     external = body.externalUserId
     issued = await providers.schedule_auth(
         session,
@@ -77,7 +93,7 @@ async def authenticate(body: AuthBody, session: Session, rt: RuntimeDep, client:
         avatar_url=body.avatarUrl,
         client=client,
     )
-    return tokens(issued)
+    return Credentials(**tokens(issued).model_dump(), userId=issued.user.id)
 
 
 @router.post(f"{PREFIX}/telegram/webhook", responses=errors(400, 403))
@@ -104,6 +120,17 @@ async def refresh_tokens(
     return tokens(issued)
 
 
+@router.get("/refreshToken", response_model=Tokens, responses=errors(400, 401))
+async def refresh_tokens_by_query(
+    refresh_token: Annotated[str, Query(alias="refreshToken", min_length=1, max_length=512)],
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+) -> Tokens:
+    """The Android client's refresh call: the same rotation as `POST /account/refresh`."""
+    return await refresh_tokens(RefreshBody(refreshToken=refresh_token), session, rt, client)
+
+
 @router.get(f"{PREFIX}/profile", response_model=Profile, responses=errors(400, 401, 404))
 async def read_profile(
     user: CurrentUser, session: Session, rt: RuntimeDep, user_id: UserIdQuery = None
@@ -124,6 +151,10 @@ async def update_profile(
     """Change the caller's bio, fullName, contacts and variants (undocumented in the seed)."""
     given = body.model_fields_set
     changes: dict[str, Any] = {CHANGES[k]: getattr(body, k) for k in CHANGES if k in given}
+    if changes.get("contacts") is not None:  # `"vk": null` is no vk contact
+        changes["contacts"] = {k: v for k, v in changes["contacts"].items() if v is not None}
+    if changes.get("public_profile", False) is None:
+        changes.pop("public_profile")
     if "variants" in given:
         changes["variants"] = [
             schedule.Variant(item.subjectName, item.variant) for item in body.variants or []

@@ -53,7 +53,7 @@ from parley.runtime import Runtime
 
 log = logging.getLogger("parley.providers")
 
-SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram"}
+SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram", "TELEGRAM": "telegram"}
 FLOWS = {"yandex": "oauth_token", "vk": "id_token", "google": "id_token", "telegram": "bot_code"}
 
 
@@ -417,15 +417,14 @@ async def schedule_auth(
     avatar_url: str | None = None,
     client: ClientInfo,
 ) -> IssuedTokens:
-    """`account/auth`: VK, Google or a Telegram bot code. `external_user_id` must be the id
-    the provider vouches for (403 otherwise; optional for TG, whose client cannot know it).
-    Name and avatar come from the provider when it gives them, else from the request."""
+    """`account/auth`: VK, Google or a Telegram bot code. The account is the one of the id
+    the provider vouches for; an `external_user_id`, when given, must be that id (403
+    otherwise). Name and avatar come from the provider when it gives them, else from the
+    request."""
     provider = SCHEDULE_METHODS.get(auth_method.upper())
     if provider is None:
-        raise Invalid("authMethod must be VK, GOOGLE or TG")
+        raise Invalid("authMethod must be VK, GOOGLE, TG or TELEGRAM")
     claimed = str(external_user_id).strip() if external_user_id is not None else None
-    if not claimed and provider != "telegram":
-        raise Invalid("externalUserId is required")
     if client.ip:
         await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
     found = await verify(session, rt, provider, Credential(token=id_token), client=client)

@@ -724,9 +724,7 @@ async def test_the_singular_channel_key_path_of_the_original(client: httpx.Async
         singular = await client.get(f"{API}/channel/key/{channel_id}{slash}", headers=a.headers)
         assert singular.status_code == 200
         assert singular.json() == plural.json()
-    assert_error(
-        await client.get(f"{API}/channel/key/{channel_id}", headers=stranger.headers), 403
-    )
+    assert_error(await client.get(f"{API}/channel/key/{channel_id}", headers=stranger.headers), 403)
     assert_error(await client.get(f"{API}/channel/key/{channel_id}"), 401)
 
 
