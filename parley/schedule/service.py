@@ -152,7 +152,8 @@ async def update_profile(
     """Apply the given fields of `bio`, `full_name`, `contacts` (replaced whole), `variants`
     (replaced whole), `public_profile` and `role` to the caller's own profile; every id in
     `user_ids` (the ids the request names) must be the caller's (403). A `role` other than
-    the current one is 403: only a super app sets it. Bumps the profile version when anything changed."""
+    the current one is 403: only a super app sets it. Bumps the profile version when
+    anything changed."""
     if any(user_id != user.id for user_id in user_ids):
         raise NotYourProfile()
     unknown = set(changes) - CHANGEABLE
