@@ -113,9 +113,8 @@ def users_create(
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
-            user = await accounts.sign_up(
-                session, rt, username=username, email=email, password=password
-            )
+            account = accounts.NewAccount(username, password, email)
+            user = await accounts.sign_up(session, rt, account)
             return user.id
 
     user_id = run_with_runtime(work)

@@ -6,8 +6,8 @@ around it differ. Provider sign-ups (`providers.service`) create their accounts 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,17 @@ from parley.kit.client import ClientInfo
 from parley.messaging import keys as key_material
 from parley.models import App, User
 from parley.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What a registration names: `profile` holds optional User columns (names, bio,
+    country, ...)."""
+
+    username: str
+    password: str | None
+    email: str | None = None
+    profile: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -31,22 +42,25 @@ class KeyMaterial:
 async def sign_up(
     session: AsyncSession,
     rt: Runtime,
+    account: NewAccount,
     *,
-    username: str,
-    password: str | None,
-    email: str | None = None,
     client: ClientInfo | None = None,
     roles: Sequence[str] | None = None,
     keys: KeyMaterial | None = None,
     app: App | None = None,
-    **profile: object,
 ) -> User:
-    """Create an account: `profile` holds optional User columns (names, bio, country, ...);
-    `roles` are granted as `app` may grant them (protected roles need a super app), `keys`
-    are stored; an account with an email is mailed its verification code and link."""
+    """Create an account: `roles` are granted as `app` may grant them (protected roles need
+    a super app), `keys` are stored; an account with an email is mailed its verification
+    code and link."""
     granted = await access.check_sign_up_roles(session, rt, roles or (), app)
     user = await service.create_account(
-        session, rt, username=username, password=password, email=email, client=client, **profile
+        session,
+        rt,
+        username=account.username,
+        password=account.password,
+        email=account.email,
+        client=client,
+        **account.profile,
     )
     if granted:
         await access.set_user_roles(session, user, granted)

@@ -46,15 +46,9 @@ async def register_user(
     body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
 ) -> UserMe:
     """Create an account with a username, email and password."""
-    user = await accounts.sign_up(
-        session,
-        rt,
-        username=body.username,
-        email=body.email,
-        password=body.password,
-        client=client,
-        display_name=body.display_name,
-    )
+    profile = {"display_name": body.display_name}
+    account = accounts.NewAccount(body.username, body.password, body.email, profile)
+    user = await accounts.sign_up(session, rt, account, client=client)
     return UserMe.model_validate(user)
 
 
@@ -66,9 +60,7 @@ async def login_user(
     account has not proven yet: 403 `device_verification_required` with a `challenge`, and
     a code is mailed (finish at `POST /v1/auth/login/verify`)."""
     client = replace(client, device_id=body.device_id)
-    issued = await devices.sign_in(
-        session, rt, login=body.login, password=body.password, client=client
-    )
+    issued = await devices.sign_in(session, rt, body.login, body.password, client)
     return token_pair(issued)
 
 

@@ -37,12 +37,7 @@ async def login(
     """6. A known `client_fingerprint` gets the token; an unknown one gets a mailed code."""
     try:
         issued = await devices.login_by_email(
-            session,
-            rt,
-            email=body.email,
-            password=body.password,
-            fingerprint=body.client_fingerprint,
-            client=client,
+            session, rt, body.email, body.password, body.client_fingerprint, client
         )
     except DeviceVerificationRequired as challenge:  # the seed answers it 200 (code row kept)
         return Detail(detail=f"Confirmation code send to: {challenge.extra['sent_to']}")
@@ -55,12 +50,7 @@ async def confirm_device_and_login(
 ) -> Token:
     """16. The mailed code: the token, and the device is remembered."""
     issued = await devices.confirm_device_and_login(
-        session,
-        rt,
-        email=body.email,
-        password=body.password,
-        code=body.confirmation_code,
-        client=client,
+        session, rt, body.email, body.password, body.confirmation_code, client
     )
     return Token(token=issued.access_token)
 

@@ -34,17 +34,9 @@ async def register(
     country = resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
     if country is None:
         raise Invalid("Could not determine the country: send X-Forwarded-For or Accept-Language")
-    await accounts.sign_up(
-        session,
-        rt,
-        username=body.username,
-        email=body.email,
-        password=body.password,
-        client=client,
-        bio=body.description,
-        status=body.status,
-        country=country,
-    )
+    profile = {"bio": body.description, "status": body.status, "country": country}
+    account = accounts.NewAccount(body.username, body.password, body.email, profile)
+    await accounts.sign_up(session, rt, account, client=client)
     return SUCCESS
 
 

@@ -44,7 +44,8 @@ router = dialect_router(render, tag="dialect: Goncord")
 
 PREFIX = "/api/v0"
 COOKIE = "jwt"
-SURFACE = "goncord"
+# one long-lived token per login; no code step, so a new device gets the mailed approval
+SURFACE = devices.Surface("goncord", with_refresh=False, approval=True)
 NAME_FIELDS = ("second_name", "last_name", "first_name", "birthday")
 PayloadBody = Body(description="The calling app's new payload (a JSON object)")
 PayloadsBody = Body(description="`{app_url: payload}`; unknown URLs are ignored")
@@ -112,20 +113,10 @@ async def register_user(
 ) -> GoncordUser:
     """Регистрация, with `roles` as the seed's example shows; protected roles (the admin
     role, roles created protected) need a super `x-app-token` (403 otherwise)."""
-    user = await accounts.sign_up(
-        session,
-        rt,
-        username=body.login,
-        email=body.email,
-        password=body.password,
-        client=client,
-        roles=role_names(body.roles),
-        app=app,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        second_name=body.second_name,
-        birthday=body.birthday,
-    )
+    profile = body.model_dump(include=set(NAME_FIELDS))
+    account = accounts.NewAccount(body.login, body.password, body.email, profile)
+    roles = role_names(body.roles)
+    user = await accounts.sign_up(session, rt, account, client=client, roles=roles, app=app)
     return await user_object(session, user)
 
 
@@ -193,16 +184,7 @@ async def create_token(
     login = body.login or body.email
     if not login:
         raise MissingLogin()
-    issued = await devices.sign_in(
-        session,
-        rt,
-        login=login,
-        password=body.password,
-        client=client,
-        surface=SURFACE,
-        with_refresh=False,
-        approval=True,
-    )
+    issued = await devices.sign_in(session, rt, login, body.password, client, SURFACE)
     set_cookie(response, rt, issued.access_token)
     return TokenAnswer(user=await user_object(session, issued.user), jwt=issued.access_token)
 

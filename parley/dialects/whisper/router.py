@@ -57,6 +57,8 @@ from parley.social import service as social
 router = dialect_router(render, tag="dialect: Whisper")
 
 PREFIX = "/api/v1"
+# one long-lived token per login; no code step, so a new device gets the mailed approval
+SURFACE = devices.Surface("whisper", with_refresh=False, approval=True)
 Uid = Annotated[int, Path(ge=1, le=MAX_ID)]
 ChannelId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FIRST = "0 for the first (newest) page, then each page's `next`"
@@ -74,17 +76,11 @@ async def register(
     body: WhisperRegisterBody, session: Session, rt: RuntimeDep, client: Client
 ) -> WhisperEmpty:
     """註冊新用戶: an account with its public key and PIN-encrypted private key."""
+    profile = {"display_name": body.name.strip() or None}
+    account = accounts.NewAccount(body.user, body.password, body.email, profile)
+    keys = accounts.KeyMaterial(body.public_key, body.encrypted_private_key, body.pin)
     try:
-        await accounts.sign_up(
-            session,
-            rt,
-            username=body.user,
-            password=body.password,
-            email=body.email,
-            client=client,
-            keys=accounts.KeyMaterial(body.public_key, body.encrypted_private_key, body.pin),
-            display_name=body.name.strip() or None,
-        )
+        await accounts.sign_up(session, rt, account, client=client, keys=keys)
     except (UsernameTaken, EmailTaken) as exc:
         raise Taken(exc.message) from exc
     return WhisperEmpty()
@@ -99,16 +95,7 @@ async def login(
     """登入: user name (or email) and password -> one long-lived token. An account that has
     proven a device elsewhere gets 401 "check the mail" from a new client, until the person
     opens the mailed approval link; the same login then succeeds."""
-    issued = await devices.sign_in(
-        session,
-        rt,
-        login=body.user,
-        password=body.password,
-        client=client,
-        surface="whisper",
-        with_refresh=False,
-        approval=True,
-    )
+    issued = await devices.sign_in(session, rt, body.user, body.password, client, SURFACE)
     return WhisperTokenRead(token=issued.access_token)
 
 
