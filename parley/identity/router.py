@@ -90,12 +90,7 @@ async def change_password(
 ) -> None:
     """Change the password; every other session is revoked."""
     await service.change_password(
-        session,
-        rt,
-        principal,
-        old_password=body.old_password,
-        new_password=body.new_password,
-        client=client,
+        session, rt, principal, body.old_password, body.new_password, client
     )
 
 

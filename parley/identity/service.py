@@ -219,7 +219,6 @@ async def change_password(
     session: AsyncSession,
     rt: Runtime,
     principal: Principal,
-    *,
     old_password: str,
     new_password: str,
     client: ClientInfo | None = None,

@@ -80,7 +80,6 @@ async def chat_messages(
             id=message.id,
             text=message.content,
             answer=message.reply_to_id,
-            message_answer_id=message.reply_to_id,
             chat_id=message.channel_id,
             message_owner=owners.get(message.author_id) if message.author_id else None,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, EmailStr, Field, computed_field
 
 from parley.dialects.kit import error_responses
 from parley.kit.ids import Id
@@ -79,9 +79,14 @@ class MessageOut(BaseModel):
     id: int
     text: str | None
     answer: int | None
-    message_answer_id: int | None = Field(description="The same as `answer` (the original's)")
     chat_id: int
     message_owner: UserOut | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def message_answer_id(self) -> int | None:
+        """The same as `answer`, under the original's name."""
+        return self.answer
 
 
 class ChatInfo(BaseModel):

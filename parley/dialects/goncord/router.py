@@ -102,12 +102,10 @@ def set_cookie(response: Response, rt: Runtime, token: str) -> None:
 # --- users -----------------------------------------------------------------------------------
 
 
-@router.post(
-    f"{PREFIX}/users",
-    status_code=201,
-    response_model=GoncordUser,
-    responses=errors(400, 401, 403, 422, 429),
-)
+_register = errors(400, 401, 403, 422, 429)
+
+
+@router.post(f"{PREFIX}/users", status_code=201, response_model=GoncordUser, responses=_register)
 async def register_user(
     body: RegisterBody, app: OptionalApp, session: Session, rt: RuntimeDep, client: Client
 ) -> GoncordUser:
@@ -152,12 +150,7 @@ async def change_password(
     """Смена пароля: 200 with no body; every other session is signed out."""
     try:
         await identity.change_password(
-            session,
-            rt,
-            principal,
-            old_password=body.old_password,
-            new_password=body.new_password,
-            client=client,
+            session, rt, principal, body.old_password, body.new_password, client
         )
     except InvalidCredentials as exc:
         raise WrongOldPassword(field="old_password") from exc
@@ -169,12 +162,7 @@ async def change_password(
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@router.post(
-    f"{PREFIX}/tokens",
-    status_code=201,
-    response_model=TokenAnswer,
-    responses=errors(400, 401, 422, 429),
-)
+@router.post(f"{PREFIX}/tokens", status_code=201, responses=errors(400, 401, 422, 429))
 async def create_token(
     body: TokenBody, response: Response, session: Session, rt: RuntimeDep, client: Client
 ) -> TokenAnswer:
@@ -207,11 +195,11 @@ async def validate_token(user: CurrentUser, session: Session) -> GoncordUser:
 # --- app payloads ----------------------------------------------------------------------------
 
 
-@router.patch(
-    f"{PREFIX}/resource/self_update",
-    response_model=GoncordUser,
-    responses=errors(400, 401, 413, 422),
-)
+_own_payload = errors(400, 401, 413, 422)
+_payloads = errors(400, 401, 403, 413, 422)
+
+
+@router.patch(f"{PREFIX}/resource/self_update", response_model=GoncordUser, responses=_own_payload)
 async def update_own_payload(
     app: CurrentApp,
     user: CurrentUser,
@@ -224,11 +212,7 @@ async def update_own_payload(
     return await user_object(session, user)
 
 
-@router.patch(
-    f"{PREFIX}/resource/update",
-    response_model=GoncordUser,
-    responses=errors(400, 401, 403, 413, 422),
-)
+@router.patch(f"{PREFIX}/resource/update", response_model=GoncordUser, responses=_payloads)
 async def update_payloads(
     _app: SuperAppGate,
     user: CurrentUser,

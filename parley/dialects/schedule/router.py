@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Body, Header, Query
+from fastapi import Query
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.kit import dialect_router, error_responses
@@ -28,6 +28,7 @@ from parley.dialects.schedule.schemas import (
 )
 from parley.identity import service as identity
 from parley.identity.deps import CurrentUser
+from parley.identity.providers import router as provider_routes
 from parley.identity.providers import service as providers
 from parley.identity.service import IssuedTokens
 from parley.kit.ids import MAX_ID
@@ -96,19 +97,14 @@ async def authenticate(
     return Credentials(**tokens(issued).model_dump(), userId=issued.user.id)
 
 
-@router.post(f"{PREFIX}/telegram/webhook", responses=errors(400, 403))
-async def telegram_webhook(
-    update: Annotated[dict[str, Any], Body()],
-    session: Session,
-    rt: RuntimeDep,
-    background: BackgroundTasks,
-    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
-) -> dict[str, bool]:
-    """The bot's webhook: `/start <idToken>` keeps the code for five minutes."""
-    reply = await providers.receive_telegram_update(session, rt, update, secret=secret)
-    if reply is not None:
-        background.add_task(providers.send_telegram_reply, rt, reply)
-    return {"ok": True}
+# The bot's webhook: the native endpoint itself (`/start <idToken>` keeps the code for five
+# minutes), answering refusals in Schedule's style.
+router.add_api_route(
+    f"{PREFIX}/telegram/webhook",
+    provider_routes.telegram_webhook,
+    methods=["POST"],
+    responses=errors(400, 403),
+)
 
 
 @router.post(f"{PREFIX}/refresh", response_model=Tokens, responses=errors(400, 401))

@@ -157,12 +157,7 @@ async def read_user(uid: Uid, session: Session, rt: RuntimeDep) -> WhisperUserRe
     return user_read(user, profiles.avatar_url(rt, user), public.get(uid))
 
 
-@router.post(
-    f"{PREFIX}/friends",
-    status_code=201,
-    response_model=WhisperEmpty,
-    responses=errors(400, 401, 404, 409),
-)
+@router.post(f"{PREFIX}/friends", status_code=201, responses=errors(400, 401, 404, 409))
 async def add_friend(
     body: WhisperFriendAdd, principal: WhisperPrincipal, session: Session
 ) -> WhisperEmpty:
@@ -207,12 +202,10 @@ async def list_friends(
     return WhisperFriendsPage(next=cursor_out(page.next_cursor), items=items)
 
 
-@router.post(
-    f"{PREFIX}/channels",
-    status_code=201,
-    response_model=WhisperChannelCreated,
-    responses=errors(400, 401, 403, 404, 409),
-)
+_create_channel = errors(400, 401, 403, 404, 409)
+
+
+@router.post(f"{PREFIX}/channels", status_code=201, responses=_create_channel)
 async def create_channel(
     body: WhisperChannelCreate, principal: WhisperPrincipal, session: Session
 ) -> WhisperChannelCreated:
