@@ -52,7 +52,7 @@ async def approve_sign_in_page(
     links do not approve anything)."""
     return HTMLResponse(
         "<!doctype html><meta charset=utf-8><title>Parley: approve sign-in</title>"
-        f"<form method=post><input type=hidden name=token value={escape(token)}>"
+        f'<form method=post><input type=hidden name=token value="{escape(token)}">'
         "<p>Approve the sign-in this mail is about?</p><button>Approve</button></form>"
     )
 
