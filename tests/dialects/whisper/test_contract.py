@@ -668,10 +668,11 @@ async def test_whisper_actions_reach_the_gateway_as_native_events(
 @pytest.mark.parametrize(
     "ciphertext",
     [
-        b64(40),  # base64
-        os.urandom(24).hex(),  # hex, as some E2E libraries write it
+        "q83vEjRWeJDerb7v3q2+7w/AAECAwQFBgcICQoLDA0ODw==",  # base64
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c",  # hex, as some E2E libraries write
         '{"iv": "q83vEjRWeJA=", "ct": "3q2+7w==", "tag": "AAEC"}',  # a JSON envelope
     ],
+    ids=["base64", "hex", "json-envelope"],
 )
 async def test_any_ciphertext_format_is_stored_as_sent(
     client: httpx.AsyncClient, ciphertext: str
