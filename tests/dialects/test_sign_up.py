@@ -9,8 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from tests.conftest import asgi_client
 from tests.support.accounts import PASSWORD, unique_name
+from tests.support.fake_providers import FakeProviders
 from tests.support.mail import code_in, last_mail
 
 
@@ -45,3 +48,17 @@ async def test_a_registration_mails_the_verification_code_whatever_the_surface(
     verified = await client.post("/v1/auth/email/verify", json={"code": code}, headers=token)
     assert verified.status_code == 200, verified.text
     assert verified.json()["username"] == name
+
+
+async def test_a_provider_sign_up_mails_the_verification_code_too(
+    provider_app: FastAPI, fakes: FakeProviders, data_dir: Path
+) -> None:
+    token, info = fakes.yandex.account()
+    async with asgi_client(provider_app) as client:
+        made = await client.post(
+            "/auth/yandex_oauth_register/",
+            params={"oauth_token": token},
+            headers={"Accept-Language": "ru-RU"},
+        )
+        assert made.status_code == 200, made.text
+    assert code_in(await last_mail(data_dir, info["default_email"], "verify"))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import OUTBOX_KEY, emit
 from parley.errors import Forbidden, Invalid, NotFound, ParleyError
-from parley.identity import audit, lookup
+from parley.identity import audit, lookup, recovery
 from parley.identity import repository as identity_repository
 from parley.identity import service as identity_service
 from parley.identity.errors import EmailTaken, UsernameTaken
@@ -512,6 +512,8 @@ async def _create_user(
             session, "identity.signed_up", user_id=user.id, client=client, provider=profile.provider
         )
         await _set_avatar(session, rt, user, profile, picture)
+        if user.email:  # like every sign-up (after the savepoint: a lost race mails nothing)
+            await recovery.send_email_verification(session, rt, user, rate_limited=False)
         return user
     raise UsernameTaken("Could not find a free username; try again")
 
