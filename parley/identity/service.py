@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import NotFound, Unauthorized
 from parley.identity import audit, repository
@@ -83,7 +84,7 @@ async def create_account(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise UsernameTaken() from exc
     await audit.record(session, "user.registered", user_id=user.id, client=client)
-    emit(session, "user.created", {"user_id": user.id})
+    emit(session, events.UserCreated(user_id=user.id))
     return user
 
 
@@ -268,5 +269,5 @@ async def _revoke(
             reason=reason,
             session_ids=ids,
         )
-        emit(session, "session.revoked", {"user_id": user_id, "session_ids": ids, "reason": reason})
+        emit(session, events.SessionRevoked(user_id=user_id, session_ids=tuple(ids), reason=reason))
     return ids

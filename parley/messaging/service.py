@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.identity import lookup as accounts
@@ -66,28 +67,28 @@ class ChannelsPage:
 # event payloads
 
 
-def message_data(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "channel_id": message.channel_id,
-        "author_id": message.author_id,
-        "content": message.content,
-        "reply_to_id": message.reply_to_id,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted": message.deleted_at is not None,
-    }
+def message_data(message: Message) -> events.MessageData:
+    return events.MessageData(
+        id=message.id,
+        channel_id=message.channel_id,
+        author_id=message.author_id,
+        content=message.content,
+        reply_to_id=message.reply_to_id,
+        created_at=message.created_at.isoformat(),
+        edited_at=message.edited_at.isoformat() if message.edited_at else None,
+        deleted=message.deleted_at is not None,
+    )
 
 
-def channel_data(channel: Channel, member_ids: Sequence[int]) -> dict[str, Any]:
-    return {
-        "id": channel.id,
-        "kind": channel.kind,
-        "name": channel.name,
-        "owner_id": channel.owner_id,
-        "encrypted": channel.encrypted,
-        "member_ids": list(member_ids),
-    }
+def channel_data(channel: Channel, member_ids: Sequence[int]) -> events.ChannelData:
+    return events.ChannelData(
+        id=channel.id,
+        kind=channel.kind,
+        name=channel.name,
+        owner_id=channel.owner_id,
+        encrypted=channel.encrypted,
+        member_ids=tuple(member_ids),
+    )
 
 
 # validation
@@ -192,8 +193,9 @@ async def open_direct(
             assert channel is not None
             emit(
                 session,
-                "channel.created",
-                {"user_ids": [user_id, other_id], "data": channel_data(channel, [low, high])},
+                events.ChannelCreated(
+                    user_ids=(user_id, other_id), data=channel_data(channel, [low, high])
+                ),
             )
             return channel, True
         existing = await repository.get_dm(session, low, high)
@@ -237,7 +239,7 @@ async def create_group(
             for uid in ids
         ),
     )
-    emit(session, "channel.created", {"user_ids": ids, "data": channel_data(channel, ids)})
+    emit(session, events.ChannelCreated(user_ids=tuple(ids), data=channel_data(channel, ids)))
     return channel
 
 
@@ -264,7 +266,7 @@ async def rename_channel(
     channel.name = _check_name(name)
     await session.flush()
     ids = await repository.member_ids(session, channel_id)
-    emit(session, "channel.updated", {"user_ids": ids, "data": channel_data(channel, ids)})
+    emit(session, events.ChannelUpdated(user_ids=tuple(ids), data=channel_data(channel, ids)))
     return channel
 
 
@@ -272,7 +274,7 @@ async def delete_channel(session: AsyncSession, user_id: int, channel_id: int) -
     await _owned_group(session, user_id, channel_id)
     ids = await repository.member_ids(session, channel_id)
     await repository.delete_channel(session, channel_id)
-    emit(session, "channel.deleted", {"user_ids": ids, "data": {"id": channel_id}})
+    emit(session, events.ChannelDeleted(user_ids=tuple(ids), data=events.ChannelRef(id=channel_id)))
 
 
 async def add_member(
@@ -306,12 +308,11 @@ async def add_member(
             encrypted_key=check_key(encrypted_key) if channel.encrypted and encrypted_key else None,
         ),
     )
-    data = {"channel_id": channel_id, "user": social.user_data(newcomer)}
-    emit(session, "channel.member_added", {"user_ids": [*ids, new_id], "data": data})
+    data = events.MemberAddedData(channel_id=channel_id, user=social.user_data(newcomer))
+    emit(session, events.ChannelMemberAdded(user_ids=(*ids, new_id), data=data))
     emit(
         session,
-        "channel.created",
-        {"user_ids": [new_id], "data": channel_data(channel, [*ids, new_id])},
+        events.ChannelCreated(user_ids=(new_id,), data=channel_data(channel, [*ids, new_id])),
     )
     return newcomer
 
@@ -332,18 +333,20 @@ async def remove_member(
     remaining = await repository.member_ids(session, channel_id)
     if not remaining:
         await repository.delete_channel(session, channel_id)
-        emit(session, "channel.deleted", {"user_ids": [member_id], "data": {"id": channel_id}})
+        emit(
+            session,
+            events.ChannelDeleted(user_ids=(member_id,), data=events.ChannelRef(id=channel_id)),
+        )
         return
     if channel.owner_id == member_id:
         channel.owner_id = remaining[0]
         await session.flush()
         emit(
             session,
-            "channel.updated",
-            {"user_ids": remaining, "data": channel_data(channel, remaining)},
+            events.ChannelUpdated(user_ids=tuple(remaining), data=channel_data(channel, remaining)),
         )
-    data = {"channel_id": channel_id, "user_id": member_id}
-    emit(session, "channel.member_removed", {"user_ids": [*remaining, member_id], "data": data})
+    data = events.MemberRemovedData(channel_id=channel_id, user_id=member_id)
+    emit(session, events.ChannelMemberRemoved(user_ids=(*remaining, member_id), data=data))
 
 
 async def list_channels(
@@ -467,7 +470,7 @@ async def send_messages(
     ]
     sent = [result for result in results if isinstance(result, Message)]
     for message, user_ids in zip(sent, recipients, strict=True):
-        emit(session, "message.created", {"user_ids": user_ids, "data": message_data(message)})
+        emit(session, events.MessageCreated(user_ids=tuple(user_ids), data=message_data(message)))
     return results
 
 
@@ -515,7 +518,7 @@ async def edit_message(
     message.edited_at = utc_now()
     await session.flush()
     recipients = await _unblocked_members(session, channel_id, user_id)
-    emit(session, "message.updated", {"user_ids": recipients, "data": message_data(message)})
+    emit(session, events.MessageUpdated(user_ids=tuple(recipients), data=message_data(message)))
     return message
 
 
@@ -530,8 +533,8 @@ async def delete_message(
     message.deleted_at = utc_now()
     await session.flush()
     recipients = await _unblocked_members(session, channel_id, user_id)
-    data = {"id": message.id, "channel_id": channel_id}
-    emit(session, "message.deleted", {"user_ids": recipients, "data": data})
+    data = events.MessageRef(id=message.id, channel_id=channel_id)
+    emit(session, events.MessageDeleted(user_ids=tuple(recipients), data=data))
     return message
 
 
@@ -606,13 +609,17 @@ async def mark_read(
         raise MessageNotFound()
     await repository.set_last_read(session, channel_id, user_id, message_id)
     member.last_read_message_id = message_id
-    data = {"channel_id": channel_id, "last_read_message_id": message_id, "session_id": session_id}
-    emit(session, "read_state.updated", {"user_ids": [user_id], "data": data})
+    data = events.ReadStateData(
+        channel_id=channel_id, last_read_message_id=message_id, session_id=session_id
+    )
+    emit(session, events.ReadStateUpdated(user_ids=(user_id,), data=data))
     return member
 
 
 async def start_typing(session: AsyncSession, user_id: int, channel_id: int) -> None:
     channel, _ = await member_channel(session, user_id, channel_id)
     recipients = [uid for uid in await _recipients(session, channel, user_id) if uid != user_id]
-    data = {"channel_id": channel_id, "user_id": user_id, "timestamp": int(utc_now().timestamp())}
-    emit(session, "typing.started", {"user_ids": recipients, "data": data})
+    data = events.TypingData(
+        channel_id=channel_id, user_id=user_id, timestamp=int(utc_now().timestamp())
+    )
+    emit(session, events.TypingStarted(user_ids=tuple(recipients), data=data))

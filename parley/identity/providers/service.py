@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import NotFound
 from parley.identity import audit
@@ -169,11 +170,8 @@ async def link(
     await audit.record(
         session, "identity.linked", user_id=user_id, client=client, provider=provider
     )
-    emit(
-        session,
-        "identity.linked",
-        {"user_ids": [user_id], "data": {"provider": provider, "external_id": profile.external_id}},
-    )
+    data = events.LinkedData(provider=provider, external_id=profile.external_id)
+    emit(session, events.IdentityLinked(user_ids=(user_id,), data=data))
     return identity
 
 
@@ -198,8 +196,5 @@ async def unlink(
     await audit.record(
         session, "identity.unlinked", user_id=user_id, client=client, provider=provider
     )
-    emit(
-        session,
-        "identity.unlinked",
-        {"user_ids": [user_id], "data": {"provider": provider}},
-    )
+    data = events.UnlinkedData(provider=provider)
+    emit(session, events.IdentityUnlinked(user_ids=(user_id,), data=data))
