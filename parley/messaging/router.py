@@ -241,7 +241,7 @@ async def send_message(
 
 
 @router.patch(
-    "/channels/{channel_id}/messages/{message_id}",
+    "/channels/{channel_id}/messages/{message_id:int}",
     response_model=MessageRead,
     responses=responses(400, 401, 403, 404),
 )
@@ -261,7 +261,7 @@ async def edit_message(
 
 
 @router.delete(
-    "/channels/{channel_id}/messages/{message_id}",
+    "/channels/{channel_id}/messages/{message_id:int}",
     status_code=204,
     responses=responses(401, 403, 404),
 )

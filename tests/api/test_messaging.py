@@ -461,3 +461,15 @@ async def test_nul_characters_are_rejected(
     assert (
         await client.put("/v1/users/me/keys", json=keys, headers=alice.headers)
     ).status_code == 400
+
+
+async def test_a_word_after_messages_is_not_taken_for_a_message_id(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    wrong = await client.patch(
+        f"/v1/channels/{channel_id}/messages/search", json={"content": "x"}, headers=alice.headers
+    )
+    assert wrong.status_code == 404
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "/v1/channels/{channel_id}/messages/{message_id}" in paths
