@@ -27,6 +27,7 @@ from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
+from parley.messaging.message_router import router as message_router
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(providers_router)
     v1.include_router(social_router)
     v1.include_router(messaging_router)
+    v1.include_router(message_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)

@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     group_max_members: int = Field(default=100, ge=2)
     encrypted_message_max_bytes: int = Field(default=16 * 1024, ge=64)
     offset_paging_max: int = Field(default=10_000, ge=0)
+    reactions_max_per_message: int = Field(default=20, ge=1)
     pin_pepper: SecretStr = SecretStr("")
 
     @field_validator("dialects")

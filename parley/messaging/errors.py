@@ -78,3 +78,13 @@ class KeyLocked(Locked):
     code = "key_locked"
     default_message = "Too many wrong PINs; the key is locked until an administrator unlocks it"
     commit_anyway = True
+
+
+class BadEmoji(Invalid):
+    code = "invalid_emoji"
+    default_message = "A reaction is 1-32 characters without spaces or control characters"
+
+
+class TooManyReactions(Invalid):
+    code = "too_many_reactions"
+    default_message = "This message has the most distinct reactions allowed"

@@ -330,3 +330,20 @@ async def set_pin_state(
 
 async def lock_key(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(update(UserKey).where(UserKey.user_id == user_id).values(locked_at=now))
+
+
+async def has_messages_beyond(
+    session: AsyncSession, channel_id: int, oldest: int, newest: int
+) -> tuple[bool, bool]:
+    """Whether the channel holds a message older than `oldest`, and one newer than `newest`
+    (one query, two index probes)."""
+    in_channel = Message.channel_id == channel_id
+    row = (
+        await session.execute(
+            select(
+                select(Message.id).where(in_channel, Message.id < oldest).exists(),
+                select(Message.id).where(in_channel, Message.id > newest).exists(),
+            )
+        )
+    ).one()
+    return bool(row[0]), bool(row[1])

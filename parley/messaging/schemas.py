@@ -10,6 +10,12 @@ from parley.kit.ids import Id
 from parley.social.schemas import UserBrief
 
 
+class ReactionRead(BaseModel):
+    emoji: str
+    count: int
+    me: bool = Field(description="Whether you reacted so")
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -21,6 +27,15 @@ class MessageRead(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     deleted_at: datetime | None
+    reactions: list[ReactionRead] = Field(
+        default_factory=list, description="Per emoji, in the order they first appeared"
+    )
+
+
+class MessagesPage(BaseModel):
+    items: list[MessageRead] = Field(description="Newest first")
+    next_before: int | None = Field(description="Pass as `before` for older messages")
+    next_after: int | None = Field(description="Pass as `after` for newer messages")
 
 
 class MessageCreate(BaseModel):

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import emit
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.identity import repository as users
-from parley.kit.ids import MAX_ID
 from parley.kit.time import utc_now
 from parley.messaging import repository
 from parley.messaging.errors import (
@@ -419,7 +418,9 @@ async def _unblocked_members(session: AsyncSession, channel_id: int, author_id: 
     return _unblocked(members, author_id, await repository.blocks_involving(session, [author_id]))
 
 
-async def _recipients(session: AsyncSession, channel: Channel, author_id: int) -> list[int]:
+async def recipients(session: AsyncSession, channel: Channel, author_id: int) -> list[int]:
+    """Who receives the author's activity in the channel (Blocked: a direct channel with a
+    block either way)."""
     members = await repository.member_ids(session, channel.id)
     blocks = await repository.blocks_involving(session, [author_id])
     return _audience(channel, members, author_id, blocks)
@@ -540,38 +541,6 @@ async def delete_message(
     return message
 
 
-async def list_messages(
-    session: AsyncSession,
-    user_id: int,
-    channel_id: int,
-    *,
-    before: int | None = None,
-    after: int | None = None,
-    around: int | None = None,
-    limit: int = 50,
-) -> list[Message]:
-    """Newest first. `before`/`after` are exclusive keyset bounds; `around` centres the
-    page on a message (included when it exists)."""
-    if not 1 <= limit <= 100:
-        raise Invalid("limit is 1-100")
-    if around is not None and (before is not None or after is not None):
-        raise Invalid("around cannot be combined with before or after")
-    await member_channel(session, user_id, channel_id)
-    if around is not None:
-        older = await repository.list_messages(
-            session,
-            channel_id,
-            # `around` itself is included; the largest id has nothing above it to exclude.
-            before=around + 1 if around < MAX_ID else None,
-            limit=(limit + 1) // 2,
-        )
-        newer = await repository.list_messages(session, channel_id, after=around, limit=limit // 2)
-        return newer + older
-    return await repository.list_messages(
-        session, channel_id, before=before, after=after, limit=limit
-    )
-
-
 async def message_page(
     session: AsyncSession, user_id: int, channel_id: int, *, before: int | None, limit: int
 ) -> MessagesPage:
@@ -618,6 +587,6 @@ async def mark_read(
 
 async def start_typing(session: AsyncSession, user_id: int, channel_id: int) -> None:
     channel, _ = await member_channel(session, user_id, channel_id)
-    recipients = [uid for uid in await _recipients(session, channel, user_id) if uid != user_id]
+    others = [uid for uid in await recipients(session, channel, user_id) if uid != user_id]
     data = {"channel_id": channel_id, "user_id": user_id, "timestamp": int(utc_now().timestamp())}
-    emit(session, "typing.started", {"user_ids": recipients, "data": data})
+    emit(session, "typing.started", {"user_ids": others, "data": data})

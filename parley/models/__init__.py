@@ -14,6 +14,7 @@ from parley.models.friend_request import FriendRequest
 from parley.models.friendship import Friendship
 from parley.models.known_device import KnownDevice
 from parley.models.message import Message
+from parley.models.message_reaction import MessageReaction
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
@@ -39,6 +40,7 @@ __all__ = [
     "Friendship",
     "KnownDevice",
     "Message",
+    "MessageReaction",
     "OneTimeCode",
     "QrTicket",
     "Role",

@@ -44,6 +44,8 @@ DISPATCH_NAMES: dict[str, str] = {
     "message.created": "MESSAGE_CREATE",
     "message.updated": "MESSAGE_UPDATE",
     "message.deleted": "MESSAGE_DELETE",
+    "reaction.added": "MESSAGE_REACTION_ADD",
+    "reaction.removed": "MESSAGE_REACTION_REMOVE",
     "channel.created": "CHANNEL_CREATE",
     "channel.updated": "CHANNEL_UPDATE",
     "channel.deleted": "CHANNEL_DELETE",

@@ -125,10 +125,10 @@ async def _history(http: httpx.AsyncClient, base: str, who: Account, channel: in
         )
         assert response.status_code == 200, response.text
         page = response.json()
-        ids.update(int(m["id"]) for m in page)
-        if len(page) < 100:
+        ids.update(int(m["id"]) for m in page["items"])
+        if page["next_before"] is None:
             return ids
-        params["before"] = min(int(m["id"]) for m in page)
+        params["before"] = page["next_before"]
 
 
 async def _contents(gw: Gateway, until: str, within: float) -> list[str]:
