@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,6 +102,7 @@ class Settings(BaseSettings):
     encrypted_message_max_bytes: int = Field(default=16 * 1024, ge=64)
     offset_paging_max: int = Field(default=10_000, ge=0)
     reactions_max_per_message: int = Field(default=20, ge=1)
+    mention_everyone: Literal["owner", "members"] = "owner"  # who may @everyone in a group
     pin_pepper: SecretStr = SecretStr("")
 
     @field_validator("dialects")

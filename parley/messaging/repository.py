@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.kit.ids import MAX_ID
-from parley.models import Block, Channel, ChannelMember, Message, User, UserKey
+from parley.models import Block, Channel, ChannelMember, Message, MessageMention, User, UserKey
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -133,10 +133,10 @@ async def blocks_involving(
 
 async def list_channels_for(
     session: AsyncSession, user_id: int, *, before: int | None, limit: int, unread_cap: int
-) -> Sequence[tuple[Channel, ChannelMember, int | None, int]]:
-    """The user's channels, newest first, each with its latest message id and its unread
-    count (others' live messages after the read marker, counted up to `unread_cap` so the
-    cost stays bounded however far behind the reader is)."""
+) -> Sequence[tuple[Channel, ChannelMember, int | None, int, int]]:
+    """The user's channels, newest first, each with its latest message id, its unread count
+    (others' live messages after the read marker) and its unread mentions of the user, both
+    counted up to `unread_cap` so the cost stays bounded however far behind the reader is."""
     last_id = (
         select(func.max(Message.id))
         .where(Message.channel_id == Channel.id)
@@ -161,8 +161,28 @@ async def list_channels_for(
         .correlate(Channel, ChannelMember)
         .scalar_subquery()
     )
+    mention_rows = (
+        select(literal(1))
+        .select_from(MessageMention)
+        .join(Message, Message.id == MessageMention.message_id)
+        .where(
+            MessageMention.user_id == user_id,
+            MessageMention.channel_id == Channel.id,
+            MessageMention.message_id > func.coalesce(ChannelMember.last_read_message_id, 0),
+            Message.deleted_at.is_(None),
+        )
+        .limit(unread_cap)
+        .correlate(Channel, ChannelMember)
+        .subquery()
+    )
+    mentions = (
+        select(func.count())
+        .select_from(mention_rows)
+        .correlate(Channel, ChannelMember)
+        .scalar_subquery()
+    )
     stmt = (
-        select(Channel, ChannelMember, last_id, unread)
+        select(Channel, ChannelMember, last_id, unread, mentions)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == user_id)
         .order_by(Channel.id.desc())
@@ -171,12 +191,12 @@ async def list_channels_for(
     if before is not None:
         stmt = stmt.where(Channel.id < before)
     rows = await session.execute(stmt)
-    return [(row[0], row[1], row[2], int(row[3] or 0)) for row in rows.all()]
+    return [(row[0], row[1], row[2], int(row[3] or 0), int(row[4] or 0)) for row in rows.all()]
 
 
 async def get_channel_row(
     session: AsyncSession, user_id: int, channel_id: int, *, unread_cap: int
-) -> tuple[Channel, ChannelMember, int | None, int] | None:
+) -> tuple[Channel, ChannelMember, int | None, int, int] | None:
     # The largest id has nothing above it: no upper bound then (channel_id + 1 would overflow).
     before = channel_id + 1 if channel_id < MAX_ID else None
     rows = await list_channels_for(session, user_id, before=before, limit=1, unread_cap=unread_cap)

@@ -51,6 +51,7 @@ def channel_read(summary: ChannelSummary) -> ChannelRead:
         if summary.last_message
         else None,
         unread_count=summary.unread_count,
+        mention_count=summary.mention_count,
         last_read_message_id=summary.member.last_read_message_id,
         encrypted_key=summary.member.encrypted_key,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from parley.kit.ids import Id
 from parley.social.schemas import UserBrief
@@ -27,9 +27,18 @@ class MessageRead(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     deleted_at: datetime | None
+    mention_ids: list[int] = Field(
+        default_factory=list, description="Members named with @username when it was sent"
+    )
+    mention_everyone: bool = Field(default=False, description="An @everyone that counted")
     reactions: list[ReactionRead] = Field(
         default_factory=list, description="Per emoji, in the order they first appeared"
     )
+
+    @field_validator("mention_ids", mode="before")
+    @classmethod
+    def _none_is_nobody(cls, value: list[int] | None) -> list[int]:
+        return value or []
 
 
 class MessagesPage(BaseModel):
@@ -57,6 +66,7 @@ class ChannelRead(BaseModel):
     other_user: UserBrief | None = Field(description="The other member of a direct channel")
     last_message: MessageRead | None
     unread_count: int
+    mention_count: int = Field(description="Unread messages that mention you")
     last_read_message_id: int | None
     encrypted_key: str | None = Field(description="The channel key encrypted to you")
 

@@ -15,7 +15,7 @@ from parley.db import emit
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.identity import repository as users
 from parley.kit.time import utc_now
-from parley.messaging import repository
+from parley.messaging import mentions, repository
 from parley.messaging.errors import (
     AlreadyMember,
     BadCiphertext,
@@ -47,6 +47,7 @@ class ChannelSummary:
     member: ChannelMember
     last_message: Message | None
     unread_count: int
+    mention_count: int  # unread messages that mention the member
     member_count: int
     other_user: User | None  # the other member of a direct channel
 
@@ -73,6 +74,8 @@ def message_data(message: Message) -> dict[str, Any]:
         "author_id": message.author_id,
         "content": message.content,
         "reply_to_id": message.reply_to_id,
+        "mention_ids": message.mention_ids or [],
+        "mention_everyone": message.mention_everyone,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": message.deleted_at is not None,
@@ -353,8 +356,9 @@ async def remove_member(
 async def list_channels(
     session: AsyncSession, user_id: int, *, before: int | None = None, limit: int = 50
 ) -> ChannelsPage:
-    """The caller's channels (newest first) with last message, unread count (capped at
-    UNREAD_CAP) and, for direct channels, the other user: four queries whatever the page."""
+    """The caller's channels (newest first) with last message, unread and mention counts
+    (capped at UNREAD_CAP) and, for direct channels, the other user: four queries whatever
+    the page."""
     rows = await repository.list_channels_for(
         session, user_id, before=before, limit=limit + 1, unread_cap=UNREAD_CAP
     )
@@ -366,7 +370,7 @@ async def list_channels(
 async def _summaries(
     session: AsyncSession,
     user_id: int,
-    rows: Sequence[tuple[Channel, ChannelMember, int | None, int]],
+    rows: Sequence[tuple[Channel, ChannelMember, int | None, int, int]],
 ) -> list[ChannelSummary]:
     ids = [row[0].id for row in rows]
     by_id = await repository.messages_by_ids(session, [r[2] for r in rows if r[2] is not None])
@@ -379,10 +383,11 @@ async def _summaries(
             member=member,
             last_message=by_id.get(last_id) if last_id is not None else None,
             unread_count=unread,
+            mention_count=mentioned,
             member_count=counts.get(channel.id, 0),
             other_user=others.get(channel.id),
         )
-        for channel, member, last_id, unread in rows
+        for channel, member, last_id, unread, mentioned in rows
     ]
 
 
@@ -449,31 +454,38 @@ async def send_messages(
         session, {d.reply_to_id for d in drafts if d.reply_to_id is not None}
     )
     outcomes: list[Message | ParleyError | None] = []
-    rows: list[dict[str, Any]] = []
-    recipients: list[list[int]] = []
+    kept: list[tuple[Draft, mentions.Outgoing]] = []
     for draft in drafts:
         try:
-            recipients.append(_draft_recipients(draft, channels, blocks, replies, settings))
+            user_ids = _draft_recipients(draft, channels, blocks, replies, settings)
         except ParleyError as exc:
             outcomes.append(exc)
             continue
         outcomes.append(None)  # its stored message, once inserted
-        rows.append(
-            {
-                "channel_id": draft.channel_id,
-                "author_id": draft.author_id,
-                "content": draft.content,
-                "reply_to_id": draft.reply_to_id,
-                "created_at": utc_now(),
-            }
-        )
+        channel = channels[draft.channel_id][0]
+        kept.append((draft, mentions.Outgoing(channel, draft.author_id, draft.content, user_ids)))
+    found = await mentions.resolve(session, settings, [out for _, out in kept])
+    rows = [
+        {
+            "channel_id": draft.channel_id,
+            "author_id": draft.author_id,
+            "content": draft.content,
+            "reply_to_id": draft.reply_to_id,
+            "mention_ids": named.user_ids or None,
+            "mention_everyone": named.everyone,
+            "created_at": utc_now(),
+        }
+        for (draft, _), named in zip(kept, found, strict=True)
+    ]
     inserted = iter(await repository.insert_messages(session, rows) if rows else [])
     results: list[Message | ParleyError] = [
         outcome if outcome is not None else next(inserted) for outcome in outcomes
     ]
     sent = [result for result in results if isinstance(result, Message)]
-    for message, user_ids in zip(sent, recipients, strict=True):
-        emit(session, "message.created", {"user_ids": user_ids, "data": message_data(message)})
+    for message, (_, out) in zip(sent, kept, strict=True):
+        data = message_data(message)
+        emit(session, "message.created", {"user_ids": out.recipients, "data": data})
+    await mentions.store(session, list(zip(sent, found, strict=True)))
     return results
 
 

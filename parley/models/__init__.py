@@ -14,6 +14,7 @@ from parley.models.friend_request import FriendRequest
 from parley.models.friendship import Friendship
 from parley.models.known_device import KnownDevice
 from parley.models.message import Message
+from parley.models.message_mention import MessageMention
 from parley.models.message_reaction import MessageReaction
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
@@ -40,6 +41,7 @@ __all__ = [
     "Friendship",
     "KnownDevice",
     "Message",
+    "MessageMention",
     "MessageReaction",
     "OneTimeCode",
     "QrTicket",

@@ -46,6 +46,7 @@ DISPATCH_NAMES: dict[str, str] = {
     "message.deleted": "MESSAGE_DELETE",
     "reaction.added": "MESSAGE_REACTION_ADD",
     "reaction.removed": "MESSAGE_REACTION_REMOVE",
+    "mention.created": "MESSAGE_MENTION",
     "channel.created": "CHANNEL_CREATE",
     "channel.updated": "CHANNEL_UPDATE",
     "channel.deleted": "CHANNEL_DELETE",

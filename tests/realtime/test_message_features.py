@@ -55,3 +55,28 @@ async def test_members_receive_reaction_add_and_remove(
     assert (await outsider_gw.dispatch())["t"] == "CHANNEL_CREATE"
     await alice_gw.close()
     await outsider_gw.close()
+
+
+async def test_a_mention_reaches_the_mentioned_member_and_ready_counts_it(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    bob_gw = await connected(server, bob)
+    sent = await send(client, alice, channel_id, f"look @{bob.username}")
+    created = await bob_gw.dispatch()
+    assert created["t"] == "MESSAGE_CREATE"
+    assert created["d"]["mention_ids"] == [bob.id]
+    mention = await bob_gw.dispatch()
+    assert mention["t"] == "MESSAGE_MENTION"
+    assert mention["d"] == {
+        "channel_id": channel_id,
+        "message_id": sent["id"],
+        "author_id": alice.id,
+        "everyone": False,
+    }
+    await bob_gw.close()
+    again = await Gateway.open(server.ws_url)
+    ready = await again.identify(bob.access_token)
+    (channel,) = [c for c in ready["channels"] if c["id"] == channel_id]
+    assert (channel["unread_count"], channel["mention_count"]) == (1, 1)
+    await again.close()

@@ -1,0 +1,107 @@
+"""Mentions: `@username` of a member, and `@everyone` in a group (by its owner, or by any
+member when `mention_everyone` is "members"). Recognised when a message is sent, for a whole
+batch of sends with one lookup and one insert, and stored with the message; edits keep the
+mentions of the original. Encrypted channels carry ciphertext: nothing to recognise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.db import emit
+from parley.messaging import mention_repository as repository
+from parley.models import Channel, Message
+from parley.settings import Settings
+
+# A username (see identity.validation) after "@" that does not continue a word or an address.
+_MENTION = re.compile(r"(?<![\w.@-])@([\w.\-]{3,32})")
+EVERYONE = "everyone"
+
+
+@dataclass(frozen=True)
+class Mentions:
+    user_ids: list[int]  # named with @username (members other than the author)
+    everyone: bool  # an @everyone that counted
+    audience: list[int]  # everyone the message mentions, named or through @everyone
+
+
+NONE = Mentions([], False, [])
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A checked draft: its channel, the author and who receives it."""
+
+    channel: Channel
+    author_id: int
+    content: str
+    recipients: list[int]
+
+
+def _names(content: str) -> set[str]:
+    found: set[str] = set()
+    for match in _MENTION.finditer(content):
+        name = match.group(1).lower()
+        found.add(name)
+        found.add(name.rstrip(".-"))  # "@bob." at the end of a sentence
+    return found
+
+
+def _everyone_allowed(channel: Channel, author_id: int, settings: Settings) -> bool:
+    if channel.kind != "group":
+        return False
+    return settings.mention_everyone == "members" or channel.owner_id == author_id
+
+
+async def resolve(
+    session: AsyncSession, settings: Settings, batch: Sequence[Outgoing]
+) -> list[Mentions]:
+    """Who each outgoing message mentions, in one query for the whole batch: only members
+    who receive it (a block either way with the author means no mention)."""
+    wanted = [set() if o.channel.encrypted else _names(o.content) for o in batch]
+    ids = await repository.user_ids_by_username(
+        session, set().union(*wanted) - {EVERYONE} if wanted else set()
+    )
+    result: list[Mentions] = []
+    for outgoing, names in zip(batch, wanted, strict=True):
+        if not names:
+            result.append(NONE)
+            continue
+        others = [uid for uid in outgoing.recipients if uid != outgoing.author_id]
+        reachable = set(others)
+        named = sorted({ids[n] for n in names if n in ids} & reachable)
+        everyone = EVERYONE in names and _everyone_allowed(
+            outgoing.channel, outgoing.author_id, settings
+        )
+        audience = others if everyone else named
+        result.append(Mentions(named, everyone, audience) if audience or everyone else NONE)
+    return result
+
+
+async def store(session: AsyncSession, sent: Sequence[tuple[Message, Mentions]]) -> None:
+    """Store the mentions of sent messages (one statement) and tell each mentioned member."""
+    rows = [
+        {
+            "message_id": message.id,
+            "user_id": uid,
+            "channel_id": message.channel_id,
+            "everyone": uid not in mentions.user_ids,
+        }
+        for message, mentions in sent
+        for uid in mentions.audience
+    ]
+    if rows:
+        await repository.insert_mentions(session, rows)
+    for message, mentions in sent:
+        if not mentions.audience:
+            continue
+        data = {
+            "channel_id": message.channel_id,
+            "message_id": message.id,
+            "author_id": message.author_id,
+            "everyone": mentions.everyone,
+        }
+        emit(session, "mention.created", {"user_ids": mentions.audience, "data": data})
