@@ -10,7 +10,7 @@ from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
 from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import history, reactions, service
+from parley.messaging import history, reactions, search, service
 from parley.messaging.history import MessageView
 from parley.messaging.schemas import (
     MessageCreate,
@@ -18,11 +18,16 @@ from parley.messaging.schemas import (
     MessagesPage,
     MessageUpdate,
     ReactionRead,
+    SearchHitRead,
+    SearchPage,
 )
 from parley.messaging.service import Draft
 
 router = APIRouter(tags=["messaging"])
 
+SearchQuery = Annotated[
+    str, Query(min_length=1, max_length=search.MAX_QUERY, description="Words to find")
+]
 Emoji = Annotated[str, Path(min_length=1, max_length=64, description="The emoji, URL-encoded")]
 REACTION = "/channels/{channel_id}/messages/{message_id:int}/reactions/{emoji}"
 
@@ -63,6 +68,52 @@ async def list_messages(
         next_before=page.next_before,
         next_after=page.next_after,
     )
+
+
+def search_page(page: search.SearchPage) -> SearchPage:
+    return SearchPage(
+        items=[
+            SearchHitRead(message=message_read(h.view), highlight=h.highlight) for h in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get(
+    "/channels/{channel_id}/messages/search",
+    response_model=SearchPage,
+    responses=responses(400, 401, 403, 404),
+)
+async def search_channel_messages(
+    channel_id: PathId,
+    q: SearchQuery,
+    principal: CurrentPrincipal,
+    session: Session,
+    before: CursorId = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchPage:
+    """Full-text search in one channel, newest first (not in encrypted channels)."""
+    page = await search.search_messages(
+        session, principal.user_id, q, channel_id=channel_id, before=before, limit=limit
+    )
+    return search_page(page)
+
+
+@router.get("/messages/search", response_model=SearchPage, responses=responses(400, 401, 404))
+async def search_messages(
+    q: SearchQuery,
+    principal: CurrentPrincipal,
+    session: Session,
+    channel_id: CursorId = None,
+    before: CursorId = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchPage:
+    """Full-text search over every channel you can read (or `channel_id`), newest first;
+    words, "phrases", `or` and `-word`; encrypted channels are never searched."""
+    page = await search.search_messages(
+        session, principal.user_id, q, channel_id=channel_id, before=before, limit=limit
+    )
+    return search_page(page)
 
 
 @router.post(

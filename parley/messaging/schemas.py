@@ -47,6 +47,18 @@ class MessagesPage(BaseModel):
     next_after: int | None = Field(description="Pass as `after` for newer messages")
 
 
+class SearchHitRead(BaseModel):
+    message: MessageRead
+    highlight: str = Field(
+        description="A snippet of the message, HTML-escaped, the matched words in <mark>"
+    )
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHitRead] = Field(description="Newest first")
+    next_cursor: int | None = Field(description="Pass as `before` for older hits")
+
+
 class MessageCreate(BaseModel):
     content: str = Field(min_length=1, max_length=64 * 1024)
     reply_to_id: Id | None = None

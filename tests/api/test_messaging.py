@@ -480,8 +480,22 @@ async def test_a_word_after_messages_is_not_taken_for_a_message_id(
 ) -> None:
     channel_id = await open_dm(client, alice, bob)
     wrong = await client.patch(
-        f"/v1/channels/{channel_id}/messages/search", json={"content": "x"}, headers=alice.headers
+        f"/v1/channels/{channel_id}/messages/words", json={"content": "x"}, headers=alice.headers
     )
     assert wrong.status_code == 404
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert "/v1/channels/{channel_id}/messages/{message_id}" in paths
+
+
+async def test_search_under_a_channels_messages_is_a_route_not_a_message_id(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    await send(client, alice, channel_id, "findable words")
+    found = await client.get(
+        f"/v1/channels/{channel_id}/messages/search",
+        params={"q": "findable"},
+        headers=bob.headers,
+    )
+    assert found.status_code == 200, found.text
+    assert [h["message"]["content"] for h in found.json()["items"]] == ["findable words"]
