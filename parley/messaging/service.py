@@ -30,6 +30,7 @@ from parley.messaging.errors import (
     NotFriends,
     NotGroup,
 )
+from parley.messaging.schemas import MessageRead
 from parley.models import Channel, ChannelMember, Message, User
 from parley.settings import Settings
 from parley.social import service as social
@@ -68,18 +69,9 @@ class ChannelsPage:
 
 
 def message_data(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "channel_id": message.channel_id,
-        "author_id": message.author_id,
-        "content": message.content,
-        "reply_to_id": message.reply_to_id,
-        "mention_ids": message.mention_ids or [],
-        "mention_everyone": message.mention_everyone,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted": message.deleted_at is not None,
-    }
+    """A message in events: the REST shape (MessageRead); reactions are not in it (their
+    `me` differs per member) but follow in MESSAGE_REACTION_ADD / _REMOVE."""
+    return MessageRead.model_validate(message).model_dump(mode="json", exclude={"reactions"})
 
 
 def channel_data(channel: Channel, member_ids: Sequence[int]) -> dict[str, Any]:

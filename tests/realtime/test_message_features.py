@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from tests.support.accounts import Account, new_account
 from tests.support.gateway import Gateway, InProcessServer
-from tests.support.social import open_dm, send
+from tests.support.social import befriend, open_dm, send
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,35 @@ async def test_a_mention_reaches_the_mentioned_member_and_ready_counts_it(
     (channel,) = [c for c in ready["channels"] if c["id"] == channel_id]
     assert (channel["unread_count"], channel["mention_count"]) == (1, 1)
     await again.close()
+
+
+async def test_ready_carries_which_friends_are_online(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    carol = await new_account(client, "carol")
+    stranger = await new_account(client, "stranger")
+    for friend in (bob, carol):
+        await befriend(client, alice, friend)
+    bob_gw = await connected(server, bob)
+    stranger_gw = await connected(server, stranger)
+    hidden = await Gateway.open(server.ws_url)
+    await hidden.identify(carol.access_token, presence=False)
+    alice_gw = await Gateway.open(server.ws_url)
+    ready = await alice_gw.identify(alice.access_token)
+    assert ready["presences"] == [{"user_id": bob.id, "status": "online"}]
+    for gw in (bob_gw, stranger_gw, hidden, alice_gw):
+        await gw.close()
+
+
+async def test_message_events_carry_the_rest_shape(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    bob_gw = await connected(server, bob)
+    sent = await send(client, alice, channel_id, "same shape")
+    created = (await bob_gw.dispatch())["d"]
+    assert created.keys() == sent.keys() - {"reactions"}
+    assert {k: v for k, v in sent.items() if k not in ("reactions", "created_at")} == {
+        k: v for k, v in created.items() if k != "created_at"
+    }
+    await bob_gw.close()
