@@ -30,6 +30,8 @@ from parley.infra.media import router as media_router
 from parley.messaging.message_router import router as message_router
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
+from parley.moderation.router import admin as moderation_admin_router
+from parley.moderation.router import router as moderation_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(social_router)
     v1.include_router(messaging_router)
     v1.include_router(message_router)
+    v1.include_router(moderation_router)
+    v1.include_router(moderation_admin_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)

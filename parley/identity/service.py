@@ -13,6 +13,7 @@ from parley.db import emit
 from parley.errors import NotFound, Unauthorized
 from parley.identity import audit, repository
 from parley.identity.errors import (
+    AccountDisabled,
     EmailTaken,
     InvalidCredentials,
     RefreshRaced,
@@ -94,11 +95,14 @@ async def authenticate_password(
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
-    if user is None or not ok or user.disabled_at is not None:
+    if user is None or not ok:
         await audit.record(
             session, "login.failed", user_id=user.id if user else None, client=client
         )
         raise InvalidCredentials()
+    if user.disabled_at is not None:  # told only to someone who knows the password
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     if user.password_hash and rt.passwords.needs_rehash(user.password_hash):
         user.password_hash = await rt.passwords.hash(password)
     return user
@@ -113,7 +117,11 @@ async def start_session(
     surface: str = "native",
     with_refresh: bool = True,
 ) -> IssuedTokens:
-    """Open a session for a user who has proven who they are, and mint its tokens."""
+    """Open a session for a user who has proven who they are, and mint its tokens. Every
+    sign-in of every contract comes here: a disabled account is refused (AccountDisabled)."""
+    if await repository.disabled_at_shared(session, user.id) is not None:
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     now = utc_now()
     refresh = new_token() if with_refresh else None
     ttl = rt.settings.access_ttl_seconds if with_refresh else rt.settings.long_access_ttl_seconds

@@ -16,6 +16,7 @@ from parley.models.known_device import KnownDevice
 from parley.models.message import Message
 from parley.models.message_mention import MessageMention
 from parley.models.message_reaction import MessageReaction
+from parley.models.message_report import MessageReport
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
@@ -43,6 +44,7 @@ __all__ = [
     "Message",
     "MessageMention",
     "MessageReaction",
+    "MessageReport",
     "OneTimeCode",
     "QrTicket",
     "Role",
