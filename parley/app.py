@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley.access.router import router as access_router
+from parley.accounts.router import router as accounts_router
 from parley.db import is_database_outage, is_transient_conflict
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(message_router)
     v1.include_router(moderation_router)
     v1.include_router(moderation_admin_router)
+    v1.include_router(accounts_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
