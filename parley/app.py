@@ -28,6 +28,8 @@ from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
+from parley.messaging import attachments
+from parley.messaging.attachment_router import router as attachment_router
 from parley.messaging.message_router import router as message_router
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         hub = app.state.hub = Hub(runtime)
         hub.subscribe()
+        runtime.bus.subscribe(attachments.PURGE_TOPIC, attachments.purger(runtime.storage))
         await runtime.start()
         await hub.start()
         # Everything built so far lives as long as the process: keep it out of the cyclic
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(social_router)
     v1.include_router(messaging_router)
     v1.include_router(message_router)
+    v1.include_router(attachment_router)
     v1.include_router(moderation_router)
     v1.include_router(moderation_admin_router)
     v1.include_router(accounts_router)

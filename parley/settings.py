@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     offset_paging_max: int = Field(default=10_000, ge=0)
     reactions_max_per_message: int = Field(default=20, ge=1)
     mention_everyone: Literal["owner", "members"] = "owner"  # who may @everyone in a group
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachment_max_per_message: int = Field(default=10, ge=1)
+    attachment_max_pixels: int = Field(default=40_000_000, ge=1)
+    attachment_max_side: int = Field(default=4096, ge=16)
+    attachment_thumb_side: int = Field(default=320, ge=16)
     pin_pepper: SecretStr = SecretStr("")
 
     @field_validator("dialects")

@@ -10,6 +10,7 @@ from parley.accounts import repository
 from parley.identity import service as identity
 from parley.identity.errors import InvalidCredentials
 from parley.kit.time import utc_now
+from parley.messaging import attachments
 from parley.messaging import service as messaging
 from parley.models import Channel, ChannelMember, Message, MessageReaction, User, UserSession
 from parley.profiles import service as profiles
@@ -46,8 +47,9 @@ async def export_data(session: AsyncSession, user_id: int) -> AccountExport:
 
 async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, password: str) -> None:
     """Delete the caller's account, given its password: every session revoked, friendships
-    ended, groups left, messages tombstoned, avatar and profile erased. The row stays as a
-    disabled `deleted-<id>` so the tombstones keep an author; sign-in is impossible."""
+    ended, groups left, messages tombstoned, attachments and avatar deleted, profile
+    erased. The row stays as a disabled `deleted-<id>` so the tombstones keep an author;
+    sign-in is impossible."""
     user = await identity.get_user(session, user_id)
     await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
     if not await rt.passwords.verify(user.password_hash, password):
@@ -60,5 +62,6 @@ async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, passw
         await messaging.remove_member(session, user_id, channel_id, user_id)
     now = utc_now()
     await repository.tombstone_messages(session, user_id, now)
+    await attachments.delete_uploads_of(session, user_id)
     await profiles.delete_avatar(session, rt, user)
     await repository.erase(session, user_id, now)

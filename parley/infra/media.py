@@ -7,7 +7,13 @@ from fastapi.responses import FileResponse
 
 from parley.deps import RuntimeDep
 from parley.errors import NotFound
-from parley.infra.storage import CACHE_CONTROL, FileStorage, InvalidKey, content_type_for
+from parley.infra.storage import (
+    CACHE_CONTROL,
+    PRIVATE_PREFIX,
+    FileStorage,
+    InvalidKey,
+    content_type_for,
+)
 
 router = APIRouter(tags=["media"])
 
@@ -15,7 +21,8 @@ router = APIRouter(tags=["media"])
 @router.get("/media/{key:path}", include_in_schema=False)
 async def read_media(key: str, rt: RuntimeDep) -> FileResponse:
     storage = rt.storage
-    if not isinstance(storage, FileStorage):
+    # attachments are private: only their channel's members fetch them, through /v1
+    if not isinstance(storage, FileStorage) or key.startswith(PRIVATE_PREFIX):
         raise NotFound("No such file")
     try:
         path = storage.path(key)

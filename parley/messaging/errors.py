@@ -88,3 +88,19 @@ class BadEmoji(Invalid):
 class TooManyReactions(Invalid):
     code = "too_many_reactions"
     default_message = "This message has the most distinct reactions allowed"
+
+
+class AttachmentTooLarge(Invalid):
+    status = 413
+    code = "attachment_too_large"
+    default_message = "The file is too large"
+
+
+class AttachmentRejected(Invalid):
+    code = "attachment_rejected"
+    default_message = "The file cannot be attached"
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    default_message = "No such attachment"

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.kit.ids import MAX_ID
-from parley.messaging import reactions, repository, service
+from parley.messaging import reactions, repository, service, uploads
 from parley.messaging.reactions import ReactionCount
-from parley.models import Message
+from parley.messaging.service import Draft
+from parley.models import Attachment, Message
 from parley.settings import Settings
+
+if TYPE_CHECKING:
+    from parley.messaging.writer import MessageWriter
 
 
 @dataclass(frozen=True)
 class MessageView:
     message: Message
     reactions: list[ReactionCount]
+    attachments: list[Attachment]
 
 
 @dataclass(frozen=True)
@@ -32,10 +38,11 @@ class HistoryPage:
 async def views(
     session: AsyncSession, viewer_id: int, messages: Sequence[Message]
 ) -> list[MessageView]:
-    """The messages with their reactions (one query however many)."""
+    """The messages with their reactions and attachments (two queries however many)."""
     live = [m.id for m in messages if m.deleted_at is None]
     found = await reactions.reactions_for(session, viewer_id, live)
-    return [MessageView(m, found.get(m.id, [])) for m in messages]
+    files = await uploads.of_messages(session, live)
+    return [MessageView(m, found.get(m.id, []), files.get(m.id, [])) for m in messages]
 
 
 async def list_messages(
@@ -78,6 +85,14 @@ async def list_messages(
     else:
         next_before = next_after = None
     return HistoryPage(await views(session, user_id, rows), next_before, next_after)
+
+
+async def send_message(writer: MessageWriter, session: AsyncSession, draft: Draft) -> MessageView:
+    """Send through the message writer; the answer shows the attached files."""
+    message = await writer.send(draft)
+    if not draft.attachment_ids:
+        return MessageView(message, [], [])
+    return (await views(session, draft.author_id, [message]))[0]
 
 
 async def edit_message(

@@ -10,9 +10,10 @@ from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
 from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import history, reactions, search, service
+from parley.messaging import attachments, history, reactions, search, uploads
 from parley.messaging.history import MessageView
 from parley.messaging.schemas import (
+    AttachmentRead,
     MessageCreate,
     MessageRead,
     MessagesPage,
@@ -35,6 +36,9 @@ REACTION = "/channels/{channel_id}/messages/{message_id:int}/reactions/{emoji}"
 def message_read(view: MessageView) -> MessageRead:
     read = MessageRead.model_validate(view.message)
     read.reactions = [ReactionRead(emoji=r.emoji, count=r.count, me=r.me) for r in view.reactions]
+    read.attachments = [
+        AttachmentRead.model_validate(uploads.attachment_data(a)) for a in view.attachments
+    ]
     return read
 
 
@@ -126,11 +130,19 @@ async def send_message(
     channel_id: PathId,
     body: MessageCreate,
     principal: CurrentPrincipal,
+    session: Session,
     rt: RuntimeDep,
 ) -> MessageRead:
-    """Send text (1-4000 characters) or, in an encrypted channel, base64 ciphertext."""
-    draft = Draft(principal.user_id, channel_id, body.content, body.reply_to_id)
-    return MessageRead.model_validate(await rt.messages.send(draft))
+    """Send text (1-4000 characters) or, in an encrypted channel, base64 ciphertext, with
+    up to 10 of your uploads (`attachment_ids`; the text may then be empty)."""
+    draft = Draft(
+        principal.user_id,
+        channel_id,
+        body.content,
+        body.reply_to_id,
+        tuple(dict.fromkeys(body.attachment_ids)),
+    )
+    return message_read(await history.send_message(rt.messages, session, draft))
 
 
 @router.patch(
@@ -161,8 +173,9 @@ async def edit_message(
 async def delete_message(
     channel_id: PathId, message_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> None:
-    """Delete a message (author or channel owner); a tombstone stays in the history."""
-    await service.delete_message(session, principal.user_id, channel_id, message_id)
+    """Delete a message (author or channel owner); a tombstone stays in the history, its
+    attachments are deleted."""
+    await attachments.delete_message(session, principal.user_id, channel_id, message_id)
 
 
 @router.put(REACTION, status_code=204, responses=responses(400, 401, 403, 404))

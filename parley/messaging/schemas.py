@@ -16,6 +16,17 @@ class ReactionRead(BaseModel):
     me: bool = Field(description="Whether you reacted so")
 
 
+class AttachmentRead(BaseModel):
+    id: int
+    filename: str
+    content_type: str = Field(description="As sniffed (images are re-encoded to WebP)")
+    size: int
+    width: int | None
+    height: int | None
+    url: str = Field(description="Members only: GET with your token")
+    thumbnail_url: str | None
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -34,6 +45,7 @@ class MessageRead(BaseModel):
     reactions: list[ReactionRead] = Field(
         default_factory=list, description="Per emoji, in the order they first appeared"
     )
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
     @field_validator("mention_ids", mode="before")
     @classmethod
@@ -60,8 +72,13 @@ class SearchPage(BaseModel):
 
 
 class MessageCreate(BaseModel):
-    content: str = Field(min_length=1, max_length=64 * 1024)
+    content: str = Field(
+        default="", max_length=64 * 1024, description="May be empty when files are attached"
+    )
     reply_to_id: Id | None = None
+    attachment_ids: list[Id] = Field(
+        default_factory=list, max_length=100, description="Your unsent uploads into the channel"
+    )
 
 
 class MessageUpdate(BaseModel):

@@ -15,7 +15,7 @@ from parley.db import emit
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.identity import repository as users
 from parley.kit.time import utc_now
-from parley.messaging import mentions, repository
+from parley.messaging import mentions, repository, uploads
 from parley.messaging.errors import (
     AlreadyMember,
     BadCiphertext,
@@ -71,7 +71,8 @@ class ChannelsPage:
 def message_data(message: Message) -> dict[str, Any]:
     """A message in events: the REST shape (MessageRead); reactions are not in it (their
     `me` differs per member) but follow in MESSAGE_REACTION_ADD / _REMOVE."""
-    return MessageRead.model_validate(message).model_dump(mode="json", exclude={"reactions"})
+    exclude = {"reactions", "attachments"}  # MESSAGE_CREATE adds the attachments
+    return MessageRead.model_validate(message).model_dump(mode="json", exclude=exclude)
 
 
 def channel_data(channel: Channel, member_ids: Sequence[int]) -> dict[str, Any]:
@@ -431,6 +432,7 @@ class Draft:
     channel_id: int
     content: str
     reply_to_id: int | None = None
+    attachment_ids: tuple[int, ...] = ()  # the author's unsent uploads into the channel
 
 
 async def send_messages(
@@ -445,11 +447,16 @@ async def send_messages(
     replies = await repository.message_channels(
         session, {d.reply_to_id for d in drafts if d.reply_to_id is not None}
     )
+    files = await uploads.for_drafts(session, {a for d in drafts for a in d.attachment_ids})
+    taken: set[int] = set()
     outcomes: list[Message | ParleyError | None] = []
     kept: list[tuple[Draft, mentions.Outgoing]] = []
     for draft in drafts:
         try:
             user_ids = _draft_recipients(draft, channels, blocks, replies, settings)
+            uploads.check(
+                draft.author_id, draft.channel_id, draft.attachment_ids, files, taken, settings
+            )
         except ParleyError as exc:
             outcomes.append(exc)
             continue
@@ -474,8 +481,12 @@ async def send_messages(
         outcome if outcome is not None else next(inserted) for outcome in outcomes
     ]
     sent = [result for result in results if isinstance(result, Message)]
-    for message, (_, out) in zip(sent, kept, strict=True):
+    await uploads.link(
+        session, [(m.id, d.attachment_ids) for m, (d, _) in zip(sent, kept, strict=True)]
+    )
+    for message, (draft, out) in zip(sent, kept, strict=True):
         data = message_data(message)
+        data["attachments"] = [uploads.attachment_data(files[a]) for a in draft.attachment_ids]
         emit(session, "message.created", {"user_ids": out.recipients, "data": data})
     await mentions.store(session, list(zip(sent, found, strict=True)))
     return results
@@ -494,7 +505,8 @@ def _draft_recipients(
     if channel is None or draft.author_id not in members:
         raise ChannelNotFound()
     recipients = _audience(channel, members, draft.author_id, blocks)
-    check_content(channel, draft.content, settings)
+    if draft.content or not draft.attachment_ids:  # files may go without text
+        check_content(channel, draft.content, settings)
     if draft.reply_to_id is not None and replies.get(draft.reply_to_id) != draft.channel_id:
         raise MessageNotFound("The replied message is not in this channel")
     return recipients

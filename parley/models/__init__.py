@@ -3,6 +3,7 @@
 from parley.models.app import App
 from parley.models.app_payload import AppPayload
 from parley.models.app_role import AppRole
+from parley.models.attachment import Attachment
 from parley.models.audit_event import AuditEvent
 from parley.models.base import Base
 from parley.models.block import Block
@@ -31,6 +32,7 @@ __all__ = [
     "App",
     "AppPayload",
     "AppRole",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Block",

@@ -112,7 +112,9 @@ async def test_message_content_rules(
     for content in ("x" * 4001, "   "):
         response = await client.post(url, json={"content": content}, headers=alice.headers)
         assert response.status_code == 400
-    assert (await client.post(url, json={}, headers=alice.headers)).status_code == 422
+    empty = await client.post(url, json={}, headers=alice.headers)  # no text, no files
+    assert empty.status_code == 400
+    assert empty.json()["error"]["code"] == "invalid_content"
     other_channel = await open_dm(client, alice, await new_account(client, "c"))
     foreign = await send(client, alice, other_channel, "elsewhere")
     reply = await client.post(
