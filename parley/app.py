@@ -36,6 +36,8 @@ from parley.messaging.router import router as messaging_router
 from parley.moderation.router import admin as moderation_admin_router
 from parley.moderation.router import router as moderation_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
+from parley.notifications.delivery import Notifier
+from parley.notifications.router import router as notifications_router
 from parley.observability import RequestMiddleware, configure_logging
 from parley.profiles.router import router as profiles_router
 from parley.realtime.gateway import router as gateway_router
@@ -58,8 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = app.state.hub = Hub(runtime)
         hub.subscribe()
         runtime.bus.subscribe(attachments.PURGE_TOPIC, attachments.purger(runtime.storage))
+        notifier = app.state.notifier = Notifier(runtime.db, settings, hub.presence)
+        notifier.subscribe(runtime.bus)
         await runtime.start()
         await hub.start()
+        await notifier.start()
         # Everything built so far lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise stall every request on a large heap.
         gc.collect()
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await notifier.stop()
             await hub.stop()
             await runtime.stop()
 
@@ -99,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(moderation_router)
     v1.include_router(moderation_admin_router)
     v1.include_router(accounts_router)
+    v1.include_router(notifications_router)
     v1.include_router(messaging_keys_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)

@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     attachment_max_pixels: int = Field(default=40_000_000, ge=1)
     attachment_max_side: int = Field(default=4096, ge=16)
     attachment_thumb_side: int = Field(default=320, ge=16)
+
+    # push notifications (Web Push with VAPID; Firebase Cloud Messaging HTTP v1)
+    vapid_private_key: SecretStr = SecretStr("")  # PEM or base64url raw key; empty: no Web Push
+    vapid_subject: str = "mailto:admin@localhost"
+    fcm_credentials_file: Path | None = None  # a service account JSON; None: no FCM
+    fcm_url: str = "https://fcm.googleapis.com"
+    push_retry_attempts: int = Field(default=4, ge=1)
+    push_retry_seconds: float = Field(default=1.0, ge=0)  # doubled after each failed attempt
+    push_queue_size: int = Field(default=10_000, ge=1)
     pin_pepper: SecretStr = SecretStr("")
 
     @field_validator("dialects")

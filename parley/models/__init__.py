@@ -18,7 +18,9 @@ from parley.models.message import Message
 from parley.models.message_mention import MessageMention
 from parley.models.message_reaction import MessageReaction
 from parley.models.message_report import MessageReport
+from parley.models.notification_setting import ChannelMute, NotificationSetting
 from parley.models.one_time_code import OneTimeCode
+from parley.models.push_subscription import PushSubscription
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
 from parley.models.telegram_login_code import TelegramLoginCode
@@ -38,6 +40,7 @@ __all__ = [
     "Block",
     "Channel",
     "ChannelMember",
+    "ChannelMute",
     "DataVersion",
     "ExternalIdentity",
     "FriendRequest",
@@ -47,7 +50,9 @@ __all__ = [
     "MessageMention",
     "MessageReaction",
     "MessageReport",
+    "NotificationSetting",
     "OneTimeCode",
+    "PushSubscription",
     "QrTicket",
     "Role",
     "TelegramLoginCode",
