@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from parley import events
 from tests.support.accounts import Account, new_account
 from tests.support.gateway import Gateway, InProcessServer
 from tests.support.social import befriend, open_dm, send
@@ -40,6 +41,7 @@ async def test_members_receive_reaction_add_and_remove(
     assert (await client.put(url, headers=bob.headers)).status_code == 204
     added = await alice_gw.dispatch()
     assert added["t"] == "MESSAGE_REACTION_ADD"
+    events.ReactionData.model_validate(added["d"])
     assert added["d"] == {
         "channel_id": channel_id,
         "message_id": message["id"],
@@ -68,6 +70,7 @@ async def test_a_mention_reaches_the_mentioned_member_and_ready_counts_it(
     assert created["d"]["mention_ids"] == [bob.id]
     mention = await bob_gw.dispatch()
     assert mention["t"] == "MESSAGE_MENTION"
+    events.MentionData.model_validate(mention["d"])
     assert mention["d"] == {
         "channel_id": channel_id,
         "message_id": sent["id"],
@@ -107,6 +110,7 @@ async def test_message_events_carry_the_rest_shape(
     bob_gw = await connected(server, bob)
     sent = await send(client, alice, channel_id, "same shape")
     created = (await bob_gw.dispatch())["d"]
+    assert events.SentMessageData.model_validate(created).id == sent["id"]
     assert created.keys() == sent.keys() - {"reactions"}
     assert {k: v for k, v in sent.items() if k not in ("reactions", "created_at")} == {
         k: v for k, v in created.items() if k != "created_at"
