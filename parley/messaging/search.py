@@ -103,12 +103,15 @@ async def search_messages(
         channel, _ = await service.member_channel(session, user_id, channel_id)
         if channel.kind == "dm":
             await service.recipients(session, channel, user_id)  # Blocked when blocked
+    channel_ids = await repository.readable_channel_ids(session, user_id, channel_id)
+    if not channel_ids:
+        return SearchPage([], None)
     postgres = session.get_bind().dialect.name == "postgresql"
     rows = await repository.search(
         session,
-        user_id,
         query if postgres else fts5_query(query),
-        channel_id=channel_id,
+        channel_ids=channel_ids,
+        hidden_authors=await repository.block_partners(session, user_id),
         before=before,
         limit=limit + 1,
     )

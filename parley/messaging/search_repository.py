@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table, text
+from sqlalchemy import column, func, literal_column, or_, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from parley.models import Block, Channel, ChannelMember, Message
 from parley.models.message_search import FTS_TABLE, PG_COLUMN, PG_CONFIG
@@ -19,37 +18,42 @@ _HEADLINE = (
 )
 
 
-def _readable(user_id: int, channel_id: int | None) -> list[ColumnElement[bool]]:
-    """Live messages of the user's unencrypted channels (one, or all), except those of
-    authors with a block either way with the user."""
-    blocked = exists().where(
-        or_(
-            and_(Block.blocker_id == user_id, Block.blocked_id == Message.author_id),
-            and_(Block.blocker_id == Message.author_id, Block.blocked_id == user_id),
+async def readable_channel_ids(
+    session: AsyncSession, user_id: int, channel_id: int | None
+) -> list[int]:
+    """The user's unencrypted channels (or just `channel_id`, when it is one of them)."""
+    stmt = (
+        select(ChannelMember.channel_id)
+        .join(Channel, Channel.id == ChannelMember.channel_id)
+        .where(ChannelMember.user_id == user_id, Channel.encrypted.is_(False))
+    )
+    if channel_id is not None:
+        stmt = stmt.where(ChannelMember.channel_id == channel_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def block_partners(session: AsyncSession, user_id: int) -> list[int]:
+    """Everyone the user blocked or was blocked by."""
+    rows = await session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            or_(Block.blocker_id == user_id, Block.blocked_id == user_id)
         )
     )
-    conditions = [
-        Message.deleted_at.is_(None),
-        Channel.encrypted.is_(False),
-        ~blocked,
-    ]
-    if channel_id is not None:
-        conditions.append(Message.channel_id == channel_id)
-    return conditions
+    return sorted({b if a == user_id else a for a, b in rows.all()})
 
 
 async def search(
     session: AsyncSession,
-    user_id: int,
     query: str,
     *,
-    channel_id: int | None,
+    channel_ids: list[int],
+    hidden_authors: list[int],
     before: int | None,
     limit: int,
 ) -> list[tuple[Message, str]]:
-    """Matching messages, newest first, each with a snippet whose matches are framed by
-    MARK_START / MARK_END. `query` is websearch syntax on PostgreSQL, an FTS5 expression on
-    SQLite (see search.fts5_query)."""
+    """Matching live messages of `channel_ids` not written by `hidden_authors`, newest
+    first, each with a snippet whose matches are framed by MARK_START / MARK_END. `query`
+    is websearch syntax on PostgreSQL, an FTS5 expression on SQLite (see search.fts5_query)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         tsquery = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'::regconfig"), query)
@@ -66,16 +70,18 @@ async def search(
             .join(Message, Message.id == _fts.c.rowid)
             .where(text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=query))
         )
+    # The channel ids as a list (not a join) let PostgreSQL's planner weigh the GIN index
+    # against walking the newest messages backwards: a rare word takes the index, a common
+    # one stops after `limit` rows of the primary key.
     stmt = (
-        stmt.join(Channel, Channel.id == Message.channel_id)
-        .join(
-            ChannelMember,
-            and_(ChannelMember.channel_id == Message.channel_id, ChannelMember.user_id == user_id),
-        )
-        .where(*_readable(user_id, channel_id))
+        stmt.where(Message.channel_id.in_(channel_ids), Message.deleted_at.is_(None))
         .order_by(Message.id.desc())
         .limit(limit)
     )
+    if hidden_authors:
+        stmt = stmt.where(
+            or_(Message.author_id.is_(None), Message.author_id.not_in(hidden_authors))
+        )
     if before is not None:
         stmt = stmt.where(Message.id < before)
     rows = await session.execute(stmt)
