@@ -144,11 +144,11 @@ async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace) -> 
     n = len(words)
     await conn.execute(
         "INSERT INTO message (channel_id, author_id, content, created_at, mention_everyone) "
-        "SELECT ($1::bigint[])[1 + g % $3], $4, "
-        "  w[1 + (g * 7) % $5] || ' ' || w[1 + (g * 131) % $5] || ' ' || "
-        "  w[1 + (g * 1031) % $5] || ' ' || w[1 + (g * 7919) % $5] || ' ' || "
-        "  w[1 + g % 20], now(), false "
-        "FROM generate_series(1, $2) AS g, (SELECT $6::text[] AS w) AS vocabulary",
+        "SELECT ($1::bigint[])[(1 + g % $3)::int], $4, "
+        "  w[(1 + (g * 7) % $5)::int] || ' ' || w[(1 + (g * 131) % $5)::int] || ' ' || "
+        "  w[(1 + (g * 1031) % $5)::int] || ' ' || w[(1 + (g * 7919) % $5)::int] || ' ' || "
+        "  w[(1 + g % 20)::int], now(), false "
+        "FROM generate_series(1::bigint, $2::bigint) AS g, (SELECT $6::text[] AS w) AS vocabulary",
         channel_ids,
         args.messages,
         len(channel_ids),

@@ -48,6 +48,11 @@ async def of_messages(session: AsyncSession, message_ids: Collection[int]) -> li
     return list(rows.all())
 
 
+async def of_channel(session: AsyncSession, channel_id: int) -> list[Attachment]:
+    rows = await session.scalars(select(Attachment).where(Attachment.channel_id == channel_id))
+    return list(rows.all())
+
+
 async def of_author(session: AsyncSession, user_id: int) -> list[Attachment]:
     """Every upload of the user, sent or not."""
     rows = await session.scalars(select(Attachment).where(Attachment.uploader_id == user_id))

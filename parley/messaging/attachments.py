@@ -182,6 +182,13 @@ async def delete_message(
     _purge(session, gone)
 
 
+async def delete_channel(session: AsyncSession, user_id: int, channel_id: int) -> None:
+    """`service.delete_channel`, and every file of the channel goes after commit."""
+    gone = await repository.of_channel(session, channel_id)
+    await service.delete_channel(session, user_id, channel_id)
+    _purge(session, gone)
+
+
 async def delete_uploads_of(session: AsyncSession, user_id: int) -> None:
     """Every upload of a user (account deletion): rows now, objects after commit."""
     gone = await repository.of_author(session, user_id)

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.models import MessageMention, User
-
-
-async def user_ids_by_username(session: AsyncSession, names: Collection[str]) -> dict[str, int]:
-    """Lower-cased username -> id of the live users among `names` (lower-cased)."""
-    if not names:
-        return {}
-    rows = await session.execute(
-        select(User.username_lower, User.id).where(
-            User.username_lower.in_(names), User.disabled_at.is_(None)
-        )
-    )
-    return {str(name): int(uid) for name, uid in rows.all()}
+from parley.models import MessageMention
 
 
 async def insert_mentions(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

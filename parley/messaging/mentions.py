@@ -1,6 +1,7 @@
 """Mentions: `@username` of a member, and `@everyone` in a group (by its owner, or by any
 member when `mention_everyone` is "members"). Recognised when a message is sent, for a whole
-batch of sends with one lookup and one insert, and stored with the message; edits keep the
+batch of sends with no lookup of its own (the members' names come with the channels) and
+one insert, and stored with the message; edits keep the
 mentions of the original. Encrypted channels carry ciphertext: nothing to recognise."""
 
 from __future__ import annotations
@@ -56,24 +57,20 @@ def _everyone_allowed(channel: Channel, author_id: int, settings: Settings) -> b
     return settings.mention_everyone == "members" or channel.owner_id == author_id
 
 
-async def resolve(
-    session: AsyncSession, settings: Settings, batch: Sequence[Outgoing]
-) -> list[Mentions]:
-    """Who each outgoing message mentions, in one query for the whole batch: only members
-    who receive it (a block either way with the author means no mention)."""
-    wanted = [set() if o.channel.encrypted else _names(o.content) for o in batch]
-    ids = await repository.user_ids_by_username(
-        session, set().union(*wanted) - {EVERYONE} if wanted else set()
-    )
+def resolve(settings: Settings, names: dict[str, int], batch: Sequence[Outgoing]) -> list[Mentions]:
+    """Who each outgoing message mentions: only members who receive it (a block either way
+    with the author means no mention). `names` maps the lower-cased usernames of the
+    batch's channel members to their ids (loaded with the channels: no query here)."""
     result: list[Mentions] = []
-    for outgoing, names in zip(batch, wanted, strict=True):
-        if not names:
+    for outgoing in batch:
+        wanted = set() if outgoing.channel.encrypted else _names(outgoing.content)
+        if not wanted:
             result.append(NONE)
             continue
         others = [uid for uid in outgoing.recipients if uid != outgoing.author_id]
         reachable = set(others)
-        named = sorted({ids[n] for n in names if n in ids} & reachable)
-        everyone = EVERYONE in names and _everyone_allowed(
+        named = sorted({names[n] for n in wanted - {EVERYONE} if n in names} & reachable)
+        everyone = EVERYONE in wanted and _everyone_allowed(
             outgoing.channel, outgoing.author_id, settings
         )
         audience = others if everyone else named

@@ -103,20 +103,24 @@ async def members_with_users(
 
 
 async def channels_with_members(
-    session: AsyncSession, channel_ids: Collection[int]
-) -> dict[int, tuple[Channel, list[int]]]:
-    """In one query: each channel found and the ids of all its members."""
-    rows = (
-        await session.execute(
-            select(Channel, ChannelMember.user_id)
-            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-            .where(Channel.id.in_(channel_ids))
-        )
-    ).all()
+    session: AsyncSession, channel_ids: Collection[int], *, with_names: bool = False
+) -> tuple[dict[int, tuple[Channel, list[int]]], dict[str, int]]:
+    """In one query: each channel found with the ids of all its members and, with
+    `with_names`, every member's lower-cased username -> id (to recognise mentions)."""
+    stmt = (
+        select(Channel, ChannelMember.user_id)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(Channel.id.in_(channel_ids))
+    )
+    named = stmt.add_columns(User.username_lower).join(User, User.id == ChannelMember.user_id)
+    rows = (await session.execute(named if with_names else stmt)).all()
     found: dict[int, tuple[Channel, list[int]]] = {}
-    for channel, user_id in rows:
-        found.setdefault(channel.id, (channel, []))[1].append(user_id)
-    return found
+    names: dict[str, int] = {}
+    for row in rows:
+        found.setdefault(row[0].id, (row[0], []))[1].append(row[1])
+        if with_names:
+            names[row[2]] = row[1]
+    return found, names
 
 
 async def blocks_involving(

@@ -10,7 +10,7 @@ from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
 from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import keys, service
+from parley.messaging import attachments, keys, service
 from parley.messaging.keys import KeyState
 from parley.messaging.schemas import (
     ChannelKeyRead,
@@ -132,8 +132,8 @@ async def update_channel(
 
 @router.delete("/channels/{channel_id}", status_code=204, responses=responses(400, 401, 403, 404))
 async def delete_channel(channel_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
-    """Delete a group and its messages (owner only)."""
-    await service.delete_channel(session, principal.user_id, channel_id)
+    """Delete a group, its messages and their files (owner only)."""
+    await attachments.delete_channel(session, principal.user_id, channel_id)
 
 
 @router.get(

@@ -442,7 +442,9 @@ async def send_messages(
     of queries however many there are (the message writer's group commit; every send goes
     through it). Each draft is judged on its own: the outcome at its
     position is its stored message or the error that refused it."""
-    channels = await repository.channels_with_members(session, {d.channel_id for d in drafts})
+    channels, names = await repository.channels_with_members(
+        session, {d.channel_id for d in drafts}, with_names=any("@" in d.content for d in drafts)
+    )
     blocks = await repository.blocks_involving(session, {d.author_id for d in drafts})
     replies = await repository.message_channels(
         session, {d.reply_to_id for d in drafts if d.reply_to_id is not None}
@@ -463,7 +465,7 @@ async def send_messages(
         outcomes.append(None)  # its stored message, once inserted
         channel = channels[draft.channel_id][0]
         kept.append((draft, mentions.Outgoing(channel, draft.author_id, draft.content, user_ids)))
-    found = await mentions.resolve(session, settings, [out for _, out in kept])
+    found = mentions.resolve(settings, names, [out for _, out in kept])
     rows = [
         {
             "channel_id": draft.channel_id,

@@ -221,3 +221,22 @@ async def test_deleting_an_account_deletes_its_files(
     )
     assert (await client.get(file["url"], headers=bob.headers)).status_code == 404
     assert await purged(data_dir, channel_id)
+
+
+async def test_deleting_a_group_deletes_its_files(
+    client: httpx.AsyncClient, alice: Account, bob: Account, data_dir: Path
+) -> None:
+    await befriend(client, alice, bob)
+    group = await client.post(
+        "/v1/channels", json={"name": "g", "member_ids": [bob.id]}, headers=alice.headers
+    )
+    group_id = group.json()["id"]
+    sent = await uploaded(client, bob, group_id, b"in a message")
+    await send(client, bob, group_id, "file", attachment_ids=[sent["id"]])
+    await uploaded(client, bob, group_id, b"never sent")
+    assert (await client.delete(f"/v1/channels/{group_id}", headers=bob.headers)).status_code == 403
+    assert (await client.get(sent["url"], headers=alice.headers)).status_code == 200
+    assert (
+        await client.delete(f"/v1/channels/{group_id}", headers=alice.headers)
+    ).status_code == 204
+    assert await purged(data_dir, group_id)
