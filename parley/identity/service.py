@@ -14,13 +14,14 @@ from parley.db import emit
 from parley.errors import NotFound, Unauthorized
 from parley.identity import audit, repository
 from parley.identity.errors import (
+    AccountDisabled,
     EmailTaken,
     InvalidCredentials,
     RefreshRaced,
     RefreshReused,
     UsernameTaken,
 )
-from parley.identity.lookup import get_live_user, is_live
+from parley.identity.lookup import get_live_user
 from parley.identity.tokens import Principal
 from parley.identity.validation import check_password, clean_email, clean_username
 from parley.kit.client import ClientInfo
@@ -99,11 +100,14 @@ async def authenticate_password(
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
-    if not is_live(user) or not ok:
+    if user is None or not ok:
         await audit.record(
             session, "login.failed", user_id=user.id if user else None, client=client
         )
         raise InvalidCredentials()
+    if user.disabled_at is not None:  # told only to someone who knows the password
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     if user.password_hash and rt.passwords.needs_rehash(user.password_hash):
         user.password_hash = await rt.passwords.hash(password)
     return user
@@ -118,7 +122,11 @@ async def start_session(
     surface: str = "native",
     with_refresh: bool = True,
 ) -> IssuedTokens:
-    """Open a session for a user who has proven who they are, and mint its tokens."""
+    """Open a session for a user who has proven who they are, and mint its tokens. Every
+    sign-in of every contract comes here: a disabled account is refused (AccountDisabled)."""
+    if await repository.disabled_at_shared(session, user.id) is not None:
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     now = utc_now()
     refresh = new_token() if with_refresh else None
     ttl = rt.settings.access_ttl_seconds if with_refresh else rt.settings.long_access_ttl_seconds

@@ -108,7 +108,9 @@ async def _make_friends(session: AsyncSession, me: User, other: User) -> None:
 
 
 async def add_friend(session: AsyncSession, user_id: int, other_id: int) -> User:
-    """Make two users friends at once (Whisper's model). Already friends -> Conflict."""
+    """Make two users friends at once, without the other's consent: Whisper's contract only
+    (its seed adds friends mutually); the native API sends a request. Already friends ->
+    Conflict."""
     other = await _other_user(session, user_id, other_id)
     if await repository.is_blocked_between(session, user_id, other_id):
         raise Blocked()
