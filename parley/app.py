@@ -31,6 +31,8 @@ from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
+from parley.oidc.router import native_router as oidc_native_router
+from parley.oidc.router import router as oidc_router
 from parley.profiles.router import router as profiles_router
 from parley.realtime.gateway import router as gateway_router
 from parley.realtime.hub import Hub
@@ -88,10 +90,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(social_router)
     v1.include_router(messaging_router)
     v1.include_router(messaging_keys_router)
+    v1.include_router(oidc_native_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
+    app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
     return app

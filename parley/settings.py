@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     session_cache_seconds: int = 30
     signing_keys_dir: Path | None = None
 
+    # OpenID Connect provider
+    oidc_code_ttl_seconds: int = Field(default=60, ge=1)
+    oidc_access_ttl_seconds: int = Field(default=15 * 60, ge=1)
+    oidc_id_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
+
     # passwords (argon2id; OWASP: m=19 MiB, t=2, p=1 is the floor)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2

@@ -23,21 +23,54 @@ def apps_create(
     role: Annotated[
         list[str] | None, typer.Option("--role", help="Role whose members see it (repeatable)")
     ] = None,
+    redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--redirect-uri",
+            help="Make it an OpenID Connect client with this redirect URI (repeatable)",
+        ),
+    ] = None,
+    post_logout_redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option("--post-logout-redirect-uri", help="Where logout may return to (repeatable)"),
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="OpenID Connect client without a secret (PKCE)")
+    ] = False,
+    first_party: Annotated[
+        bool, typer.Option("--first-party", help="Users are not asked for consent")
+    ] = False,
 ) -> None:
-    """Register an app and print its token (shown once)."""
+    """Register an app and print its token (shown once); with --redirect-uri also its
+    OpenID Connect client id and (unless --public) client secret (shown once)."""
     from parley.access import service
     from parley.cli import console, run_with_runtime
+    from parley.oidc import clients
 
-    async def work(rt: Runtime) -> tuple[int, str]:
+    async def work(rt: Runtime) -> tuple[int, str, str | None, str | None]:
         async with rt.db.unit_of_work() as session:
             created = await service.create_app(
                 session, url=url, name=name, is_super=is_super, roles=role or []
             )
-            return created.app.id, created.token
+            if not redirect_uri:
+                return created.app.id, created.token, None, None
+            registered = await clients.register_client(
+                session,
+                created.app,
+                redirect_uris=redirect_uri,
+                post_logout_redirect_uris=post_logout_redirect_uri or [],
+                public=public,
+                first_party=first_party,
+            )
+            return created.app.id, created.token, registered.client.client_id, registered.secret
 
-    app_id, token = run_with_runtime(work)
+    app_id, token, client_id, secret = run_with_runtime(work)
     console.print(f"created app {url} (id {app_id})", highlight=False)
     typer.echo(f"token: {token}")
+    if client_id is not None:
+        typer.echo(f"client_id: {client_id}")
+    if secret is not None:
+        typer.echo(f"client_secret: {secret}")
 
 
 @apps_app.command("list")

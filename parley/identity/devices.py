@@ -275,7 +275,7 @@ async def _after_password(
     if rt.settings.device_verification and client.device_id:
         await remember(session, user.id, client)
     return await service.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
     )
 
 
@@ -290,7 +290,7 @@ async def _finish_device_login(
     await remember(session, user.id, client)
     await notify_new_device(session, rt, user, client)
     return await service.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
     )
 
 

@@ -112,8 +112,11 @@ async def start_session(
     *,
     surface: str = "native",
     with_refresh: bool = True,
+    amr: str | None = None,
 ) -> IssuedTokens:
-    """Open a session for a user who has proven who they are, and mint its tokens."""
+    """Open a session for a user who has proven who they are, and mint its tokens. `amr`
+    says how (RFC 8176 values, space-separated: "pwd", "pwd otp mfa"); OpenID Connect
+    passes it on to apps."""
     now = utc_now()
     refresh = new_token() if with_refresh else None
     ttl = rt.settings.access_ttl_seconds if with_refresh else rt.settings.long_access_ttl_seconds
@@ -129,6 +132,7 @@ async def start_session(
         last_used_at=now,
         expires_at=now + timedelta(seconds=lifetime),
         refresh_hash=token_hash(refresh) if refresh else None,
+        amr=amr,
     )
     session.add(record)
     await session.flush()
@@ -156,7 +160,7 @@ async def login(
 ) -> IssuedTokens:
     user = await authenticate_password(session, rt, login=login, password=password, client=client)
     return await start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
     )
 
 

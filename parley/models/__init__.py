@@ -14,6 +14,10 @@ from parley.models.friend_request import FriendRequest
 from parley.models.friendship import Friendship
 from parley.models.known_device import KnownDevice
 from parley.models.message import Message
+from parley.models.oidc_authorization_code import OidcAuthorizationCode
+from parley.models.oidc_client import OidcClient
+from parley.models.oidc_consent import OidcConsent
+from parley.models.oidc_token import OidcToken
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
@@ -39,6 +43,10 @@ __all__ = [
     "Friendship",
     "KnownDevice",
     "Message",
+    "OidcAuthorizationCode",
+    "OidcClient",
+    "OidcConsent",
+    "OidcToken",
     "OneTimeCode",
     "QrTicket",
     "Role",

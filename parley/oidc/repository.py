@@ -1,0 +1,119 @@
+"""SQL for OpenID Connect clients, authorization codes, tokens and consents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.models import (
+    App,
+    OidcAuthorizationCode,
+    OidcClient,
+    OidcConsent,
+    OidcToken,
+    UserSession,
+)
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def get_client(session: AsyncSession, client_id: str) -> tuple[OidcClient, App] | None:
+    row = (
+        await session.execute(
+            select(OidcClient, App)
+            .join(App, App.id == OidcClient.app_id)
+            .where(OidcClient.client_id == client_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def get_client_by_pk(session: AsyncSession, pk: int) -> OidcClient | None:
+    return await session.get(OidcClient, pk)
+
+
+async def get_client_of_app(session: AsyncSession, app_id: int) -> OidcClient | None:
+    return await session.scalar(select(OidcClient).where(OidcClient.app_id == app_id))
+
+
+async def get_code(session: AsyncSession, code_hash: str) -> OidcAuthorizationCode | None:
+    return await session.scalar(
+        select(OidcAuthorizationCode).where(OidcAuthorizationCode.code_hash == code_hash)
+    )
+
+
+async def nonce_used(session: AsyncSession, client_pk: int, nonce: str) -> bool:
+    found = await session.scalar(
+        select(OidcAuthorizationCode.id)
+        .where(OidcAuthorizationCode.client_pk == client_pk, OidcAuthorizationCode.nonce == nonce)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def spend_code(session: AsyncSession, code_id: int, now: datetime) -> bool:
+    """Mark the code used; exactly one caller wins."""
+    result = await session.execute(
+        update(OidcAuthorizationCode)
+        .where(OidcAuthorizationCode.id == code_id, OidcAuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def get_token_by_access(session: AsyncSession, access_hash: str) -> OidcToken | None:
+    return await session.scalar(select(OidcToken).where(OidcToken.access_hash == access_hash))
+
+
+async def get_token_by_refresh(session: AsyncSession, refresh_hash: str) -> OidcToken | None:
+    return await session.scalar(select(OidcToken).where(OidcToken.refresh_hash == refresh_hash))
+
+
+async def spend_token(session: AsyncSession, token_id: int, now: datetime) -> bool:
+    """Revoke one live token row; exactly one caller wins (refresh rotation)."""
+    result = await session.execute(
+        update(OidcToken)
+        .where(OidcToken.id == token_id, OidcToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def revoke_family(session: AsyncSession, code_id: int, now: datetime) -> None:
+    """Revoke every token issued from one authorization code (and its refreshes)."""
+    await session.execute(
+        update(OidcToken)
+        .where(OidcToken.code_id == code_id, OidcToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def session_is_live(session: AsyncSession, session_id: int, now: datetime) -> bool:
+    found = await session.scalar(
+        select(UserSession.id).where(
+            UserSession.id == session_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+        )
+    )
+    return found is not None
+
+
+async def get_user_session(session: AsyncSession, session_id: int) -> UserSession | None:
+    return await session.get(UserSession, session_id)
+
+
+async def get_consent(session: AsyncSession, user_id: int, client_pk: int) -> OidcConsent | None:
+    return await session.scalar(
+        select(OidcConsent).where(
+            OidcConsent.user_id == user_id, OidcConsent.client_pk == client_pk
+        )
+    )

@@ -1,0 +1,30 @@
+"""Native wire models of the authorize step."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class AuthorizeRequest(BaseModel):
+    query: str = Field(
+        max_length=8192, description="The query string of the original `/oauth/authorize`"
+    )
+    consent: bool | None = Field(
+        default=None,
+        description="Absent on the first call; true (Allow) or false (Deny) from the consent"
+        " screen",
+    )
+
+
+class ClientInfo(BaseModel):
+    name: str
+    url: str
+
+
+class AuthorizeAnswer(BaseModel):
+    redirect_to: str | None = Field(
+        default=None, description="Send the browser here (`location.assign`)"
+    )
+    consent_required: bool | None = None
+    client: ClientInfo | None = None
+    scopes: list[str] | None = None
