@@ -26,6 +26,7 @@ from parley.identity.device_router import router as device_router
 from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
+from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
     v1.include_router(device_router)
+    v1.include_router(twofactor_router)
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)

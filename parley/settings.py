@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     rate_register_ip: str = "20/hour"
     rate_code: str = "5/minute"
     rate_pin: str = "10/minute"
+    rate_second_factor: str = "10/minute"
     rate_code_mail: str = "5/15minutes"
 
     # devices, one-time codes and QR login
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = 24 * 3600
     qr_ticket_ttl_seconds: int = 120
     qr_trusted_approver_skips_code: bool = True
+
+    # two-factor sign-in
+    totp_issuer: str = Field(default="Parley", min_length=1, max_length=100)
+    second_factor_ttl_seconds: int = Field(default=300, ge=1)
+    recovery_code_count: int = Field(default=10, ge=1, le=50)
 
     # providers
     yandex_client_id: str = ""

@@ -23,6 +23,7 @@ from parley.identity.device_errors import UnknownAccount, WrongDevice
 from parley.identity.errors import InvalidCredentials, InvalidEmail
 from parley.identity.mail import send_after_commit
 from parley.identity.service import IssuedTokens
+from parley.identity.twofactor.challenge import require_second_factor
 from parley.identity.validation import clean_email
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
@@ -268,6 +269,15 @@ async def _after_password(
     surface: str,
     with_refresh: bool,
 ) -> IssuedTokens | DeviceChallenge:
+    await require_second_factor(
+        session,
+        rt,
+        user,
+        client,
+        surface=surface,
+        with_refresh=with_refresh,
+        can_ask=surface == "native",
+    )
     if await needs_challenge(session, rt, user, client.device_id):
         return await challenge_device(
             session, rt, user, client, context={"surface": surface, "with_refresh": with_refresh}
@@ -287,6 +297,15 @@ async def _finish_device_login(
     surface: str,
     with_refresh: bool,
 ) -> IssuedTokens:
+    await require_second_factor(
+        session,
+        rt,
+        user,
+        client,
+        surface=surface,
+        with_refresh=with_refresh,
+        can_ask=surface == "native",
+    )
     await remember(session, user.id, client)
     await notify_new_device(session, rt, user, client)
     return await service.start_session(

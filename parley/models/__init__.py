@@ -20,8 +20,10 @@ from parley.models.oidc_consent import OidcConsent
 from parley.models.oidc_token import OidcToken
 from parley.models.one_time_code import OneTimeCode
 from parley.models.qr_ticket import QrTicket
+from parley.models.recovery_code import RecoveryCode
 from parley.models.role import Role
 from parley.models.telegram_login_code import TelegramLoginCode
+from parley.models.totp_credential import TotpCredential
 from parley.models.user import User
 from parley.models.user_key import UserKey
 from parley.models.user_role import UserRole
@@ -49,8 +51,10 @@ __all__ = [
     "OidcToken",
     "OneTimeCode",
     "QrTicket",
+    "RecoveryCode",
     "Role",
     "TelegramLoginCode",
+    "TotpCredential",
     "User",
     "UserKey",
     "UserRole",

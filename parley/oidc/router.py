@@ -80,7 +80,8 @@ async def token(request: Request, session: Session, rt: RuntimeDep) -> Response:
     return _response(await service.endpoint(session, rt, "token", http), {})
 
 
-@router.api_route(service.USERINFO_PATH, methods=["GET", "POST"])
+@router.get(service.USERINFO_PATH, operation_id="userinfo_get")
+@router.post(service.USERINFO_PATH, operation_id="userinfo_post")
 async def userinfo(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """Claims about the bearer's user, by the token's scopes."""
     http = await _http_request(request, rt.settings.public_url)
@@ -101,7 +102,8 @@ async def introspect(request: Request, session: Session, rt: RuntimeDep) -> Resp
     return _response(await service.endpoint(session, rt, "introspection", http), {})
 
 
-@router.api_route(service.LOGOUT_PATH, methods=["GET", "POST"])
+@router.get(service.LOGOUT_PATH, operation_id="end_session_get")
+@router.post(service.LOGOUT_PATH, operation_id="end_session_post")
 async def end_session(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """RP-initiated logout: ends the Parley session the `id_token_hint` names, then returns
     to a registered `post_logout_redirect_uri` (or answers `{"signed_out": true}`)."""

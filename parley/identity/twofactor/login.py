@@ -1,0 +1,70 @@
+"""Finishing a sign-in that asked for the second factor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.identity import audit, devices
+from parley.identity import device_repository as codes_repo
+from parley.identity import service as identity
+from parley.identity.device_errors import WrongDevice
+from parley.identity.service import IssuedTokens
+from parley.identity.twofactor import totp
+from parley.identity.twofactor.challenge import LOGIN_SECOND_FACTOR
+from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
+from parley.kit.client import ClientInfo
+from parley.kit.time import utc_now
+from parley.runtime import Runtime
+
+
+async def finish_sign_in(
+    session: AsyncSession, rt: Runtime, *, challenge: str, code: str, client: ClientInfo
+) -> IssuedTokens:
+    """Check a TOTP or recovery code against a sign-in's challenge and open the session.
+
+    Tries are counted atomically per challenge (`code_max_attempts`) and rate limited per
+    account (`rate_second_factor`). The second factor proves the device as a mailed device
+    code would: it is remembered, and a new one gets the new-sign-in notice."""
+    record = await codes_repo.get_code_by_handle(session, challenge)
+    now = utc_now()
+    if (
+        record is None
+        or record.purpose != LOGIN_SECOND_FACTOR
+        or record.used_at is not None
+        or record.expires_at <= now
+    ):
+        raise ChallengeExpired()
+    if client.device_id and client.device_id != record.device_id:
+        raise WrongDevice()
+    await rt.limiter.hit(rt.settings.rate_second_factor, "second-factor", str(record.user_id))
+    max_attempts = rt.settings.code_max_attempts
+    if not await codes_repo.count_attempt(session, record.id, max_attempts):
+        raise ChallengeExpired()
+    method = await totp.spend_second_factor(session, rt, record.user_id, code)
+    if method is None:
+        await audit.record(
+            session, "login.second_factor_failed", user_id=record.user_id, client=client
+        )
+        tries_left = max(0, max_attempts - record.attempts - 1)
+        if tries_left == 0:
+            raise ChallengeExpired("Too many wrong codes; sign in again")
+        raise WrongSecondFactor(tries_left=tries_left)
+    if not await codes_repo.consume_code(session, record.id, now):
+        raise ChallengeExpired()
+    user = await identity.get_user(session, record.user_id)
+    client = replace(client, device_id=record.device_id)
+    if rt.settings.device_verification and client.device_id:
+        _device, added = await devices.remember(session, user.id, client)
+        if added:
+            await devices.notify_new_device(session, rt, user, client)
+    return await identity.start_session(
+        session,
+        rt,
+        user,
+        client,
+        surface=str(record.context.get("surface", "native")),
+        with_refresh=bool(record.context.get("with_refresh", True)),
+        amr="pwd otp mfa" if method == "otp" else "pwd mfa",
+    )
