@@ -90,7 +90,7 @@ class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
         return self.row.amr.split()
 
     def get_acr(self) -> str:
-        return ACR_TWO_FACTOR if "otp" in self.get_amr() else ACR_PASSWORD
+        return ACR_TWO_FACTOR if "mfa" in self.get_amr() else ACR_PASSWORD
 
 
 class Token(TokenMixin):  # type: ignore[misc]

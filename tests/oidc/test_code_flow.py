@@ -4,8 +4,10 @@ id_token validation, userinfo, refresh, introspection, revocation and logout."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+import pyotp
 import pytest
 
 from parley.oidc.claims import PAYLOAD_CLAIM
@@ -17,7 +19,7 @@ from tests.oidc.conftest import (
     sign_in,
     validated_id_token,
 )
-from tests.support.accounts import Account
+from tests.support.accounts import PASSWORD, Account
 
 
 async def test_discovery_names_every_endpoint_under_the_issuer(provider: Provider) -> None:
@@ -198,3 +200,55 @@ async def test_userinfo_without_a_token_is_refused(provider: Provider) -> None:
     answer = await provider.http.get(provider.metadata["userinfo_endpoint"])
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"].lower().startswith("bearer ")
+
+
+async def test_a_spent_refresh_token_presented_again_revokes_its_family(
+    provider: Provider, register_app: Callable[..., Any], person: Account
+) -> None:
+    app = await register_app(first_party=True)
+    rp, token, _nonce = await sign_in(provider, app, person)
+    spent = token["refresh_token"]
+    fresh = await rp.refresh_token(provider.metadata["token_endpoint"])
+    replayed = await provider.http.post(
+        provider.metadata["token_endpoint"],
+        data={"grant_type": "refresh_token", "refresh_token": spent},
+        auth=(app.client_id, app.client_secret or ""),
+    )
+    assert replayed.json()["error"] == "invalid_grant"
+    # the thief's replay also ended the rightful holder's newer tokens
+    with pytest.raises(Exception, match="invalid_grant"):
+        await rp.refresh_token(provider.metadata["token_endpoint"])
+    info = await provider.http.get(
+        provider.metadata["userinfo_endpoint"],
+        headers={"Authorization": f"Bearer {fresh['access_token']}"},
+    )
+    assert info.status_code == 401
+
+
+async def test_a_two_factor_sign_in_reaches_the_app_as_mfa(
+    provider: Provider, register_app: Callable[..., Any], person: Account
+) -> None:
+    started = await provider.http.post("/v1/auth/2fa/totp", headers=person.headers)
+    totp = pyotp.TOTP(started.json()["secret"])
+    confirmed = await provider.http.post(
+        "/v1/auth/2fa/totp/confirm", json={"code": totp.now()}, headers=person.headers
+    )
+    codes = confirmed.json()["recovery_codes"]
+    login = await provider.http.post(
+        "/v1/auth/login", json={"login": person.username, "password": PASSWORD}
+    )
+    challenge = login.json()["error"]["challenge"]
+    second = await provider.http.post(
+        "/v1/auth/login/2fa", json={"challenge": challenge, "code": codes[0]}
+    )
+    assert second.status_code == 200, second.text
+    tokens = second.json()
+    signed_in = replace(
+        person, access_token=tokens["access_token"], session_id=tokens["session_id"]
+    )
+    app = await register_app(first_party=True)
+    _rp, token, nonce = await sign_in(provider, app, signed_in)
+    claims = await validated_id_token(provider, app, token, nonce)
+    assert claims["amr"] == ["pwd", "mfa"]
+    assert claims["acr"] == "urn:parley:acr:2"
+    assert claims["sid"] == str(tokens["session_id"])
