@@ -11,11 +11,15 @@ from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
 from parley.kit.openapi import responses
 from parley.oidc import service
-from parley.oidc.schemas import AuthorizeAnswer, AuthorizeRequest, ClientInfo
+from parley.oidc.schemas import OAUTH_ERRORS, AuthorizeAnswer, AuthorizeRequest, ClientInfo
 from parley.oidc.server import HttpRequest, HttpResponse
 
 router = APIRouter(tags=["oidc"])
 native_router = APIRouter(tags=["oidc"])
+LOGOUT_RESPONSES: dict[int | str, dict[str, object]] = {
+    **OAUTH_ERRORS,
+    302: {"description": "Signed out: back to the registered `post_logout_redirect_uri`"},
+}
 
 
 async def _http_request(request: Request, public_url: str) -> HttpRequest:
@@ -73,37 +77,37 @@ async def authorize_signed_in(
     )
 
 
-@router.post(service.TOKEN_PATH)
+@router.post(service.TOKEN_PATH, responses=OAUTH_ERRORS)
 async def token(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """The token endpoint: `authorization_code` (with PKCE) and `refresh_token` grants."""
     http = await _http_request(request, rt.settings.public_url)
     return _response(await service.endpoint(session, rt, "token", http), {})
 
 
-@router.get(service.USERINFO_PATH, operation_id="userinfo_get")
-@router.post(service.USERINFO_PATH, operation_id="userinfo_post")
+@router.get(service.USERINFO_PATH, operation_id="userinfo_get", responses=OAUTH_ERRORS)
+@router.post(service.USERINFO_PATH, operation_id="userinfo_post", responses=OAUTH_ERRORS)
 async def userinfo(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """Claims about the bearer's user, by the token's scopes."""
     http = await _http_request(request, rt.settings.public_url)
     return _response(await service.endpoint(session, rt, "userinfo", http), {})
 
 
-@router.post(service.REVOKE_PATH)
+@router.post(service.REVOKE_PATH, responses=OAUTH_ERRORS)
 async def revoke(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """Token revocation (RFC 7009): either half of a token pair ends both."""
     http = await _http_request(request, rt.settings.public_url)
     return _response(await service.endpoint(session, rt, "revocation", http), {})
 
 
-@router.post(service.INTROSPECT_PATH)
+@router.post(service.INTROSPECT_PATH, responses=OAUTH_ERRORS)
 async def introspect(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """Token introspection (RFC 7662) for the confidential client the token belongs to."""
     http = await _http_request(request, rt.settings.public_url)
     return _response(await service.endpoint(session, rt, "introspection", http), {})
 
 
-@router.get(service.LOGOUT_PATH, operation_id="end_session_get")
-@router.post(service.LOGOUT_PATH, operation_id="end_session_post")
+@router.get(service.LOGOUT_PATH, operation_id="end_session_get", responses=LOGOUT_RESPONSES)
+@router.post(service.LOGOUT_PATH, operation_id="end_session_post", responses=LOGOUT_RESPONSES)
 async def end_session(request: Request, session: Session, rt: RuntimeDep) -> Response:
     """RP-initiated logout: ends the Parley session the `id_token_hint` names, then returns
     to a registered `post_logout_redirect_uri` (or answers `{"signed_out": true}`)."""

@@ -28,3 +28,19 @@ class AuthorizeAnswer(BaseModel):
     consent_required: bool | None = None
     client: ClientInfo | None = None
     scopes: list[str] | None = None
+
+
+class OAuthError(BaseModel):
+    """An OAuth 2 error (RFC 6749 §5.2), as relying-party libraries expect it."""
+
+    error: str
+    error_description: str | None = None
+
+
+OAUTH_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {
+        "model": OAuthError,
+        "description": "OAuth error (`invalid_request`, `invalid_grant`, …)",
+    },
+    401: {"model": OAuthError, "description": "Client authentication failed or no valid bearer"},
+}

@@ -180,7 +180,8 @@ async def endpoint(
         try:
             server = AuthorizationServer(store, rt, request)
         except OAuth2Error as error:  # e.g. plain http on a public host
-            return HttpResponse(*error())
+            status, body, headers = error()
+            return HttpResponse(status, body, dict(headers))
         if name == "token":
             response: HttpResponse = server.create_token_response()
             return response
