@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     rate_code: str = "5/minute"
     rate_pin: str = "10/minute"
     rate_second_factor: str = "10/minute"
+    rate_oauth: str = "60/minute"  # token, revocation and introspection calls per client IP
     rate_code_mail: str = "5/15minutes"
 
     # devices, one-time codes and QR login

@@ -43,25 +43,24 @@ def apps_create(
 ) -> None:
     """Register an app and print its token (shown once); with --redirect-uri also its
     OpenID Connect client id and (unless --public) client secret (shown once)."""
-    from parley.access import service
     from parley.cli import console, run_with_runtime
     from parley.oidc import clients
 
     async def work(rt: Runtime) -> tuple[int, str, str | None, str | None]:
         async with rt.db.unit_of_work() as session:
-            created = await service.create_app(
-                session, url=url, name=name, is_super=is_super, roles=role or []
-            )
-            if not redirect_uri:
-                return created.app.id, created.token, None, None
-            registered = await clients.register_client(
+            created, registered = await clients.create_app(
                 session,
-                created.app,
-                redirect_uris=redirect_uri,
+                url=url,
+                name=name,
+                is_super=is_super,
+                roles=role or [],
+                redirect_uris=redirect_uri or [],
                 post_logout_redirect_uris=post_logout_redirect_uri or [],
                 public=public,
                 first_party=first_party,
             )
+            if registered is None:
+                return created.app.id, created.token, None, None
             return created.app.id, created.token, registered.client.client_id, registered.secret
 
     app_id, token, client_id, secret = run_with_runtime(work)
@@ -112,6 +111,22 @@ def apps_rotate_token(url: str) -> None:
             return await service.rotate_app_token(session, app)
 
     typer.echo(f"token: {run_with_runtime(work)}")
+
+
+@apps_app.command("rotate-secret")
+def apps_rotate_secret(url: str) -> None:
+    """Issue a new OpenID Connect client secret for the app with this URL (shown once); the
+    old one stops working."""
+    from parley.access import service
+    from parley.cli import run_with_runtime
+    from parley.oidc import clients
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            app = await service.get_app_by_url(session, url)
+            return await clients.rotate_secret(session, app)
+
+    typer.echo(f"client_secret: {run_with_runtime(work)}")
 
 
 @apps_app.command("delete")

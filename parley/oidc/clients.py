@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.access import service as access
 from parley.kit.secrets import new_token, token_hash
 from parley.models import App, OidcClient
 from parley.oidc import repository as repo
-from parley.oidc.errors import ClientExists, ClientNotFound, InvalidRedirectUri
+from parley.oidc.errors import ClientExists, ClientNotFound, InvalidRedirectUri, PublicClient
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,33 @@ async def register_client(
     return RegisteredClient(client, secret)
 
 
+async def create_app(
+    session: AsyncSession,
+    *,
+    url: str,
+    name: str,
+    is_super: bool = False,
+    roles: Iterable[str] = (),
+    redirect_uris: Sequence[str] = (),
+    post_logout_redirect_uris: Sequence[str] = (),
+    public: bool = False,
+    first_party: bool = False,
+) -> tuple[access.CreatedApp, RegisteredClient | None]:
+    """An app, and (given redirect URIs or client flags) its OpenID Connect client."""
+    created = await access.create_app(session, url=url, name=name, is_super=is_super, roles=roles)
+    if not (redirect_uris or post_logout_redirect_uris or public or first_party):
+        return created, None
+    registered = await register_client(
+        session,
+        created.app,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
+        public=public,
+        first_party=first_party,
+    )
+    return created, registered
+
+
 async def client_of_app(session: AsyncSession, app: App) -> OidcClient:
     client = await repo.get_client_of_app(session, app.id)
     if client is None:
@@ -100,7 +128,7 @@ async def rotate_secret(session: AsyncSession, app: App) -> str:
     """A new secret for a confidential client; the old one stops working at once."""
     client = await client_of_app(session, app)
     if client.is_public:
-        raise ClientNotFound("Public clients have no secret")
+        raise PublicClient()
     secret = new_token(32)
     client.secret_hash = token_hash(secret)
     return secret

@@ -24,6 +24,7 @@ async def needed(
 
 
 async def remember(store: Store, end_user: EndUser, client: Client, scopes: list[str]) -> None:
+    await store.audit("oidc.consent_granted", end_user, client, scopes=scopes)
     session = store.session
     row = await repo.get_consent(session, end_user.user.id, client.row.id)
     if row is not None:

@@ -23,6 +23,11 @@ class ClientNotFound(NotFound):
     default_message = "This app is not an OpenID Connect client"
 
 
+class PublicClient(Invalid):
+    code = "public_client"
+    default_message = "Public clients have no secret"
+
+
 class AuthorizationRefused(Invalid):
     """The authorization request itself is bad (unknown client, unregistered redirect URI):
     there is nowhere safe to send the browser, so it is answered here."""

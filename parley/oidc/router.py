@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from parley.deps import RuntimeDep, Session
+from parley.deps import Client, RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
 from parley.kit.openapi import responses
 from parley.oidc import service
@@ -78,38 +78,44 @@ async def authorize_signed_in(
 
 
 @router.post(service.TOKEN_PATH, responses=OAUTH_ERRORS)
-async def token(request: Request, session: Session, rt: RuntimeDep) -> Response:
+async def token(request: Request, session: Session, rt: RuntimeDep, client: Client) -> Response:
     """The token endpoint: `authorization_code` (with PKCE) and `refresh_token` grants."""
     http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "token", http), {})
+    return _response(await service.endpoint(session, rt, "token", http, client.ip), {})
 
 
 @router.get(service.USERINFO_PATH, operation_id="userinfo_get", responses=OAUTH_ERRORS)
 @router.post(service.USERINFO_PATH, operation_id="userinfo_post", responses=OAUTH_ERRORS)
-async def userinfo(request: Request, session: Session, rt: RuntimeDep) -> Response:
+async def userinfo(request: Request, session: Session, rt: RuntimeDep, client: Client) -> Response:
     """Claims about the bearer's user, by the token's scopes."""
     http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "userinfo", http), {})
+    return _response(await service.endpoint(session, rt, "userinfo", http, client.ip), {})
 
 
 @router.post(service.REVOKE_PATH, responses=OAUTH_ERRORS)
-async def revoke(request: Request, session: Session, rt: RuntimeDep) -> Response:
+async def revoke(request: Request, session: Session, rt: RuntimeDep, client: Client) -> Response:
     """Token revocation (RFC 7009): either half of a token pair ends both."""
     http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "revocation", http), {})
+    return _response(await service.endpoint(session, rt, "revocation", http, client.ip), {})
 
 
 @router.post(service.INTROSPECT_PATH, responses=OAUTH_ERRORS)
-async def introspect(request: Request, session: Session, rt: RuntimeDep) -> Response:
+async def introspect(
+    request: Request, session: Session, rt: RuntimeDep, client: Client
+) -> Response:
     """Token introspection (RFC 7662) for the confidential client the token belongs to."""
     http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "introspection", http), {})
+    return _response(await service.endpoint(session, rt, "introspection", http, client.ip), {})
 
 
 @router.get(service.LOGOUT_PATH, operation_id="end_session_get", responses=LOGOUT_RESPONSES)
 @router.post(service.LOGOUT_PATH, operation_id="end_session_post", responses=LOGOUT_RESPONSES)
-async def end_session(request: Request, session: Session, rt: RuntimeDep) -> Response:
+async def end_session(
+    request: Request, session: Session, rt: RuntimeDep, client: Client
+) -> Response:
     """RP-initiated logout: ends the Parley session the `id_token_hint` names, then returns
     to a registered `post_logout_redirect_uri` (or answers `{"signed_out": true}`)."""
     http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "end_session", http), {"signed_out": True})
+    return _response(
+        await service.endpoint(session, rt, "end_session", http, client.ip), {"signed_out": True}
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from parley.kit.openapi import ErrorBody
+
 
 class AuthorizeRequest(BaseModel):
     query: str = Field(
@@ -43,4 +45,5 @@ OAUTH_ERRORS: dict[int | str, dict[str, object]] = {
         "description": "OAuth error (`invalid_request`, `invalid_grant`, …)",
     },
     401: {"model": OAuthError, "description": "Client authentication failed or no valid bearer"},
+    429: {"model": ErrorBody, "description": "Rate limited (see Retry-After)"},
 }

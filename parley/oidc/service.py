@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -37,6 +38,7 @@ INTROSPECT_PATH = "/oauth/introspect"
 LOGOUT_PATH = "/oauth/logout"
 WEB_AUTHORIZE_PATH = "/authorize"
 MAX_QUERY = 8192
+CREDENTIAL_ENDPOINTS = ("token", "revocation", "introspection")
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ async def authorize(
         client: Client = grant.client
         scopes = scope_to_list(server.request.scope or "") or []
         if consent is False:
+            store.run(partial(store.audit, "oidc.consent_denied", scopes=scopes), end_user, client)
             return _respond(server, grant, None)
         needed = store.run(consents.needed, store, end_user, client, scopes, grant.prompt)
         if needed and consent is None:
@@ -170,10 +173,13 @@ def _respond(server: AuthorizationServer, grant: Any, end_user: EndUser | None) 
 
 
 async def endpoint(
-    session: AsyncSession, rt: Runtime, name: str, request: HttpRequest
+    session: AsyncSession, rt: Runtime, name: str, request: HttpRequest, client_ip: str | None
 ) -> HttpResponse | None:
     """One of Authlib's endpoints: `token`, `revocation`, `introspection`, `userinfo`,
-    `end_session` (None: logged out with nowhere to redirect)."""
+    `end_session` (None: logged out with nowhere to redirect). The ones that check client
+    credentials are rate limited per IP (`rate_oauth`)."""
+    if client_ip and name in CREDENTIAL_ENDPOINTS:
+        await rt.limiter.hit(rt.settings.rate_oauth, "oauth", client_ip)
     store = Store(session, rt)
 
     def work() -> HttpResponse | None:

@@ -12,6 +12,7 @@ from authlib.oauth2.rfc6749 import OAuth2Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
+from parley.identity import audit
 from parley.identity import service as identity
 from parley.identity.tokens import Principal
 from parley.kit.secrets import token_hash
@@ -74,6 +75,7 @@ class Store:
                 expires_at=now + timedelta(seconds=self.rt.settings.oidc_code_ttl_seconds),
             ),
         )
+        await self.audit("oidc.authorized", end_user, client, scope=request.scope or "")
 
     async def take_code(self, code: str, client: Client) -> AuthorizationCode | None:
         """Spend a code of this client. A code presented again revokes every token issued
@@ -189,7 +191,17 @@ class Store:
     async def revoke(self, token: Token) -> None:
         await repo.spend_token(self.session, token.row.id, utc_now())
 
-    # --- claims and sessions ---------------------------------------------------------------
+    # --- claims, sessions, audit -----------------------------------------------------------
+
+    async def audit(self, kind: str, end_user: EndUser, client: Client, **detail: Any) -> None:
+        await audit.record(
+            self.session,
+            kind,
+            user_id=end_user.user.id,
+            session_id=end_user.session_id,
+            client_id=client.get_client_id(),
+            **detail,
+        )
 
     async def claims(self, end_user: EndUser, client: Client, scope: str) -> dict[str, Any]:
         return await user_claims(self.session, self.rt, end_user.user, client.app, scope)

@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
+
+from parley.settings import Settings
+from tests.conftest import asgi_client, running_app
+from tests.support.accounts import unique_name
 
 
 async def test_the_token_endpoint_refuses_plain_http_on_a_public_host(
@@ -27,3 +33,18 @@ async def test_discovery_names_the_public_url_as_issuer(client: httpx.AsyncClien
     meta = (await client.get("/.well-known/openid-configuration")).json()
     assert meta["issuer"] == "http://testserver"
     assert meta["jwks_uri"] == "http://testserver/.well-known/jwks.json"
+
+
+async def test_the_credential_endpoints_are_rate_limited_per_address(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(
+        rate_limits_enabled=True, rate_oauth="2/minute", redis_prefix=f"rl-{unique_name()}"
+    )
+    async for app in running_app(settings):
+        async with asgi_client(app) as client:
+            statuses = [
+                (await client.post(path, data={"token": "x"})).status_code
+                for path in ("/oauth/token", "/oauth/introspect", "/oauth/revoke")
+            ]
+            assert statuses == [400, 400, 429]

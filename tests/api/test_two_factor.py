@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import httpx
 import pyotp
 
 from parley.kit.time import clock
-from tests.support.accounts import PASSWORD, Account
+from parley.settings import Settings
+from tests.conftest import asgi_client, running_app
+from tests.support.accounts import PASSWORD, Account, new_account, unique_name
 
 
 def code_now(secret: str, shift: float = 0) -> str:
@@ -230,3 +233,22 @@ async def test_contracts_without_a_second_step_refuse_with_their_own_401(
     )
     assert discord.status_code == 401
     assert "detail" in discord.json()
+
+
+async def test_second_factor_tries_are_rate_limited_per_account(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(
+        rate_limits_enabled=True, rate_second_factor="3/minute", redis_prefix=f"rl-{unique_name()}"
+    )
+    async for app in running_app(settings):
+        async with asgi_client(app) as client:
+            who = await new_account(client, "limited")
+            secret, _codes = await enable_totp(client, who)  # one try spent confirming
+            challenge = await challenge_for(client, who)
+            statuses = [(await second_step(client, challenge, "000000")).status_code]
+            statuses.append((await second_step(client, challenge, "000001")).status_code)
+            right = await second_step(client, challenge, code_now(secret, 30))
+            assert statuses == [401, 401]
+            assert right.status_code == 429
+            assert right.json()["error"]["code"] == "rate_limited"

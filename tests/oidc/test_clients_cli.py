@@ -51,3 +51,24 @@ async def test_unsafe_redirect_uris_are_refused(uri: str) -> None:
     created = await parley("apps", "create", "--url", url, "--name", "Rp", "--redirect-uri", uri)
     assert created.returncode != 0
     assert "Redirect URIs" in created.stdout
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_rotating_the_secret_prints_a_new_one() -> None:
+    url = f"https://{unique_name('rp')}.example.com"
+    created = await parley(
+        "apps", "create", "--url", url, "--name", "Rp", "--redirect-uri", f"{url}/cb"
+    )
+    (old,) = printed(created.stdout, "client_secret")
+    rotated = await parley("apps", "rotate-secret", url)
+    assert rotated.returncode == 0, rotated.stdout
+    (new,) = printed(rotated.stdout, "client_secret")
+    assert new != old
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_client_flags_without_a_redirect_uri_are_refused() -> None:
+    url = f"https://{unique_name('rp')}.example.com"
+    created = await parley("apps", "create", "--url", url, "--name", "Rp", "--public")
+    assert created.returncode != 0
+    assert "redirect URI" in created.stdout
