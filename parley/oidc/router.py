@@ -66,10 +66,13 @@ async def authorize_signed_in(
     body: AuthorizeRequest, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
 ) -> AuthorizeAnswer:
     """The web client's authorize call for the signed-in person: where to send the browser,
-    or `consent_required` with the client and scopes to show."""
+    `login_required` (sign in afresh, then call again), or `consent_required` with the client
+    and scopes to show."""
     answer = await service.authorize(session, rt, principal, query=body.query, consent=body.consent)
     if isinstance(answer, service.Redirect):
         return AuthorizeAnswer(redirect_to=answer.to)
+    if isinstance(answer, service.LoginNeeded):
+        return AuthorizeAnswer(login_required=True)
     return AuthorizeAnswer(
         consent_required=True,
         client=ClientInfo(name=answer.client_name, url=answer.client_url),

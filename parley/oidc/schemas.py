@@ -27,6 +27,11 @@ class AuthorizeAnswer(BaseModel):
     redirect_to: str | None = Field(
         default=None, description="Send the browser here (`location.assign`)"
     )
+    login_required: bool | None = Field(
+        default=None,
+        description="The client wants a fresher sign-in (`max_age`, `prompt=login`): sign the"
+        " person in again, then repeat this call with the new token",
+    )
     consent_required: bool | None = None
     client: ClientInfo | None = None
     scopes: list[str] | None = None

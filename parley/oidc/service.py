@@ -15,11 +15,12 @@ from urllib.parse import parse_qs
 import anyio.to_thread
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import scope_to_list
-from authlib.oidc.core.errors import ConsentRequiredError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Unauthorized
 from parley.identity.tokens import Principal
+from parley.kit.time import clock
 from parley.oidc import consents
 from parley.oidc.adapters import SCOPES, SECRET_METHODS, Client, EndUser
 from parley.oidc.claims import CLAIMS_SUPPORTED
@@ -38,12 +39,20 @@ INTROSPECT_PATH = "/oauth/introspect"
 LOGOUT_PATH = "/oauth/logout"
 WEB_AUTHORIZE_PATH = "/authorize"
 MAX_QUERY = 8192
+# `prompt=login` is met by a sign-in this recent (the web client signs in, then asks again)
+FRESH_LOGIN_SECONDS = 120
 CREDENTIAL_ENDPOINTS = ("token", "revocation", "introspection")
 
 
 @dataclass(frozen=True)
 class Redirect:
     to: str
+
+
+@dataclass(frozen=True)
+class LoginNeeded:
+    """The sign-in is older than the client allows (`max_age`, `prompt=login`): sign the
+    person in afresh and ask again with the new session."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ def discovery(rt: Runtime) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": [*SECRET_METHODS, "none"],
         "introspection_endpoint_auth_methods_supported": list(SECRET_METHODS),
         "code_challenge_methods_supported": ["S256"],
-        "prompt_values_supported": ["none", "consent"],
+        "prompt_values_supported": ["none", "login", "consent"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
@@ -127,16 +136,17 @@ async def begin_authorization(session: AsyncSession, rt: Runtime, query: str) ->
 
 async def authorize(
     session: AsyncSession, rt: Runtime, principal: Principal, *, query: str, consent: bool | None
-) -> Redirect | ConsentNeeded:
-    """Issue a code for the signed-in person, or ask for consent first (none for first-party
-    apps or scopes already allowed). `consent=False` answers the client `access_denied`."""
+) -> Redirect | ConsentNeeded | LoginNeeded:
+    """Issue a code for the signed-in person, or ask for a fresh sign-in (`max_age`,
+    `prompt=login`) or consent first (none for first-party apps or scopes already allowed).
+    `consent=False` answers the client `access_denied`."""
     request = _authorize_request(rt, query)
     store = Store(session, rt)
     end_user = await store.end_user_of_session(principal)
     if end_user is None:
         raise Unauthorized("Session revoked")
 
-    def work() -> Redirect | ConsentNeeded:
+    def work() -> Redirect | ConsentNeeded | LoginNeeded:
         try:
             server = AuthorizationServer(store, rt, request)
             grant = server.get_consent_grant(end_user=end_user)
@@ -146,12 +156,20 @@ async def authorize(
             raise _refused(error) from error
         client: Client = grant.client
         scopes = scope_to_list(server.request.scope or "") or []
+        prompts = (server.request.payload.data.get("prompt") or "").split()
+        if _too_old(end_user, server.request.payload.data.get("max_age"), grant.prompt):
+            if "none" not in prompts:
+                return LoginNeeded()
+            refusal = LoginRequiredError(
+                redirect_uri=grant.redirect_uri, state=server.request.payload.state
+            )
+            return Redirect(str(server.handle_error_response(None, refusal).location))
         if consent is False:
             store.run(partial(store.audit, "oidc.consent_denied", scopes=scopes), end_user, client)
             return _respond(server, grant, None)
         needed = store.run(consents.needed, store, end_user, client, scopes, grant.prompt)
         if needed and consent is None:
-            if "none" in (server.request.payload.data.get("prompt") or "").split():
+            if "none" in prompts:
                 refusal = ConsentRequiredError(
                     redirect_uri=grant.redirect_uri, state=server.request.payload.state
                 )
@@ -162,6 +180,13 @@ async def authorize(
         return _respond(server, grant, end_user)
 
     return await _in_thread(work)
+
+
+def _too_old(end_user: EndUser, max_age: str | None, prompt: str | None) -> bool:
+    limit = int(max_age) if max_age and max_age.isdigit() else None
+    if prompt == "login":
+        limit = min(limit if limit is not None else FRESH_LOGIN_SECONDS, FRESH_LOGIN_SECONDS)
+    return limit is not None and clock.timestamp() - end_user.auth_time > limit
 
 
 def _respond(server: AuthorizationServer, grant: Any, end_user: EndUser | None) -> Redirect:

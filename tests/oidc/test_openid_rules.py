@@ -3,7 +3,9 @@ redirect matching, single-use codes, PKCE, client binding, nonce replay."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,7 @@ from tests.oidc.conftest import (
     callback_params,
     sign_in,
 )
-from tests.support.accounts import Account
+from tests.support.accounts import PASSWORD, Account
 
 
 def authorize_url(provider: Provider, app: RegisteredApp, **params: str) -> str:
@@ -235,3 +237,34 @@ async def test_logout_without_an_id_token_is_refused(provider: Provider) -> None
     answer = await provider.http.get(provider.metadata["end_session_endpoint"])
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_request"
+
+
+async def test_max_age_asks_for_a_fresh_sign_in_and_prompt_none_gets_login_required(
+    provider: Provider, register_app: Callable[..., Any], person: Account
+) -> None:
+    app = await register_app(first_party=True)
+    await asyncio.sleep(2.1)  # the person signed in over two seconds ago
+    url = authorize_url(provider, app, max_age="1")
+    stale = await browser_authorize(provider, url, person)
+    assert stale.json() == {"login_required": True}
+    silent = await browser_authorize(
+        provider, authorize_url(provider, app, max_age="1", prompt="none"), person
+    )
+    assert callback_params(silent.json()["redirect_to"])["error"] == "login_required"
+    # signed in again, the same request goes through
+    tokens = (
+        await provider.http.post(
+            "/v1/auth/login", json={"login": person.username, "password": PASSWORD}
+        )
+    ).json()
+    fresh = replace(person, access_token=tokens["access_token"])
+    answer = await browser_authorize(provider, url, fresh)
+    assert "code" in callback_params(answer.json()["redirect_to"])
+
+
+async def test_prompt_login_is_met_by_a_recent_sign_in(
+    provider: Provider, register_app: Callable[..., Any], person: Account
+) -> None:
+    app = await register_app(first_party=True)
+    answer = await browser_authorize(provider, authorize_url(provider, app, prompt="login"), person)
+    assert "code" in callback_params(answer.json()["redirect_to"])
