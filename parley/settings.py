@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     second_factor_ttl_seconds: int = Field(default=300, ge=1)
     recovery_code_count: int = Field(default=10, ge=1, le=50)
 
+    # passkeys (WebAuthn); the relying party id and origins default to PARLEY_PUBLIC_URL's
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = Field(default="Parley", min_length=1, max_length=100)
+    webauthn_origins: str | None = None
+    passkey_challenge_ttl_seconds: int = Field(default=300, ge=1)
+
     # providers
     yandex_client_id: str = ""
     yandex_secret: SecretStr = SecretStr("")

@@ -19,6 +19,8 @@ from parley.models.oidc_client import OidcClient
 from parley.models.oidc_consent import OidcConsent
 from parley.models.oidc_token import OidcToken
 from parley.models.one_time_code import OneTimeCode
+from parley.models.passkey import Passkey
+from parley.models.passkey_challenge import PasskeyChallenge
 from parley.models.qr_ticket import QrTicket
 from parley.models.recovery_code import RecoveryCode
 from parley.models.role import Role
@@ -50,6 +52,8 @@ __all__ = [
     "OidcConsent",
     "OidcToken",
     "OneTimeCode",
+    "Passkey",
+    "PasskeyChallenge",
     "QrTicket",
     "RecoveryCode",
     "Role",

@@ -16,6 +16,7 @@ from parley.identity.twofactor.challenge import LOGIN_SECOND_FACTOR
 from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
+from parley.models import User
 from parley.runtime import Runtime
 
 
@@ -25,8 +26,7 @@ async def finish_sign_in(
     """Check a TOTP or recovery code against a sign-in's challenge and open the session.
 
     Tries are counted atomically per challenge (`code_max_attempts`) and rate limited per
-    account (`rate_second_factor`). The second factor proves the device as a mailed device
-    code would: it is remembered, and a new one gets the new-sign-in notice."""
+    account (`rate_second_factor`)."""
     record = await codes_repo.get_code_by_handle(session, challenge)
     now = utc_now()
     if (
@@ -53,18 +53,34 @@ async def finish_sign_in(
         raise WrongSecondFactor(tries_left=tries_left)
     if not await codes_repo.consume_code(session, record.id, now):
         raise ChallengeExpired()
-    user = await identity.get_user(session, record.user_id)
-    client = replace(client, device_id=record.device_id)
+    return await proven_sign_in(
+        session,
+        rt,
+        await identity.get_user(session, record.user_id),
+        replace(client, device_id=record.device_id),
+        surface=str(record.context.get("surface", "native")),
+        with_refresh=bool(record.context.get("with_refresh", True)),
+        amr="pwd otp mfa" if method == "otp" else "pwd mfa",
+    )
+
+
+async def proven_sign_in(
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    *,
+    surface: str,
+    with_refresh: bool,
+    amr: str,
+) -> IssuedTokens:
+    """Open the session of a sign-in that proved more than a password (second factor,
+    passkey). That proves the device as a mailed device code would: it is remembered, and a
+    new one gets the new-sign-in notice."""
     if rt.settings.device_verification and client.device_id:
         _device, added = await devices.remember(session, user.id, client)
         if added:
             await devices.notify_new_device(session, rt, user, client)
     return await identity.start_session(
-        session,
-        rt,
-        user,
-        client,
-        surface=str(record.context.get("surface", "native")),
-        with_refresh=bool(record.context.get("with_refresh", True)),
-        amr="pwd otp mfa" if method == "otp" else "pwd mfa",
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr=amr
     )
