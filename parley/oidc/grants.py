@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from parley.oidc.server import AuthorizationServer
 
 TOKEN_AUTH_METHODS = [*SECRET_METHODS, "none"]
+MAX_NONCE = 255
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
@@ -105,6 +106,8 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
         return claims
 
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
+        if len(nonce) > MAX_NONCE:
+            raise InvalidRequestError(f"'nonce' is longer than {MAX_NONCE} characters")
         store = self.server.store
         return store.run(store.nonce_used, request.client, nonce)
 

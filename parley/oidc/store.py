@@ -50,7 +50,7 @@ class Store:
     # --- authorization codes -------------------------------------------------------------
 
     async def nonce_used(self, client: Client, nonce: str) -> bool:
-        return await repo.nonce_used(self.session, client.row.id, nonce[:255])
+        return await repo.nonce_used(self.session, client.row.id, nonce)
 
     async def save_code(self, code: str, request: OAuth2Request) -> None:
         end_user: EndUser = request.user

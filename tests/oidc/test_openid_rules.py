@@ -268,3 +268,17 @@ async def test_prompt_login_is_met_by_a_recent_sign_in(
     app = await register_app(first_party=True)
     answer = await browser_authorize(provider, authorize_url(provider, app, prompt="login"), person)
     assert "code" in callback_params(answer.json()["redirect_to"])
+
+
+async def test_an_overlong_nonce_is_an_error_at_the_client_not_a_crash(
+    provider: Provider, register_app: Callable[..., Any], person: Account
+) -> None:
+    app = await register_app(first_party=True)
+    url = authorize_url(provider, app, nonce="n" * 256)
+    answer = await provider.http.get(url)
+    assert answer.status_code == 302
+    assert callback_params(answer.headers["location"])["error"] == "invalid_request"
+    posted = await browser_authorize(
+        provider, authorize_url(provider, app, nonce="n" * 255), person
+    )
+    assert "code" in callback_params(posted.json()["redirect_to"])

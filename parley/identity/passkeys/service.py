@@ -57,6 +57,7 @@ from parley.settings import Settings, value_list
 
 REGISTER = "register"
 SIGN_IN = "sign_in"
+MAX_CREDENTIAL_ID = 1400  # base64url characters (the column's width)
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,14 @@ async def register(
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyRejected(str(exc) or None) from exc
+    credential_id = bytes_to_base64url(verified.credential_id)
+    if len(credential_id) > MAX_CREDENTIAL_ID:  # WebAuthn caps ids at 1023 bytes
+        raise PasskeyRejected("The credential id is too long")
     transports = credential.get("response", {}).get("transports") or []
     known = {item.value for item in AuthenticatorTransport}
     passkey = Passkey(
         user_id=user.id,
-        credential_id=bytes_to_base64url(verified.credential_id),
+        credential_id=credential_id,
         public_key=bytes_to_base64url(verified.credential_public_key),
         sign_count=verified.sign_count,
         transports=[t for t in transports if isinstance(t, str) and t in known],
@@ -177,7 +181,7 @@ async def sign_in(
     raw_id = credential.get("rawId") or credential.get("id")
     passkey = (
         await repo.get_by_credential_id(session, raw_id)
-        if isinstance(raw_id, str) and len(raw_id) <= 1400
+        if isinstance(raw_id, str) and len(raw_id) <= MAX_CREDENTIAL_ID
         else None
     )
     if passkey is None:
