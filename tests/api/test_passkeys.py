@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from parley.kit.time import clock
-from tests.support.accounts import Account
+from tests.support.accounts import PASSWORD, Account
 from tests.support.authenticator import SoftAuthenticator
 
 RP_ID, ORIGIN = "testserver", "http://testserver"
@@ -197,3 +197,80 @@ async def test_removing_a_passkey_ends_its_sign_ins_and_others_cannot_remove_it(
     removed = await client.delete(f"/v1/auth/passkeys/{key['id']}", headers=alice.headers)
     assert removed.status_code == 204
     assert (await passkey_sign_in(client, authenticator)).status_code == 401
+
+
+async def test_the_first_passkey_brings_recovery_codes_and_guards_password_sign_in(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    authenticator = SoftAuthenticator(RP_ID, ORIGIN)
+    offered = await registration_options(client, alice)
+    added = await client.post(
+        "/v1/auth/passkeys/registration",
+        json={
+            "challenge_id": offered["challenge_id"],
+            "credential": authenticator.create(offered["options"]),
+        },
+        headers=alice.headers,
+    )
+    codes = added.json()["recovery_codes"]
+    assert len(codes) == 10
+    second = await add_passkey(client, alice)  # a second passkey brings no new codes
+    state = (await client.get("/v1/auth/2fa", headers=alice.headers)).json()
+    assert state == {"totp": False, "passkeys": 2, "recovery_codes_left": 10}
+
+    login = await client.post(
+        "/v1/auth/login", json={"login": alice.username, "password": PASSWORD}
+    )
+    assert login.status_code == 401
+    error = login.json()["error"]
+    assert error["methods"] == ["recovery_code", "passkey"]
+    options = error["passkey"]["options"]
+    assert len(options["allowCredentials"]) == 2
+    answer = second.get(options, user_verified=False)  # presence is enough after a password
+    finished = await client.post(
+        "/v1/auth/login/2fa",
+        json={
+            "challenge": error["challenge"],
+            "passkey": {"challenge_id": error["passkey"]["challenge_id"], "credential": answer},
+        },
+    )
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["user"]["id"] == alice.id
+
+
+async def test_another_persons_passkey_does_not_answer_my_second_factor(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    await add_passkey(client, alice)
+    bobs = await add_passkey(client, bob)
+    error = (
+        await client.post("/v1/auth/login", json={"login": alice.username, "password": PASSWORD})
+    ).json()["error"]
+    refused = await client.post(
+        "/v1/auth/login/2fa",
+        json={
+            "challenge": error["challenge"],
+            "passkey": {
+                "challenge_id": error["passkey"]["challenge_id"],
+                "credential": bobs.get(error["passkey"]["options"]),
+            },
+        },
+    )
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_second_factor"
+    neither = await client.post("/v1/auth/login/2fa", json={"challenge": error["challenge"]})
+    assert neither.status_code == 422
+
+
+async def test_removing_the_last_passkey_turns_the_second_factor_off(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    await add_passkey(client, alice)
+    (key,) = (await client.get("/v1/auth/passkeys", headers=alice.headers)).json()
+    await client.delete(f"/v1/auth/passkeys/{key['id']}", headers=alice.headers)
+    state = (await client.get("/v1/auth/2fa", headers=alice.headers)).json()
+    assert state == {"totp": False, "passkeys": 0, "recovery_codes_left": 0}
+    login = await client.post(
+        "/v1/auth/login", json={"login": alice.username, "password": PASSWORD}
+    )
+    assert login.status_code == 200

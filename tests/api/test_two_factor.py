@@ -61,7 +61,7 @@ async def test_enrolment_gives_a_secret_an_otpauth_uri_and_a_qr_png(
     # not on until confirmed: sign-in still takes the password alone
     assert (await password_login(client, alice)).status_code == 200
     state = await client.get("/v1/auth/2fa", headers=alice.headers)
-    assert state.json() == {"totp": False, "recovery_codes_left": 0}
+    assert state.json() == {"totp": False, "passkeys": 0, "recovery_codes_left": 0}
 
 
 async def test_two_factor_routes_need_a_signed_in_person(client: httpx.AsyncClient) -> None:
@@ -137,7 +137,7 @@ async def test_recovery_codes_work_once_each(client: httpx.AsyncClient, alice: A
     )
     assert again.status_code == 401
     state = await client.get("/v1/auth/2fa", headers=alice.headers)
-    assert state.json() == {"totp": True, "recovery_codes_left": 9}
+    assert state.json() == {"totp": True, "passkeys": 0, "recovery_codes_left": 9}
 
 
 async def test_a_challenge_allows_five_tries_and_then_dies(

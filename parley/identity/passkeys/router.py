@@ -10,6 +10,7 @@ from parley.deps import Client, RuntimeDep, Session
 from parley.identity.deps import CurrentUser
 from parley.identity.passkeys import service
 from parley.identity.passkeys.schemas import (
+    PasskeyAdded,
     PasskeyOptions,
     PasskeyRead,
     PasskeyRegistration,
@@ -45,14 +46,16 @@ async def passkey_registration_options(
 @router.post(
     "/auth/passkeys/registration",
     status_code=201,
-    response_model=PasskeyRead,
+    response_model=PasskeyAdded,
+    response_model_exclude_none=True,
     responses=responses(400, 401, 409),
 )
 async def register_passkey(
     body: PasskeyRegistration, user: CurrentUser, session: Session, rt: RuntimeDep, client: Client
-) -> PasskeyRead:
-    """Add a passkey: the authenticator's answer to the registration options."""
-    passkey = await service.register(
+) -> PasskeyAdded:
+    """Add a passkey: the authenticator's answer to the registration options. It is also a
+    second factor for password sign-in from now on."""
+    added = await service.register(
         session,
         rt,
         user,
@@ -61,7 +64,9 @@ async def register_passkey(
         name=body.name,
         client=client,
     )
-    return PasskeyRead.model_validate(passkey)
+    return PasskeyAdded.model_validate(added.passkey).model_copy(
+        update={"recovery_codes": added.recovery_codes}
+    )
 
 
 @router.delete("/auth/passkeys/{passkey_id}", status_code=204, responses=responses(401, 404))

@@ -39,3 +39,10 @@ class PasskeyRead(BaseModel):
     backed_up: bool
     created_at: datetime
     last_used_at: datetime | None
+
+
+class PasskeyAdded(PasskeyRead):
+    recovery_codes: list[str] | None = Field(
+        default=None,
+        description="With the account's first second factor: recovery codes, shown only now",
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +11,8 @@ from parley.identity import audit, devices
 from parley.identity import device_repository as codes_repo
 from parley.identity import service as identity
 from parley.identity.device_errors import WrongDevice
+from parley.identity.passkeys import ceremony
+from parley.identity.passkeys.errors import PasskeyChallengeExpired, PasskeySignInFailed
 from parley.identity.service import IssuedTokens
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.challenge import LOGIN_SECOND_FACTOR
@@ -19,11 +22,26 @@ from parley.kit.time import utc_now
 from parley.models import User
 from parley.runtime import Runtime
 
+AMR = {"otp": "pwd otp mfa", "recovery": "pwd mfa", "passkey": "pwd hwk mfa"}
+
+
+@dataclass(frozen=True)
+class PasskeyAnswer:
+    challenge_id: str
+    credential: dict[str, Any]
+
 
 async def finish_sign_in(
-    session: AsyncSession, rt: Runtime, *, challenge: str, code: str, client: ClientInfo
+    session: AsyncSession,
+    rt: Runtime,
+    *,
+    challenge: str,
+    code: str | None = None,
+    passkey: PasskeyAnswer | None = None,
+    client: ClientInfo,
 ) -> IssuedTokens:
-    """Check a TOTP or recovery code against a sign-in's challenge and open the session.
+    """Check a TOTP or recovery code, or a passkey's answer to the challenge's passkey
+    options, against a sign-in's challenge and open the session.
 
     Tries are counted atomically per challenge (`code_max_attempts`) and rate limited per
     account (`rate_second_factor`)."""
@@ -42,7 +60,7 @@ async def finish_sign_in(
     max_attempts = rt.settings.code_max_attempts
     if not await codes_repo.count_attempt(session, record.id, max_attempts):
         raise ChallengeExpired()
-    method = await totp.spend_second_factor(session, rt, record.user_id, code)
+    method = await _spend(session, rt, record.user_id, code, passkey, client)
     if method is None:
         await audit.record(
             session, "login.second_factor_failed", user_id=record.user_id, client=client
@@ -60,8 +78,33 @@ async def finish_sign_in(
         replace(client, device_id=record.device_id),
         surface=str(record.context.get("surface", "native")),
         with_refresh=bool(record.context.get("with_refresh", True)),
-        amr="pwd otp mfa" if method == "otp" else "pwd mfa",
+        amr=AMR[method],
     )
+
+
+async def _spend(
+    session: AsyncSession,
+    rt: Runtime,
+    user_id: int,
+    code: str | None,
+    passkey: PasskeyAnswer | None,
+    client: ClientInfo,
+) -> str | None:
+    if passkey is None:
+        return await totp.spend_second_factor(session, rt, user_id, code or "")
+    try:
+        await ceremony.verify_assertion(
+            session,
+            rt,
+            challenge_id=passkey.challenge_id,
+            purpose=ceremony.SECOND_FACTOR,
+            credential=passkey.credential,
+            user_id=user_id,
+            client=client,
+        )
+    except (PasskeyChallengeExpired, PasskeySignInFailed):
+        return None
+    return "passkey"
 
 
 async def proven_sign_in(

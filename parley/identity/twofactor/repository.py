@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.models import RecoveryCode, TotpCredential
+from parley.models import Passkey, RecoveryCode, TotpCredential
 
 
 async def get_totp(session: AsyncSession, user_id: int) -> TotpCredential | None:
@@ -30,7 +30,17 @@ async def add(session: AsyncSession, row: object) -> None:
 
 async def delete_totp(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(TotpCredential).where(TotpCredential.user_id == user_id))
+
+
+async def delete_recovery_codes(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+
+async def passkey_count(session: AsyncSession, user_id: int) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(Passkey).where(Passkey.user_id == user_id)
+    )
+    return int(count or 0)
 
 
 async def use_step(session: AsyncSession, credential_id: int, step: int) -> bool:

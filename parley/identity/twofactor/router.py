@@ -12,6 +12,7 @@ from parley.identity.deps import CurrentUser
 from parley.identity.router import token_pair
 from parley.identity.schemas import TokenPair
 from parley.identity.twofactor import login, totp
+from parley.identity.twofactor.login import PasskeyAnswer
 from parley.identity.twofactor.schemas import (
     PasswordCheck,
     RecoveryCodes,
@@ -29,13 +30,16 @@ router = APIRouter(tags=["auth"])
 async def login_second_factor(
     body: SecondFactorLogin, session: Session, rt: RuntimeDep, client: Client
 ) -> TokenPair:
-    """Finish a sign-in that answered 401 `second_factor_required`, with a TOTP code or a
-    recovery code; opens the session."""
+    """Finish a sign-in that answered 401 `second_factor_required`, with a TOTP code, a
+    recovery code or a passkey; opens the session."""
     issued = await login.finish_sign_in(
         session,
         rt,
         challenge=body.challenge,
         code=body.code,
+        passkey=PasskeyAnswer(body.passkey.challenge_id, body.passkey.credential)
+        if body.passkey
+        else None,
         client=replace(client, device_id=body.device_id),
     )
     return token_pair(issued)
@@ -43,9 +47,11 @@ async def login_second_factor(
 
 @router.get("/auth/2fa", response_model=TwoFactorStatusRead, responses=responses(401))
 async def read_two_factor(user: CurrentUser, session: Session) -> TwoFactorStatusRead:
-    """Whether TOTP is on, and how many recovery codes are left."""
+    """Whether TOTP is on, how many passkeys there are and how many recovery codes are left."""
     state = await totp.status(session, user.id)
-    return TwoFactorStatusRead(totp=state.totp, recovery_codes_left=state.recovery_codes_left)
+    return TwoFactorStatusRead(
+        totp=state.totp, passkeys=state.passkeys, recovery_codes_left=state.recovery_codes_left
+    )
 
 
 @router.post(

@@ -45,6 +45,7 @@ class Enrolment:
 @dataclass(frozen=True)
 class TwoFactorStatus:
     totp: bool
+    passkeys: int
     recovery_codes_left: int
 
 
@@ -54,7 +55,9 @@ def _key(rt: Runtime) -> bytes:
 
 async def status(session: AsyncSession, user_id: int) -> TwoFactorStatus:
     return TwoFactorStatus(
-        await repo.totp_enabled(session, user_id), await repo.recovery_codes_left(session, user_id)
+        await repo.totp_enabled(session, user_id),
+        await repo.passkey_count(session, user_id),
+        await repo.recovery_codes_left(session, user_id),
     )
 
 
@@ -107,6 +110,7 @@ async def disable(
     if await repo.get_totp(session, user.id) is None:
         raise TotpNotEnabled()
     await repo.delete_totp(session, user.id)
+    await forget_recovery_codes_if_unused(session, user.id)
     await audit.record(session, "totp.disabled", user_id=user.id, client=client)
 
 
@@ -115,22 +119,43 @@ async def regenerate_recovery_codes(
 ) -> list[str]:
     """New recovery codes; the old ones stop working."""
     await _check_password(session, rt, user, password, client)
-    if not await repo.totp_enabled(session, user.id):
-        raise TotpNotEnabled()
+    if not await has_second_factor(session, user.id):
+        raise TotpNotEnabled("No second factor is set up")
     await audit.record(session, "recovery_codes.replaced", user_id=user.id, client=client)
     return await _new_recovery_codes(session, rt, user.id)
+
+
+async def has_second_factor(session: AsyncSession, user_id: int) -> bool:
+    return await repo.totp_enabled(session, user_id) or bool(
+        await repo.passkey_count(session, user_id)
+    )
+
+
+async def recovery_codes_for_first_factor(
+    session: AsyncSession, rt: Runtime, user_id: int
+) -> list[str] | None:
+    """New recovery codes when the account just got its first second factor (a passkey)."""
+    if await repo.totp_enabled(session, user_id) or await repo.passkey_count(session, user_id) != 1:
+        return None
+    return await _new_recovery_codes(session, rt, user_id)
+
+
+async def forget_recovery_codes_if_unused(session: AsyncSession, user_id: int) -> None:
+    """With the last second factor gone, recovery codes would be a password of their own."""
+    if not await has_second_factor(session, user_id):
+        await repo.delete_recovery_codes(session, user_id)
 
 
 async def spend_second_factor(
     session: AsyncSession, rt: Runtime, user_id: int, code: str
 ) -> str | None:
-    """Use a TOTP code ("otp") or a recovery code ("recovery"); None when it is wrong,
-    already used, or the account has no second factor."""
-    credential = await repo.get_totp(session, user_id)
-    if credential is None or credential.confirmed_at is None:
-        return None
+    """Use a TOTP code ("otp") or a recovery code ("recovery"); None when it is wrong or
+    already used."""
     cleaned = code.strip().replace(" ", "").replace("-", "").lower()
     if cleaned.isdigit():
+        credential = await repo.get_totp(session, user_id)
+        if credential is None or credential.confirmed_at is None:
+            return None
         return "otp" if await _spend_totp(session, rt, credential, cleaned) else None
     digest = _recovery_hash(rt, user_id, cleaned)
     if await repo.use_recovery_code(session, user_id, digest, utc_now()):
