@@ -33,8 +33,15 @@ async def get_client(session: AsyncSession, client_id: str) -> tuple[OidcClient,
     return (row[0], row[1]) if row else None
 
 
-async def get_client_by_pk(session: AsyncSession, pk: int) -> OidcClient | None:
-    return await session.get(OidcClient, pk)
+async def get_client_by_pk(session: AsyncSession, pk: int) -> tuple[OidcClient, App] | None:
+    row = (
+        await session.execute(
+            select(OidcClient, App)
+            .join(App, App.id == OidcClient.app_id)
+            .where(OidcClient.id == pk)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 async def get_client_of_app(session: AsyncSession, app_id: int) -> OidcClient | None:

@@ -177,14 +177,17 @@ class Store:
                 row = await repo.get_token_by_refresh(self.session, digest)
             if row is None:
                 continue
-            client_row = await repo.get_client_by_pk(self.session, row.client_pk)
-            client = await self.client(client_row.client_id if client_row else None)
-            if client is None:
+            found = await repo.get_client_by_pk(self.session, row.client_pk)
+            if found is None:
                 return None
-            live = await repo.session_is_live(self.session, row.session_id, utc_now())
-            token = Token(row, client, kind=kind, live=live)
-            if live and kind == "access_token":
+            client = Client(*found)
+            if kind == "access_token":
+                token = Token(row, client, kind=kind)
                 token.end_user = await self.end_user_of_token(token)
+                token.live = token.end_user is not None
+            else:
+                live = await repo.session_is_live(self.session, row.session_id, utc_now())
+                token = Token(row, client, kind=kind, live=live)
             return token
         return None
 
