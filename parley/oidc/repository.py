@@ -13,6 +13,7 @@ from parley.models import (
     OidcClient,
     OidcConsent,
     OidcToken,
+    User,
     UserSession,
 )
 
@@ -74,12 +75,20 @@ async def spend_code(session: AsyncSession, code_id: int, now: datetime) -> bool
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def get_token_by_access(session: AsyncSession, access_hash: str) -> OidcToken | None:
-    return await session.scalar(select(OidcToken).where(OidcToken.access_hash == access_hash))
-
-
-async def get_token_by_refresh(session: AsyncSession, refresh_hash: str) -> OidcToken | None:
-    return await session.scalar(select(OidcToken).where(OidcToken.refresh_hash == refresh_hash))
+async def get_token_with_client(
+    session: AsyncSession, digest: str, *, refresh: bool
+) -> tuple[OidcToken, OidcClient, App] | None:
+    """A token by the hash of its access (or refresh) value, with its client and app."""
+    column = OidcToken.refresh_hash if refresh else OidcToken.access_hash
+    row = (
+        await session.execute(
+            select(OidcToken, OidcClient, App)
+            .join(OidcClient, OidcClient.id == OidcToken.client_pk)
+            .join(App, App.id == OidcClient.app_id)
+            .where(column == digest)
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
 
 
 async def spend_token(session: AsyncSession, token_id: int, now: datetime) -> bool:
@@ -114,8 +123,24 @@ async def session_is_live(session: AsyncSession, session_id: int, now: datetime)
     return found is not None
 
 
-async def get_user_session(session: AsyncSession, session_id: int) -> UserSession | None:
-    return await session.get(UserSession, session_id)
+async def get_live_session(
+    session: AsyncSession, session_id: int, user_id: int, now: datetime
+) -> tuple[UserSession, User] | None:
+    """The session and its user, if the session stands and the account is not disabled."""
+    row = (
+        await session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                UserSession.id == session_id,
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > now,
+                User.disabled_at.is_(None),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 async def get_consent(session: AsyncSession, user_id: int, client_pk: int) -> OidcConsent | None:

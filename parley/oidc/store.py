@@ -11,7 +11,6 @@ import anyio.from_thread
 from authlib.oauth2.rfc6749 import OAuth2Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.errors import NotFound
 from parley.identity import audit
 from parley.identity import service as identity
 from parley.identity.tokens import Principal
@@ -92,31 +91,26 @@ class Store:
         return AuthorizationCode(row)
 
     async def end_user_of_code(self, code: AuthorizationCode) -> EndUser | None:
-        return await self._end_user(
-            code.row.user_id, code.row.session_id, code.get_auth_time(), code.get_amr()
+        found = await repo.get_live_session(
+            self.session, code.row.session_id, code.row.user_id, utc_now()
         )
+        if found is None:
+            return None
+        return EndUser(found[1], code.row.session_id, code.get_auth_time(), code.get_amr())
 
     async def end_user_of_token(self, token: Token) -> EndUser | None:
         return await self.end_user_of_session(Principal(token.row.user_id, token.row.session_id, 0))
 
     async def end_user_of_session(self, principal: Principal) -> EndUser | None:
-        row = await repo.get_user_session(self.session, principal.session_id)
-        if row is None or row.user_id != principal.user_id:
-            return None
-        return await self._end_user(
-            row.user_id, row.id, int(row.created_at.timestamp()), (row.amr or "").split()
+        """The person behind a Parley session that still stands (None: revoked, expired, or
+        the account is disabled)."""
+        found = await repo.get_live_session(
+            self.session, principal.session_id, principal.user_id, utc_now()
         )
-
-    async def _end_user(
-        self, user_id: int, session_id: int, auth_time: int, amr: list[str]
-    ) -> EndUser | None:
-        if not await repo.session_is_live(self.session, session_id, utc_now()):
+        if found is None:
             return None
-        try:
-            user = await identity.get_user(self.session, user_id)
-        except NotFound:
-            return None
-        return EndUser(user, session_id, auth_time, amr)
+        row, user = found
+        return EndUser(user, row.id, int(row.created_at.timestamp()), (row.amr or "").split())
 
     # --- tokens --------------------------------------------------------------------------
 
@@ -151,10 +145,13 @@ class Store:
     async def take_refresh(self, refresh_token: str, client: Client) -> Token | None:
         """Spend a refresh token of this client (rotation). A spent one presented again
         revokes its whole family; one whose Parley session ended is refused."""
-        row = await repo.get_token_by_refresh(self.session, token_hash(refresh_token))
+        found = await repo.get_token_with_client(
+            self.session, token_hash(refresh_token), refresh=True
+        )
         now = utc_now()
-        if row is None or row.client_pk != client.row.id:
+        if found is None or found[0].client_pk != client.row.id:
             return None
+        row = found[0]
         if row.revoked_at is not None or not await repo.spend_token(self.session, row.id, now):
             if row.code_id is not None:
                 await repo.revoke_family(self.session, row.code_id, now)
@@ -171,23 +168,15 @@ class Store:
         if hint != "refresh_token":
             kinds.reverse()
         for kind in kinds:
-            if kind == "access_token":
-                row = await repo.get_token_by_access(self.session, digest)
-            else:
-                row = await repo.get_token_by_refresh(self.session, digest)
-            if row is None:
-                continue
-            found = await repo.get_client_by_pk(self.session, row.client_pk)
+            found = await repo.get_token_with_client(
+                self.session, digest, refresh=kind == "refresh_token"
+            )
             if found is None:
-                return None
-            client = Client(*found)
-            if kind == "access_token":
-                token = Token(row, client, kind=kind)
-                token.end_user = await self.end_user_of_token(token)
-                token.live = token.end_user is not None
-            else:
-                live = await repo.session_is_live(self.session, row.session_id, utc_now())
-                token = Token(row, client, kind=kind, live=live)
+                continue
+            row, client_row, app = found
+            token = Token(row, Client(client_row, app), kind=kind)
+            token.end_user = await self.end_user_of_token(token)
+            token.live = token.end_user is not None
             return token
         return None
 
