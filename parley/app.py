@@ -33,6 +33,7 @@ from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
 from parley.observability import RequestMiddleware, configure_logging
+from parley.oidc.cors import ProviderCors
 from parley.oidc.router import native_router as oidc_native_router
 from parley.oidc.router import router as oidc_router
 from parley.profiles.router import router as profiles_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(RequestMiddleware)
+    app.add_middleware(ProviderCors)
     install_native_errors(app)
     # Database errors are answered by the exception middleware (4xx/503, not re-raised);
     # anything else reaches the server-error middleware as a logged 500.

@@ -48,3 +48,22 @@ async def test_the_credential_endpoints_are_rate_limited_per_address(
                 for path in ("/oauth/token", "/oauth/introspect", "/oauth/revoke")
             ]
             assert statuses == [400, 400, 429]
+
+
+async def test_browser_apps_may_call_the_provider_endpoints_from_their_origin(
+    client: httpx.AsyncClient,
+) -> None:
+    origin = {"Origin": "https://spa.example"}
+    preflight = await client.options(
+        "/oauth/token",
+        headers={**origin, "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    discovery = await client.get("/.well-known/openid-configuration", headers=origin)
+    assert discovery.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in discovery.headers
+    # the rest of the API is not opened to other origins
+    me = await client.get("/v1/users/me", headers=origin)
+    assert "access-control-allow-origin" not in me.headers
