@@ -67,11 +67,17 @@ async def provider(
 
 @pytest.fixture
 def register_app(runtime: Runtime) -> Callable[..., Any]:
-    async def register(*, public: bool = False, first_party: bool = False) -> RegisteredApp:
+    async def register(
+        *,
+        public: bool = False,
+        first_party: bool = False,
+        redirect_uri: str | None = None,
+        logout_uri: str | None = None,
+    ) -> RegisteredApp:
         name = unique_name("rp")
         url = f"https://{name}.example.com"
-        redirect_uri = f"http://127.0.0.1:9/{name}/callback"
-        logout_uri = f"http://127.0.0.1:9/{name}/signed-out"
+        redirect_uri = redirect_uri or f"http://127.0.0.1:9/{name}/callback"
+        logout_uri = logout_uri or f"http://127.0.0.1:9/{name}/signed-out"
         async with runtime.db.unit_of_work() as session:
             created = await access.create_app(session, url=url, name=name.upper())
             registered = await clients.register_client(
