@@ -24,8 +24,7 @@ from webauthn.helpers.structs import (
 )
 
 from parley.errors import NotFound
-from parley.identity import audit
-from parley.identity import service as identity
+from parley.identity import audit, lookup
 from parley.identity.passkeys import ceremony
 from parley.identity.passkeys import repository as repo
 from parley.identity.passkeys.errors import (
@@ -161,7 +160,7 @@ async def sign_in(
         client=client,
     )
     try:
-        user = await identity.get_user(session, passkey.user_id)
+        user = await lookup.get_live_user(session, passkey.user_id)
     except NotFound as exc:
         raise PasskeySignInFailed() from exc
     return await proven_sign_in(

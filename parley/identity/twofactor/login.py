@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, devices
+from parley.identity import audit, devices, lookup
 from parley.identity import device_repository as codes_repo
 from parley.identity import service as identity
 from parley.identity.device_errors import WrongDevice
@@ -74,7 +74,7 @@ async def finish_sign_in(
     return await proven_sign_in(
         session,
         rt,
-        await identity.get_user(session, record.user_id),
+        await lookup.get_live_user(session, record.user_id),
         replace(client, device_id=record.device_id),
         surface=str(record.context.get("surface", "native")),
         with_refresh=bool(record.context.get("with_refresh", True)),

@@ -1,7 +1,7 @@
 """oidc clients codes tokens and consents
 
 Revision ID: f410b776f115
-Revises: b2d07a88fd4a
+Revises: 5e0c1d2f7a91
 Create Date: 2026-12-01 09:52:18.026645+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import parley.models.base
 from sqlalchemy.dialects import postgresql
 revision: str = 'f410b776f115'
-down_revision: str | Sequence[str] | None = 'b2d07a88fd4a'
+down_revision: str | Sequence[str] | None = '5e0c1d2f7a91'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
