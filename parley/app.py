@@ -25,9 +25,11 @@ from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
 from parley.identity.device_router import router as device_router
+from parley.identity.passkeys.router import router as passkeys_router
 from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
+from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
 from parley.messaging import attachments
 from parley.messaging.attachment_router import router as attachment_router
@@ -40,6 +42,9 @@ from parley.native.errors import error_response, http_error_response, install_na
 from parley.notifications.delivery import Notifier
 from parley.notifications.router import router as notifications_router
 from parley.observability import RequestMiddleware, configure_logging
+from parley.oidc.cors import ProviderCors
+from parley.oidc.router import native_router as oidc_native_router
+from parley.oidc.router import router as oidc_router
 from parley.profiles.router import router as profiles_router
 from parley.realtime.gateway import router as gateway_router
 from parley.realtime.hub import Hub
@@ -84,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(RequestMiddleware)
+    app.add_middleware(ProviderCors)
     install_native_errors(app)
     # Database errors are answered by the exception middleware (4xx/503, not re-raised);
     # anything else reaches the server-error middleware as a logged 500.
@@ -95,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
     v1.include_router(device_router)
+    v1.include_router(twofactor_router)
+    v1.include_router(passkeys_router)
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)
@@ -108,10 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(accounts_router)
     v1.include_router(notifications_router)
     v1.include_router(messaging_keys_router)
+    v1.include_router(oidc_native_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
+    app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
     return app

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     session_cache_seconds: int = 30
     signing_keys_dir: Path | None = None
 
+    # OpenID Connect provider
+    oidc_code_ttl_seconds: int = Field(default=60, ge=1)
+    oidc_access_ttl_seconds: int = Field(default=15 * 60, ge=1)
+    oidc_id_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
+
     # passwords (argon2id; OWASP: m=19 MiB, t=2, p=1 is the floor)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
@@ -50,6 +55,8 @@ class Settings(BaseSettings):
     rate_register_ip: str = "20/hour"
     rate_code: str = "5/minute"
     rate_pin: str = "10/minute"
+    rate_second_factor: str = "10/minute"
+    rate_oauth: str = "60/minute"  # token, revocation and introspection calls per client IP
     rate_code_mail: str = "5/15minutes"
 
     # devices, one-time codes and QR login
@@ -59,6 +66,17 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = 24 * 3600
     qr_ticket_ttl_seconds: int = 120
     qr_trusted_approver_skips_code: bool = True
+
+    # two-factor sign-in
+    totp_issuer: str = Field(default="Parley", min_length=1, max_length=100)
+    second_factor_ttl_seconds: int = Field(default=300, ge=1)
+    recovery_code_count: int = Field(default=10, ge=1, le=50)
+
+    # passkeys (WebAuthn); the relying party id and origins default to PARLEY_PUBLIC_URL's
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = Field(default="Parley", min_length=1, max_length=100)
+    webauthn_origins: str | None = None
+    passkey_challenge_ttl_seconds: int = Field(default=300, ge=1)
 
     # providers
     yandex_client_id: str = ""

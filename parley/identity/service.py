@@ -121,9 +121,12 @@ async def start_session(
     *,
     surface: str = "native",
     with_refresh: bool = True,
+    amr: str | None = None,
 ) -> IssuedTokens:
     """Open a session for a user who has proven who they are, and mint its tokens. Every
-    sign-in of every contract comes here: a disabled account is refused (AccountDisabled)."""
+    sign-in of every contract comes here: a disabled account is refused (AccountDisabled).
+    `amr` says how (RFC 8176 values, space-separated: "pwd", "pwd otp mfa"); OpenID
+    Connect passes it on to apps."""
     if await repository.disabled_at_shared(session, user.id) is not None:
         await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
         raise AccountDisabled()
@@ -142,6 +145,7 @@ async def start_session(
         last_used_at=now,
         expires_at=now + timedelta(seconds=lifetime),
         refresh_hash=token_hash(refresh) if refresh else None,
+        amr=amr,
     )
     session.add(record)
     await session.flush()
@@ -169,7 +173,7 @@ async def login(
 ) -> IssuedTokens:
     user = await authenticate_password(session, rt, login=login, password=password, client=client)
     return await start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
     )
 
 
