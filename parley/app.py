@@ -37,6 +37,7 @@ from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
+from parley.web.router import mount_web
 
 log = logging.getLogger("parley.app")
 
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="A self-hostable chat platform with its own identity service.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_well_known_router())
     app.include_router(media_router)
     mount_dialects(app, settings)
+    mount_web(app)
     return app
 
 
