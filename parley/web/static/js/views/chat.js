@@ -129,7 +129,7 @@ function ChannelView({ channel }) {
     ${seg && seg.hasNewer
       ? html`<button type="button" class="jump" onClick=${() => chat.openLatest(channel.id)}>${t("chat.jump_latest")}</button>`
       : null}
-    <${MessageList} channel=${channel} onReply=${setReplyTo} jumpTo=${jumpTo} />
+    <${MessageList} channel=${channel} onReply=${setReplyTo} jumpTo=${jumpTo} unreadAfter=${lastRead} />
     <p class="typing small" aria-live="polite">
       ${typers.length ? t("chat.typing", { names: typers.join(", ") }) : ""}
     </p>

@@ -16,7 +16,7 @@ function indexOf(items, id) {
   return i < 0 ? 0 : i;
 }
 
-export function MessageList({ channel, onReply, jumpTo }) {
+export function MessageList({ channel, onReply, jumpTo, unreadAfter }) {
   const state = useStore();
   const seg = state.segments.get(channel.id) || { items: [], hasOlder: false, hasNewer: false };
   const items = seg.items;
@@ -129,7 +129,7 @@ export function MessageList({ channel, onReply, jumpTo }) {
     }
   };
 
-  const firstUnread = channel.last_read_message_id;
+  const firstUnread = unreadAfter;
   const pending = state.pending.get(channel.id) || [];
   const byId = new Map(items.map((m) => [m.id, m]));
   return html`<div class="messages" ref=${box} onScroll=${onScroll} tabindex="0" aria-label=${t("chat.messages")}>
@@ -139,7 +139,7 @@ export function MessageList({ channel, onReply, jumpTo }) {
       ${visible.map(
         (m, i) => html`
           ${firstUnread && m.id > firstUnread && (i === 0 ? items[start - 1]?.id <= firstUnread : visible[i - 1].id <= firstUnread) && m.author_id !== me
-            ? html`<li class="divider" aria-hidden="true"><span>${t("chat.new_messages")}</span></li>`
+            ? html`<li class="divider"><span>${t("chat.new_messages")}</span></li>`
             : null}
           <${MessageItem}
             key=${m.id}
