@@ -43,6 +43,10 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 _PAGE_HEADERS = {"Cache-Control": "no-cache", "Content-Security-Policy": CSP}
+# ReDoc (styled-components) writes <style> elements and starts a blob: worker; these two pages
+# show only our own OpenAPI document, so they alone allow inline styles.
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src blob:"
+_DOCS_HEADERS = {"Cache-Control": "no-cache", "Content-Security-Policy": DOCS_CSP}
 
 
 class _Assets(StaticFiles):
@@ -52,8 +56,8 @@ class _Assets(StaticFiles):
         return response
 
 
-def _page(name: str) -> FileResponse:
-    return FileResponse(STATIC / name, media_type="text/html", headers=_PAGE_HEADERS)
+def _page(name: str, headers: dict[str, str] = _PAGE_HEADERS) -> FileResponse:
+    return FileResponse(STATIC / name, media_type="text/html", headers=headers)
 
 
 def _router() -> APIRouter:
@@ -67,11 +71,11 @@ def _router() -> APIRouter:
 
     @router.get("/docs")
     async def swagger() -> FileResponse:
-        return _page("docs.html")
+        return _page("docs.html", _DOCS_HEADERS)
 
     @router.get("/redoc")
     async def redoc() -> FileResponse:
-        return _page("redoc.html")
+        return _page("redoc.html", _DOCS_HEADERS)
 
     return router
 

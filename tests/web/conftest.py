@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from parley.settings import Settings
-from tests.support.servers import ServerProcess, SmtpSink, start_server
+from tests.support.servers import ServerProcess, SmtpSink, free_port, start_server
 
 CHROMIUM = os.environ.get("PARLEY_TEST_CHROMIUM", "/usr/bin/chromium")
 
@@ -34,8 +34,13 @@ def web_server(
 ) -> Iterator[ServerProcess]:
     # A phone on a known device must still enter the code for a new desktop, so both QR
     # paths (code and no code) can be tried.
-    settings = make_settings(mail_url=smtp.url, qr_trusted_approver_skips_code=False)
-    server = start_server(settings, str(tmp_path_factory.mktemp("web-server")))
+    port = free_port()
+    settings = make_settings(
+        mail_url=smtp.url,
+        public_url=f"http://127.0.0.1:{port}",  # avatar and QR URLs on the page's origin
+        qr_trusted_approver_skips_code=False,
+    )
+    server = start_server(settings, str(tmp_path_factory.mktemp("web-server")), port=port)
     yield server
     server.stop()
 

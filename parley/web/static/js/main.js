@@ -108,7 +108,7 @@ function App() {
     () =>
       onAuthChange((next, reason) => {
         setAuthState(next);
-        if (!next) {
+        if (!next && !location.pathname.startsWith("/wasnt-me/")) {
           const here = location.pathname + location.search;
           const keep = here.startsWith("/qr/") || here.startsWith("/authorize") ? `&next=${encodeURIComponent(here)}` : "";
           navigate(`/signin?reason=${reason || "signed_out"}${keep}`, true);

@@ -257,7 +257,7 @@ export function ResetPage() {
       ? { token, new_password: password }
       : { email: email.trim(), code: code.trim(), new_password: password };
     await api.confirmReset(body);
-    setAuth(null, "reset");
+    if (currentAuth()) setAuth(null, "reset"); // every session was revoked
     setDone(true);
   });
   return html`<main class="auth" id="main">

@@ -1,7 +1,7 @@
 // Sessions and known devices (address, country, user agent, last use), revoke one or all
 // others; and the landing page of the "this wasn't me" link.
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
-import { api, setAuth } from "../api.js";
+import { api, currentAuth, setAuth } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
 import { ErrorLine, Link, Notice, useAction } from "../ui.js";
 
@@ -78,7 +78,7 @@ export function WasntMePage({ token }) {
   const [state, setState] = useState("asking");
   const [run, busy, error] = useAction(async () => {
     await api.notMe(token);
-    setAuth(null, "not_me");
+    if (currentAuth()) setAuth(null, "not_me");
     setState("done");
   });
   return html`<main class="auth" id="main">
