@@ -45,7 +45,9 @@ CSP = (
 _PAGE_HEADERS = {"Cache-Control": "no-cache", "Content-Security-Policy": CSP}
 # ReDoc (styled-components) writes <style> elements and starts a blob: worker; these two pages
 # show only our own OpenAPI document, so they alone allow inline styles.
-DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src blob:"
+DOCS_CSP = (
+    CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src blob:"
+)
 _DOCS_HEADERS = {"Cache-Control": "no-cache", "Content-Security-Policy": DOCS_CSP}
 
 

@@ -45,7 +45,8 @@ async def test_network_drop_resumes_without_losing_or_doubling_messages(
     for n in range(3):
         await expect(message(gleb.page, f"while away {n}")).to_have_count(1)
     await expect(gleb.page.get_by_text("Offline — reconnecting…")).to_have_count(0)
-    assert 6 in sent_ops and 2 not in sent_ops, sent_ops  # RESUME, not a new IDENTIFY
+    assert 6 in sent_ops, sent_ops  # RESUME,
+    assert 2 not in sent_ops, sent_ops  # not a new IDENTIFY
     await message(gleb.page, "sent offline").get_by_role("button", name="Retry").click()
     await expect(message(vera.page, "sent offline")).to_have_count(1)
     await expect(message(gleb.page, "sent offline")).to_have_count(1)
