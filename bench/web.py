@@ -57,7 +57,9 @@ def bundle() -> None:
     files = sorted(module_graph((STATIC / "js" / "main.js").resolve()) | {STATIC / "app.css"})
     raw = sum(f.stat().st_size for f in files)
     packed = sum(gz(f) for f in files)
-    print(f"chat app: {len(files)} files, {raw / 1024:.1f} KiB raw, {packed / 1024:.1f} KiB gzipped")
+    print(
+        f"chat app: {len(files)} files, {raw / 1024:.1f} KiB raw, {packed / 1024:.1f} KiB gzipped"
+    )
     vendor = STATIC / "vendor" / "preact-htm.js"
     print(f"  of which Preact + htm: {gz(vendor) / 1024:.1f} KiB gzipped")
     for name in ("swagger-ui/swagger-ui-bundle.js", "redoc/redoc.standalone.js"):
