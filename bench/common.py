@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from parley import migrate
 from parley.settings import Settings
-from tests.support.servers import ServerProcess, start_server
+from parley.testing import ServerProcess, start_server
 
 PG_URL = os.environ.get(
     "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

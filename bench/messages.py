@@ -33,7 +33,7 @@ from bench.common import wrk
 from parley import migrate
 from parley.kit.secrets import new_token
 from parley.settings import Settings
-from tests.support.servers import start_server
+from parley.testing import start_server
 
 PASSWORD = "benchmark password"
 

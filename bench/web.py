@@ -29,7 +29,7 @@ from playwright.async_api import async_playwright
 
 from parley import migrate
 from parley.settings import Settings
-from tests.support.servers import start_server
+from parley.testing import start_server
 
 STATIC = Path(__file__).resolve().parent.parent / "parley" / "web" / "static"
 IMPORT = re.compile(r"""(?:import|from)\s*["']([^"']+)["']""")

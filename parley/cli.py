@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from parley import migrate
 from parley.access.cli import apps_app, roles_app
 from parley.errors import ParleyError
+from parley.kit.cli import console
 from parley.profiles.cli import data_versions_app
-from parley.runtime import Runtime, build_runtime
+from parley.runtime import Runtime, run_with_runtime
 from parley.settings import get_settings
-
-T = TypeVar("T")
 
 app = typer.Typer(help="Parley: chat platform and identity service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -29,25 +25,6 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(apps_app, name="apps")
 app.add_typer(roles_app, name="roles")
 app.add_typer(data_versions_app, name="data-versions")
-
-console = Console()
-
-
-def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Run `work` against a runtime built from the environment; domain errors exit 1."""
-
-    async def main() -> T:
-        runtime = build_runtime(get_settings())
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.stop()
-
-    try:
-        return asyncio.run(main())
-    except ParleyError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from exc
 
 
 @app.command()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from parley.db import Database
 from parley.identity.keys import KeyRing
@@ -16,6 +18,8 @@ from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage, make_storage
 from parley.messaging.writer import MessageWriter
 from parley.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -85,3 +89,19 @@ def build_runtime(settings: Settings) -> Runtime:
         messages=MessageWriter(db, settings),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )
+
+
+def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """For `parley` commands: run `work` against a runtime built from the environment (then
+    stopped); a domain error is printed and exits 1."""
+    from parley.kit.cli import run
+    from parley.settings import get_settings
+
+    async def main() -> T:
+        runtime = build_runtime(get_settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.stop()
+
+    return run(main)

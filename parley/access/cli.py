@@ -26,7 +26,8 @@ def apps_create(
 ) -> None:
     """Register an app and print its token (shown once)."""
     from parley.access import service
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> tuple[int, str]:
         async with rt.db.unit_of_work() as session:
@@ -46,7 +47,8 @@ def apps_list() -> None:
     from rich.table import Table
 
     from parley.access import service
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> list[tuple[str, ...]]:
         async with rt.db.unit_of_work() as session:
@@ -71,7 +73,7 @@ def apps_list() -> None:
 def apps_rotate_token(url: str) -> None:
     """Issue a new token for the app with this URL; the old one stops working."""
     from parley.access import service
-    from parley.cli import run_with_runtime
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> str:
         async with rt.db.unit_of_work() as session:
@@ -85,7 +87,8 @@ def apps_rotate_token(url: str) -> None:
 def apps_delete(url: str) -> None:
     """Delete the app with this URL and its payloads."""
     from parley.access import service
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> None:
         async with rt.db.unit_of_work() as session:
@@ -99,7 +102,8 @@ def apps_delete(url: str) -> None:
 def roles_create(name: str) -> None:
     """Create a role."""
     from parley.access import service
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> None:
         async with rt.db.unit_of_work() as session:
@@ -113,7 +117,8 @@ def roles_create(name: str) -> None:
 def roles_delete(name: str) -> None:
     """Delete a role (its members and apps lose it)."""
     from parley.access import service
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> None:
         async with rt.db.unit_of_work() as session:
@@ -127,7 +132,8 @@ def roles_delete(name: str) -> None:
 def roles_list() -> None:
     """List roles."""
     from parley.access import service
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> list[str]:
         async with rt.db.unit_of_work() as session:
@@ -147,9 +153,10 @@ def roles_assign(
 ) -> None:
     """Give a user roles."""
     from parley.access import service
-    from parley.cli import console, run_with_runtime
     from parley.errors import NotFound
     from parley.identity import repository
+    from parley.kit.cli import console
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> list[str]:
         async with rt.db.unit_of_work() as session:

@@ -119,10 +119,6 @@ async def get_ticket_by_hash(session: AsyncSession, ticket_hash: str) -> QrTicke
     return await session.scalar(select(QrTicket).where(QrTicket.ticket_hash == ticket_hash))
 
 
-async def get_ticket(session: AsyncSession, ticket_id: int) -> QrTicket | None:
-    return await session.get(QrTicket, ticket_id, populate_existing=True)
-
-
 async def latest_ticket_for_hub(
     session: AsyncSession, hub: str, status: str, now: datetime
 ) -> QrTicket | None:

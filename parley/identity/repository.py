@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.models import AuditEvent, User, UserSession
@@ -151,12 +151,6 @@ async def revoke_sessions(
     return ids
 
 
-async def touch_session(session: AsyncSession, session_id: int, now: datetime) -> None:
-    await session.execute(
-        update(UserSession).where(UserSession.id == session_id).values(last_used_at=now)
-    )
-
-
 async def add_audit(session: AsyncSession, event: AuditEvent) -> None:
     session.add(event)
 
@@ -169,7 +163,3 @@ async def list_audit(session: AsyncSession, user_id: int, limit: int) -> Sequenc
         .limit(limit)
     )
     return rows.all()
-
-
-async def count_users(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(User)) or 0)

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from typing import Annotated
 
-from parley.deps import RuntimeDep
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse
+from starlette.requests import HTTPConnection
+
 from parley.errors import NotFound
-from parley.infra.storage import CACHE_CONTROL, FileStorage, InvalidKey, content_type_for
+from parley.infra.storage import (
+    CACHE_CONTROL,
+    FileStorage,
+    InvalidKey,
+    Storage,
+    content_type_for,
+)
 
 router = APIRouter(tags=["media"])
 
 
+async def app_storage(conn: HTTPConnection) -> Storage:
+    """The storage of the app's runtime (`app.state.runtime`, set by `create_app`); read
+    here so that infra does not import the request layer (`parley.deps`) built on it."""
+    storage: Storage = conn.app.state.runtime.storage
+    return storage
+
+
 @router.get("/media/{key:path}", include_in_schema=False)
-async def read_media(key: str, rt: RuntimeDep) -> FileResponse:
-    storage = rt.storage
+async def read_media(key: str, storage: Annotated[Storage, Depends(app_storage)]) -> FileResponse:
     if not isinstance(storage, FileStorage):
         raise NotFound("No such file")
     try:

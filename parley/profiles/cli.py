@@ -20,8 +20,9 @@ class Counter(StrEnum):
 @data_versions_app.command("bump")
 def data_versions_bump(name: Counter) -> None:
     """Raise a global data version (`schedule`)."""
-    from parley.cli import console, run_with_runtime
+    from parley.kit.cli import console
     from parley.profiles import service
+    from parley.runtime import run_with_runtime
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:

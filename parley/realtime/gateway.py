@@ -17,8 +17,9 @@ from parley.identity.schemas import UserMe
 from parley.identity.tokens import Principal
 from parley.messaging import service as messaging
 from parley.messaging.router import channel_read
+from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close, Op, frame
-from parley.realtime.hub import Connection, GatewaySession, Hub
+from parley.realtime.hub import Hub
 from parley.runtime import Runtime
 
 log = logging.getLogger("parley.gateway")
