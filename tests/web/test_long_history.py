@@ -62,7 +62,7 @@ async def test_ten_thousand_messages_scroll_in_a_window_and_jump_to_first_unread
             await conn.execute(insert(Message), rows)
         await engine.dispose()
         page = await http.get(
-            f"/v1/channels/{channel_id}/messages?limit=1&around=1", headers=as_reader
+            f"/v1/channels/{channel_id}/messages?limit=1&after=0", headers=as_reader
         )
         first_id = page.json()[-1]["id"]
         # The reader has read up to message 9,000.
