@@ -21,6 +21,7 @@ from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close, Op, frame
 from parley.realtime.hub import Hub
 from parley.runtime import Runtime
+from parley.social import service as social
 
 log = logging.getLogger("parley.gateway")
 
@@ -158,13 +159,20 @@ async def _identify(
             raise _Protocol(Close.AUTHENTICATION_FAILED) from None
         me = UserMe.model_validate(user).model_dump(mode="json")
         page = await messaging.list_channels(session, principal.user_id, limit=READY_CHANNELS)
+        friends = await social.friend_ids(session, principal.user_id)
     channels = [channel_read(summary).model_dump(mode="json") for summary in page.items]
+    try:
+        online = await hub.presence.online(friends)
+    except Exception:  # presence is best effort, as its updates are
+        log.warning("presence store unavailable; READY without presences")
+        online = set()
     # READY is queued before the session can receive events, so it is always the first.
     ready: dict[str, Any] = {
         "v": 1,
         "user": me,
         "channels": channels,
         "channels_next_cursor": page.next_cursor,
+        "presences": [{"user_id": uid, "status": "online"} for uid in sorted(online)],
     }
     gs = await hub.open(
         conn,

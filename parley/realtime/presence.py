@@ -8,6 +8,7 @@ publish `presence.updated` to the user's friends.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from parley.infra import redis_client
 
@@ -58,6 +59,10 @@ class Presence:
         """Extend the session's lease (Redis entries expire unless refreshed)."""
         return None
 
+    async def online(self, user_ids: Sequence[int]) -> set[int]:
+        """Which of `user_ids` are online now (READY's snapshot of the friends)."""
+        raise NotImplementedError
+
     async def close(self) -> None:
         return None
 
@@ -81,6 +86,9 @@ class MemoryPresence(Presence):
             return False
         del self._sessions[user_id]
         return True
+
+    async def online(self, user_ids: Sequence[int]) -> set[int]:
+        return {user_id for user_id in user_ids if self._sessions.get(user_id)}
 
 
 class RedisPresence(Presence):
@@ -112,6 +120,22 @@ class RedisPresence(Presence):
         async with self._breaker():
             left = await self._remove(keys=[self._key(user_id)], args=[session_id, now])
         return int(left) == 0
+
+    async def online(self, user_ids: Sequence[int]) -> set[int]:
+        if not user_ids:
+            return set()
+        now = int(time.time() * 1000)
+        async with self._breaker():
+            pipe = self._redis.pipeline(transaction=False)
+            for user_id in user_ids:
+                pipe.hvals(self._key(user_id))
+            leases = await pipe.execute()
+        # Each value is a session's lease expiry: a live one means online.
+        return {
+            user_id
+            for user_id, values in zip(user_ids, leases, strict=True)
+            if any(int(value) > now for value in values)
+        }
 
     async def close(self) -> None:
         await self._redis.aclose()

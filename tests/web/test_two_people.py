@@ -54,6 +54,13 @@ async def test_two_people_register_befriend_and_chat_live(
     await message(anna.page, "Reply edited").get_by_role("button", name="Delete").click()
     await expect(message(boris.page, "Message deleted")).to_be_visible()
 
+    # Presence: READY tells a fresh tab who is online; closing Boris's tab reaches Anna live.
+    await anna.page.reload()
+    header = anna.page.get_by_role("region", name=boris.username)
+    await expect(header.get_by_text("online", exact=True)).to_be_visible()
+    await boris.page.close()
+    await expect(header.get_by_text("offline", exact=True)).to_be_visible()
+
     # Signing out and in again from the same browser asks no code (a known device).
     await anna.page.get_by_role("button", name="Sign out").click()
     await expect(anna.page.get_by_role("heading", name="Sign in to Parley")).to_be_visible()

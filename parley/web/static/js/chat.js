@@ -353,6 +353,7 @@ export function startRealtime(onRevoked) {
     gateway.on("READY", (ready) => {
       store.state.channels = new Map();
       for (const c of ready.channels) putChannel(c);
+      store.state.presence = new Map((ready.presences || []).map((p) => [p.user_id, p.status]));
       // After INVALID_SESSION the loaded segments may have gaps: reload what is open.
       for (const id of store.state.segments.keys()) openLatest(id).catch(() => {});
       store.changed();
