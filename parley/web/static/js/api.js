@@ -173,6 +173,7 @@ export const api = {
   requestReset: (email) => send("POST", "/auth/password-reset", { email }, false),
   confirmReset: (body) => send("POST", "/auth/password-reset/confirm", body, false),
   notMe: (token) => send("POST", "/auth/not-me", { token }, false),
+  revertEmailChange: (token) => send("POST", "/auth/email-change/revert", { token }, false),
   sessions: () => call("GET", "/sessions"),
   revokeSession: (id) => call("DELETE", `/sessions/${id}`),
   revokeOtherSessions: () => call("DELETE", "/sessions"),

@@ -19,7 +19,10 @@ const PUBLIC = [
   [/^\/register$/, () => html`<${RegisterPage} />`],
   [/^\/forgot$/, () => html`<${ForgotPage} />`],
   [/^\/reset$/, () => html`<${ResetPage} />`],
-  [/^\/wasnt-me\/(.+)$/, (m) => html`<${WasntMePage} token=${decodeURIComponent(m[1])} />`],
+  [
+    /^\/wasnt-me\/(?:(sign-in|email)\/)?([^/]+)$/,
+    (m) => html`<${WasntMePage} kind=${m[1] || "sign-in"} token=${decodeURIComponent(m[2])} />`,
+  ],
 ];
 
 const PRIVATE = [

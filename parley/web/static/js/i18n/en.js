@@ -179,6 +179,8 @@ export default {
   "security.forget_named": "Forget device {id}",
   "notme.title": "This wasn't me",
   "notme.text": "Someone signed in to your account, or changed it. Confirm and every session of the account is signed out and the new device forgotten.",
+  "notme.email_text": "Your account's email address was changed. Confirm, and the old address comes back and every session of the account is signed out.",
+  "notme.email_done": "Done: your old address is back and every session was signed out. Change your password now.",
   "notme.confirm": "Sign everyone out",
   "notme.done": "Done: every session was signed out. Change your password now.",
   "notme.reset_password": "Reset the password",

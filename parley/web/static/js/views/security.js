@@ -73,11 +73,13 @@ export function SecurityPage() {
   </main>`;
 }
 
-/** `/wasnt-me/{token}`: someone used the account; sign every session out and say so. */
-export function WasntMePage({ token }) {
+/** `/wasnt-me/[sign-in|email/]{token}`: a sign-in (or an email change) the person did not
+ * make. Says what confirming does, posts the token, and says what happened. */
+export function WasntMePage({ kind, token }) {
   const [state, setState] = useState("asking");
+  const email = kind === "email";
   const [run, busy, error] = useAction(async () => {
-    await api.notMe(token);
+    await (email ? api.revertEmailChange(token) : api.notMe(token));
     if (currentAuth()) setAuth(null, "not_me");
     setState("done");
   });
@@ -85,9 +87,9 @@ export function WasntMePage({ token }) {
     <section class="card" aria-labelledby="notme-title">
       <h1 id="notme-title">${t("notme.title")}</h1>
       ${state === "done"
-        ? html`<${Notice}>${t("notme.done")}<//>
+        ? html`<${Notice}>${t(email ? "notme.email_done" : "notme.done")}<//>
             <p><${Link} href="/forgot">${t("notme.reset_password")}<//></p>`
-        : html`<p>${t("notme.text")}</p>
+        : html`<p>${t(email ? "notme.email_text" : "notme.text")}</p>
             <${ErrorLine} error=${error} />
             <button type="button" class="danger" onClick=${run} disabled=${busy}>${t("notme.confirm")}</button>`}
       <p class="links"><${Link} href="/signin">${t("auth.back_to_sign_in")}<//></p>
