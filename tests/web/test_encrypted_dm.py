@@ -73,3 +73,38 @@ async def test_encrypted_dm_is_read_by_both_and_only_ciphertext_reaches_the_serv
     pavel.check_clean()
     await olga.context.close()
     await pavel.context.close()
+
+
+async def test_encrypted_group_hands_its_key_to_a_member_added_later(
+    browser: Browser, web_server: ServerProcess, smtp: SmtpSink
+) -> None:
+    host = await register(browser, web_server, smtp, "host")
+    late = await register(browser, web_server, smtp, "late")
+    await befriend(host, late)
+    await make_keys(host, "1111")
+    await make_keys(late, "2222")
+
+    page = host.page
+    await page.get_by_role("link", name="Chats").click()
+    await page.get_by_role("button", name="New group").click()
+    await page.get_by_label("Group name").fill("Quiet room")
+    await page.get_by_label("End-to-end encrypted").check()
+    await page.get_by_role("button", name="Create group").click()
+    await expect(page.get_by_text("end-to-end encrypted")).to_be_visible()
+    await send(page, "only for members")
+    await page.get_by_role("button", name="Group settings").click()
+    await page.get_by_label("Add a friend").select_option(label=late.username)
+    await page.get_by_role("button", name="Add", exact=True).click()
+
+    await late.page.get_by_role("link", name="Chats").click()
+    await late.page.get_by_role("link", name=re.compile("Quiet room")).click()
+    await expect(message(late.page, "only for members")).to_be_visible()
+    await send(late.page, "I can read it")
+    await expect(message(page, "I can read it")).to_be_visible()
+    channel_id = int(page.url.rsplit("/", 1)[1])
+    stored = await api_get(web_server, late.page, f"/v1/channels/{channel_id}/messages")
+    assert all("read it" not in row["content"] for row in stored)
+    host.check_clean()
+    late.check_clean()
+    await host.context.close()
+    await late.context.close()

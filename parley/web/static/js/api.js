@@ -206,11 +206,13 @@ export const api = {
   channel: (id) => call("GET", `/channels/${id}`),
   openDirect: (userId, encryptedKeys) =>
     call("POST", "/channels/direct", { user_id: userId, encrypted_keys: encryptedKeys }),
-  createGroup: (name, memberIds) => call("POST", "/channels", { name, member_ids: memberIds }),
+  createGroup: (name, memberIds, encryptedKeys) =>
+    call("POST", "/channels", { name, member_ids: memberIds, encrypted_keys: encryptedKeys }),
   renameChannel: (id, name) => call("PATCH", `/channels/${id}`, { name }),
   deleteChannel: (id) => call("DELETE", `/channels/${id}`),
   members: (id) => call("GET", `/channels/${id}/members`),
-  addMember: (id, userId) => call("POST", `/channels/${id}/members`, { user_id: userId }),
+  addMember: (id, userId, encryptedKey) =>
+    call("POST", `/channels/${id}/members`, { user_id: userId, encrypted_key: encryptedKey }),
   removeMember: (id, userId) => call("DELETE", `/channels/${id}/members/${userId}`),
   channelKey: (id) => call("GET", `/channels/${id}/key`),
   messages: (id, params) => call("GET", `/channels/${id}/messages${q({ limit: 50, ...params })}`),

@@ -75,14 +75,35 @@ function dropChannel(id) {
   store.changed();
 }
 
+async function allFriends() {
+  const items = [];
+  let before;
+  do {
+    const page = await api.friends(before);
+    items.push(...page.items);
+    before = page.next_cursor;
+  } while (before);
+  return items;
+}
+
 export async function loadFriends() {
   const [friends, requests, blocks] = await Promise.all([
-    api.friends(),
+    allFriends(),
     api.friendRequests(),
     api.blocks(),
   ]);
-  for (const f of friends.items) remember(f.user);
-  store.set({ friends: friends.items, requests, blocks });
+  for (const f of friends) remember(f.user);
+  store.set({ friends, requests, blocks });
+}
+
+/** READY carries the newest 100 channels; page in the rest. */
+async function loadOlderChannels(before) {
+  while (before) {
+    const page = await api.channels(before);
+    for (const c of page.items) putChannel(c);
+    store.changed();
+    before = page.next_cursor;
+  }
 }
 
 // --- messages -----------------------------------------------------------------------------
@@ -320,15 +341,41 @@ export function unlockedWith(privateKey) {
   }
 }
 
+/** A new channel key encrypted to each of `userIds` (and to me): `{user id: ciphertext}`. */
+async function sealedFor(userIds) {
+  const me = currentAuth().user.id;
+  const ids = [...new Set([me, ...userIds])];
+  const secret = e2e.newChannelSecret();
+  const keys = {};
+  for (const id of ids) {
+    const { public_key } = await api.publicKey(id).catch((err) => {
+      if (err.status === 404) throw Object.assign(err, { code: "no_public_key", data: { name: userName(id) } });
+      throw err;
+    });
+    keys[id] = await e2e.encryptChannelSecret(public_key, secret);
+  }
+  return keys;
+}
+
+export async function createGroup(name, memberIds, encrypted) {
+  const keys = encrypted ? await sealedFor(memberIds) : undefined;
+  return api.createGroup(name, memberIds, keys);
+}
+
+/** Add a member; in an encrypted group they get the channel key encrypted to them. */
+export async function addMember(channelId, userId) {
+  const channel = store.state.channels.get(channelId);
+  let sealed;
+  if (channel && channel.encrypted) {
+    const { secret } = await channelKey(channelId);
+    sealed = await e2e.encryptChannelSecret((await api.publicKey(userId)).public_key, secret);
+  }
+  return api.addMember(channelId, userId, sealed);
+}
+
 /** Create (or open) the encrypted DM with `userId`; the channel key goes to both of us. */
 export async function openEncryptedDirect(userId) {
-  const me = currentAuth().user.id;
-  const [mine, theirs] = await Promise.all([api.publicKey(me), api.publicKey(userId)]);
-  const secret = e2e.newChannelSecret();
-  const keys = {
-    [me]: await e2e.encryptChannelSecret(mine.public_key, secret),
-    [userId]: await e2e.encryptChannelSecret(theirs.public_key, secret),
-  };
+  const keys = await sealedFor([userId]);
   const channel = await api.openDirect(userId, keys);
   putChannel(channel);
   if (channel.encrypted) store.state.channelKeys.delete(channel.id);
@@ -354,6 +401,7 @@ export function startRealtime(onRevoked) {
       store.state.channels = new Map();
       for (const c of ready.channels) putChannel(c);
       store.state.presence = new Map((ready.presences || []).map((p) => [p.user_id, p.status]));
+      loadOlderChannels(ready.channels_next_cursor).catch(() => {});
       // After INVALID_SESSION the loaded segments may have gaps: reload what is open.
       for (const id of store.state.segments.keys()) openLatest(id).catch(() => {});
       store.changed();

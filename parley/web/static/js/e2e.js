@@ -151,7 +151,8 @@ export async function channelKeyFrom(secret) {
     "encrypt",
     "decrypt",
   ]);
-  return { key, iv: secret.slice(32, 48) };
+  // The raw secret stays with it (in memory only) to hand the key to a new group member.
+  return { key, iv: secret.slice(32, 48), secret };
 }
 
 export async function encryptText(channelKey, text) {

@@ -1,7 +1,7 @@
 // Groups: create one from friends; rename, add and remove members (owner), leave.
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { api, currentAuth } from "../api.js";
-import { loadFriends } from "../chat.js";
+import { addMember, createGroup, loadFriends } from "../chat.js";
 import { t } from "../i18n.js";
 import { useStore } from "../store.js";
 import { ErrorLine, Field, navigate, useAction } from "../ui.js";
@@ -10,6 +10,7 @@ export function NewGroup({ onDone }) {
   const state = useStore();
   const [name, setName] = useState("");
   const [picked, setPicked] = useState(new Set());
+  const [encrypted, setEncrypted] = useState(false);
   useEffect(() => {
     loadFriends().catch(() => {});
   }, []);
@@ -20,7 +21,7 @@ export function NewGroup({ onDone }) {
     setPicked(next);
   };
   const [run, busy, error] = useAction(async () => {
-    const channel = await api.createGroup(name.trim(), [...picked]);
+    const channel = await createGroup(name.trim(), [...picked], encrypted);
     onDone();
     navigate(`/chat/${channel.id}`);
   });
@@ -39,6 +40,12 @@ export function NewGroup({ onDone }) {
         </label>`,
       )}
     </fieldset>
+    ${state.privateKey
+      ? html`<label class="check">
+          <input type="checkbox" checked=${encrypted} onChange=${(e) => setEncrypted(e.currentTarget.checked)} />
+          ${t("group.encrypted")}
+        </label>`
+      : null}
     <${ErrorLine} error=${error} />
     <button type="submit" disabled=${busy}>${t("group.create")}</button>
   </form>`;
@@ -94,7 +101,7 @@ export function GroupPanel({ channel }) {
     ${owner && candidates.length
       ? html`<form class="row" onSubmit=${(e) => {
           e.preventDefault();
-          if (adding) act(() => api.addMember(channel.id, Number(adding)));
+          if (adding) act(() => addMember(channel.id, Number(adding)));
         }}>
           <label for="add-member">${t("group.add")}</label>
           <select id="add-member" value=${adding} onChange=${(e) => setAdding(e.currentTarget.value)}>
