@@ -28,6 +28,7 @@ async def test_phone_approves_a_desktop_with_the_code_then_without(
     browser: Browser, web_server: ServerProcess, smtp: SmtpSink
 ) -> None:
     phone = await register(browser, web_server, smtp, "phone", phone=True)
+    await audit(phone.page, "chat-phone")
     desktop, page, problems = await open_browser(browser, web_server, user_agent=DESKTOP_UA)
     await page.goto("/signin")
     await expect(page.get_by_role("img", name="QR code for signing in")).to_be_visible()

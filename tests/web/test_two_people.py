@@ -37,7 +37,7 @@ async def test_two_people_register_befriend_and_chat_live(
     # Typing shows on the other side; the reply arrives live, in order, once.
     await boris.page.get_by_label("Message", exact=True).press_sequentially("Hi")
     await expect(anna.page.get_by_text(f"{boris.username} is typing…")).to_be_visible()
-    await boris.page.get_by_role("button", name="Send").click()
+    await boris.page.get_by_label("Message", exact=True).press("Enter")  # keyboard only
     await expect(message(anna.page, "Hi")).to_have_count(1)
     await expect(anna.page.get_by_text(f"{boris.username} is typing…")).to_have_count(0)
     await expect(anna.page.get_by_role("heading", name=boris.username)).to_be_visible()

@@ -198,6 +198,7 @@ async function deliver(channelId, item) {
       const key = await channelKey(channelId);
       content = await e2e.encryptText(key, item.content);
     }
+    item.sent = content; // what the server will echo in MESSAGE_CREATE
     const message = await api.sendMessage(channelId, content, item.replyTo);
     if (channel && channel.encrypted) store.state.plaintext.set(message.id, item.content);
     discardPending(channelId, item.nonce);
@@ -209,8 +210,20 @@ async function deliver(channelId, item) {
   }
 }
 
+/** My message's MESSAGE_CREATE may come before the send's answer: it replaces the pending
+ * item it echoes, so the message never shows twice. */
+function settlePending(m) {
+  if (m.author_id !== currentAuth()?.user?.id) return;
+  const list = store.state.pending.get(m.channel_id) || [];
+  const item = list.find((p) => p.status === "sending" && p.sent === m.content);
+  if (!item) return;
+  if (store.state.channels.get(m.channel_id)?.encrypted) store.state.plaintext.set(m.id, item.content);
+  store.state.pending.set(m.channel_id, list.filter((p) => p !== item));
+}
+
 function acceptMessage(message) {
   const m = normalize(message);
+  settlePending(m);
   const channel = store.state.channels.get(m.channel_id);
   if (!channel) {
     refetchChannel(m.channel_id);

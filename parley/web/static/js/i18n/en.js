@@ -28,6 +28,7 @@ export default {
   "auth.reason.storage": "You signed out in another tab.",
   "auth.reason.reset": "Your password was changed; please sign in again.",
   "auth.reason.not_me": "Every session of the account was signed out.",
+  "auth.reason.login_required": "The application asks you to sign in again.",
   "auth.new_device_title": "Confirm this device",
   "auth.code_sent": "This browser is new for your account. We emailed a code to {to}.",
   "auth.code": "Code",

@@ -28,6 +28,7 @@ export default {
   "auth.reason.storage": "Вы вышли в другой вкладке.",
   "auth.reason.reset": "Пароль изменён, войдите снова.",
   "auth.reason.not_me": "Все сеансы аккаунта завершены.",
+  "auth.reason.login_required": "Приложение просит войти снова.",
   "auth.new_device_title": "Подтвердите устройство",
   "auth.code_sent": "Этот браузер новый для вашего аккаунта. Мы отправили код на {to}.",
   "auth.code": "Код",

@@ -1,6 +1,6 @@
 // The OpenID Connect consent screen: `/authorize?<query>` (from `GET /oauth/authorize`).
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
-import { api } from "../api.js";
+import { api, setAuth } from "../api.js";
 import { t } from "../i18n.js";
 import { ErrorLine, useAction } from "../ui.js";
 
@@ -11,6 +11,11 @@ export function AuthorizePage() {
     const result = await api.oauthAuthorize(query, answer);
     if (result.redirect_to) location.assign(result.redirect_to);
     else if (result.consent_required) setConsent(result);
+    else if (result.login_required) {
+      // The app asks for a fresh sign-in: end this session; sign-in brings the person back.
+      await api.logout().catch(() => {});
+      setAuth(null, "login_required");
+    }
   });
   useEffect(() => {
     run(null); // null: ask; false is the person's Deny
