@@ -109,6 +109,7 @@ async def test_browser_and_whisper_client_read_each_others_encrypted_messages(
         await expect(message(mira.page, "Hello from Whisper 👋")).to_be_visible()
         await send(mira.page, "Привет, Wes")
         await expect(message(mira.page, "Привет, Wes")).to_be_visible()
+        await expect(mira.page.get_by_text("Sending…")).to_have_count(0)  # stored
 
         page = (await whisper.get(f"/messages/{channel_id}/0", headers=auth)).json()
         mine = base64.b64decode(
