@@ -133,3 +133,34 @@ async def test_a_server_restart_reconnects_the_tab_and_it_catches_up(
     await expect(message(jan.page, "before the restart")).to_have_count(1)
     await ines.context.close()
     await jan.context.close()
+
+
+async def test_two_tabs_refreshing_short_lived_tokens_stay_signed_in(
+    browser: Browser,
+    server_factory: Callable[..., ServerProcess],
+    make_settings: Callable[..., Settings],
+    smtp: SmtpSink,
+) -> None:
+    # 31 s tokens: the client refreshes whenever less than 30 s are left, so about every call.
+    settings = make_settings(mail_url=smtp.url, access_ttl_seconds=31)
+    server = server_factory(settings)
+    kim = await register(browser, server, smtp, "kim")
+    refreshes: list[str] = []
+    kim.context.on(
+        "request", lambda r: refreshes.append(r.url) if r.url.endswith("/auth/refresh") else None
+    )
+    second = await kim.context.new_page()
+    await second.goto("/security")
+    for _ in range(4):
+        await kim.page.wait_for_timeout(1100)
+        await kim.page.get_by_role("link", name="Security").click()
+        await second.get_by_role("link", name="Friends").click()
+        await kim.page.get_by_role("link", name="Friends").click()
+        await second.get_by_role("link", name="Security").click()
+        for page in (kim.page, second):
+            await expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    await expect(second.get_by_role("heading", name="This session")).to_be_visible()
+    await expect(second.get_by_role("button", name=re.compile("Sign out session"))).to_have_count(0)
+    assert len(refreshes) >= 4, refreshes
+    kim.check_clean()
+    await kim.context.close()

@@ -77,30 +77,45 @@ window.addEventListener("storage", (event) => {
 
 let refreshing = null;
 
+/** Trade the refresh token for a new pair, once per tab at a time and, where the browser has
+ * Web Locks, once across tabs: a tab that waited adopts what another tab stored meanwhile
+ * instead of presenting the spent token. */
 export function refresh() {
   if (!auth || !auth.refresh_token) return Promise.resolve(false);
   if (!refreshing) {
-    const token = auth.refresh_token;
-    refreshing = send("POST", "/auth/refresh", { refresh_token: token }, false)
-      .then((pair) => {
-        setAuth(pair);
-        return true;
-      })
-      .catch((err) => {
-        // Another tab may have refreshed first with the same token.
-        const stored = readAuth();
-        if (stored && stored.refresh_token !== token) {
-          auth = stored;
-          return true;
-        }
-        if (err.status === 401 || err.status === 409) setAuth(null, "expired");
-        return false;
-      })
-      .finally(() => {
+    const spent = auth.refresh_token;
+    const run = () => exchange(spent);
+    refreshing = (navigator.locks ? navigator.locks.request("parley-refresh", run) : run()).finally(
+      () => {
         refreshing = null;
-      });
+      },
+    );
   }
   return refreshing;
+}
+
+function adoptStored(spent) {
+  const stored = readAuth();
+  if (stored && stored.refresh_token && stored.refresh_token !== spent) {
+    auth = stored;
+    return true;
+  }
+  return false;
+}
+
+async function exchange(spent) {
+  if (adoptStored(spent)) return true;
+  try {
+    setAuth(await send("POST", "/auth/refresh", { refresh_token: spent }, false));
+    return true;
+  } catch (err) {
+    if (err.code === "refresh_in_progress") {
+      await new Promise((done) => setTimeout(done, 1000)); // another tab is mid-refresh
+      if (adoptStored(spent)) return true;
+    }
+    if (err.status === 401 || err.status === 409) setAuth(null, "expired");
+    return false;
+  }
 }
 
 /** A valid access token (refreshed first when it is about to expire), or null. */
