@@ -5,9 +5,11 @@ is a new device; a second time, from the now known desktop, no code is asked."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from playwright.async_api import Browser, Page, expect
 
+from parley.settings import Settings
 from tests.support.mail import code_in, mail_to
 from tests.support.servers import ServerProcess, SmtpSink
 from tests.web.people import audit, enter_code, open_browser, register
@@ -86,3 +88,20 @@ async def test_phone_that_is_signed_out_signs_in_first_and_comes_back_to_approve
     await expect(phone_page).to_have_url(re.compile(r"/chat"))
     for context in (desktop, phone, owner.context):
         await context.close()
+
+
+async def test_the_desktop_renews_an_expired_qr_code(
+    browser: Browser,
+    server_factory: Callable[..., ServerProcess],
+    make_settings: Callable[..., Settings],
+) -> None:
+    server = server_factory(make_settings(qr_ticket_ttl_seconds=2))
+    desktop, page, problems = await open_browser(browser, server)
+    await page.goto("/signin")
+    code = page.get_by_text("Check code:")
+    await expect(code).to_be_visible()
+    first = await code.inner_text()
+    await expect(code).not_to_have_text(first, timeout=10_000)
+    await expect(page.get_by_role("timer")).to_contain_text("Renews in")
+    assert not problems, problems
+    await desktop.close()
