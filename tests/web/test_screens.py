@@ -186,3 +186,42 @@ async def test_api_docs_work_offline(browser: Browser, web_server: ServerProcess
     )
     assert not outside, outside
     await context.close()
+
+
+async def test_friend_requests_cancel_decline_block_and_unblock(
+    browser: Browser, web_server: ServerProcess, smtp: SmtpSink
+) -> None:
+    uma = await register(browser, web_server, smtp, "uma")
+    vik = await register(browser, web_server, smtp, "vik")
+    await vik.page.get_by_role("link", name="Friends").click()
+    page = uma.page
+    await page.get_by_role("link", name="Friends").click()
+    await page.get_by_label("Username starts with").fill(vik.username)
+    await page.get_by_role("button", name="Search").click()
+    result = page.get_by_role("listitem").filter(has_text=vik.username)
+    await result.get_by_role("button", name="Add friend").click()
+    await expect(vik.page.get_by_role("button", name=f"Decline {uma.username}")).to_be_visible()
+    cancel = page.get_by_role("button", name=f"Cancel request to {vik.username}")
+    decline = vik.page.get_by_role("button", name=f"Decline {uma.username}")
+    await cancel.click()
+    await expect(cancel).to_have_count(0)
+    await vik.page.reload()  # the API sends no event for a withdrawn or declined request
+    await expect(decline).to_have_count(0)
+
+    await result.get_by_role("button", name="Add friend").click()
+    await decline.click()
+    await expect(decline).to_have_count(0)
+    await page.reload()
+    await expect(cancel).to_have_count(0)
+    await page.get_by_label("Username starts with").fill(vik.username)
+    await page.get_by_role("button", name="Search").click()
+
+    await result.get_by_role("button", name="Block").click()
+    await expect(page.get_by_role("button", name=f"Unblock {vik.username}")).to_be_visible()
+    await audit(page, "friends-blocked")
+    await page.get_by_role("button", name=f"Unblock {vik.username}").click()
+    await expect(page.get_by_text("Nobody.")).to_be_visible()
+    uma.check_clean()
+    vik.check_clean()
+    await uma.context.close()
+    await vik.context.close()
