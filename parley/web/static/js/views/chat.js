@@ -80,7 +80,19 @@ function ChannelView({ channel }) {
   const initialUnread = useRef({ count: channel.unread_count, lastRead: channel.last_read_message_id });
 
   useEffect(() => {
-    chat.openLatest(channel.id).catch(setError);
+    chat
+      .openLatest(channel.id)
+      .then(() => {
+        // Unread messages within the newest page: open at the first of them.
+        const { count, lastRead } = initialUnread.current;
+        const items = store.state.segments.get(channel.id)?.items || [];
+        const first = lastRead && items.some((m) => m.id === lastRead) && items.find((m) => m.id > lastRead);
+        if (count > 0 && first) {
+          jumpTo.current = first.id;
+          store.changed();
+        }
+      })
+      .catch(setError);
     if (channel.kind === "group") {
       api.members(channel.id).then((members) => {
         for (const m of members) store.state.users.set(m.user.id, m.user);

@@ -75,7 +75,7 @@ export function MessageList({ channel, onReply, jumpTo, unreadAfter }) {
     const i = indexOf(items, jumpTo.current);
     const s = Math.max(0, i - STEP);
     setWin({ follow: false, startId: items[s].id, endId: items[Math.min(items.length, s + WINDOW) - 1].id });
-  }, [seg]);
+  }, [seg, jumpTo.current]);
 
   const markVisibleRead = () => {
     const el = box.current;
