@@ -99,6 +99,10 @@ async def test_profile_avatar_and_password_change(
     await expect(page.get_by_role("img", name="Your avatar")).to_be_visible()
     await audit(page, "profile")
 
+    await page.get_by_label("Current password").fill("not my password")
+    await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_text("Wrong username, email or password.")).to_be_visible()
     await page.get_by_label("Current password").fill(PASSWORD)
     await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Change password").click()

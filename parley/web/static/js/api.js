@@ -157,9 +157,10 @@ async function call(method, path, body) {
   try {
     return await send(method, path, body);
   } catch (err) {
-    if (err.status === 401 && auth) {
+    // A wrong password (e.g. changing it) is a 401 too, but says nothing about the token.
+    if (err.status === 401 && err.code !== "invalid_credentials" && auth) {
       if (await refresh()) return send(method, path, body);
-      setAuth(null, "expired");
+      if (auth) setAuth(null, "expired");
     }
     throw err;
   }

@@ -26,7 +26,9 @@ export function AuthorizePage() {
       <${ErrorLine} error=${error} />
       ${consent
         ? html`<p>${t("oidc.asks", { name: consent.client.name })}</p>
-            <p class="small"><a href=${consent.client.url} rel="noreferrer">${consent.client.url}</a></p>
+            ${/^https?:\/\//.test(consent.client.url || "")
+              ? html`<p class="small"><a href=${consent.client.url} rel="noreferrer">${consent.client.url}</a></p>`
+              : null}
             <h2>${t("oidc.scopes")}</h2>
             <ul>${consent.scopes.map((s) => html`<li key=${s}>${t(`oidc.scope.${s}`) === `oidc.scope.${s}` ? s : t(`oidc.scope.${s}`)}</li>`)}</ul>
             <div class="actions">
