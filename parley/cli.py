@@ -86,13 +86,12 @@ def users_create(
     ] = "",
 ) -> None:
     """Create an account."""
-    from parley.identity import service
+    from parley.identity import accounts
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
-            user = await service.register(
-                session, rt, username=username, email=email, password=password
-            )
+            account = accounts.NewAccount(username, password, email)
+            user = await accounts.sign_up(session, rt, account)
             return user.id
 
     user_id = run_with_runtime(work)

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     admin_role: str = "admin"
     # the app whose per-user payload holds the Schedule dialect's `role` and `variants`
     schedule_app_url: str = Field(default="schedule", min_length=1, max_length=500)
+    # the role a Schedule profile shows until a super app sets one (the seed's STUDENT; set
+    # it for a client whose role vocabulary differs)
+    schedule_default_role: str = Field(default="STUDENT", min_length=1, max_length=32)
     page_size: int = Field(default=20, ge=1, le=100)
 
     # messaging and end-to-end key material

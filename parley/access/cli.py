@@ -99,7 +99,12 @@ def apps_delete(url: str) -> None:
 
 
 @roles_app.command("create")
-def roles_create(name: str) -> None:
+def roles_create(
+    name: str,
+    protected: Annotated[
+        bool, typer.Option(help="Only a super app may grant it at registration")
+    ] = False,
+) -> None:
     """Create a role."""
     from parley.access import service
     from parley.kit.cli import console
@@ -107,7 +112,7 @@ def roles_create(name: str) -> None:
 
     async def work(rt: Runtime) -> None:
         async with rt.db.unit_of_work() as session:
-            await service.create_role(session, name)
+            await service.create_role(session, name, protected=protected)
 
     run_with_runtime(work)
     console.print(f"created role {name}", highlight=False)

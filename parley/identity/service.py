@@ -19,6 +19,7 @@ from parley.identity.errors import (
     RefreshReused,
     UsernameTaken,
 )
+from parley.identity.lookup import get_live_user, is_live
 from parley.identity.tokens import Principal
 from parley.identity.validation import check_password, clean_email, clean_username
 from parley.kit.client import ClientInfo
@@ -37,14 +38,16 @@ class IssuedTokens:
     user: User
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await repository.get_user(session, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
-    return user
+async def get_signed_in_user(session: AsyncSession, principal: Principal) -> User:
+    """The token's account; Unauthorized once it is gone or disabled (an outage of the
+    database is not the client's fault: it stays a 503)."""
+    try:
+        return await get_live_user(session, principal.user_id)
+    except NotFound as exc:
+        raise Unauthorized("Account no longer exists") from exc
 
 
-async def register(
+async def create_account(
     session: AsyncSession,
     rt: Runtime,
     *,
@@ -54,7 +57,8 @@ async def register(
     client: ClientInfo | None = None,
     **profile: object,
 ) -> User:
-    """Create an account. `profile` holds optional User columns (names, bio, country, ...)."""
+    """The user row with its checks (names, password strength, rate limit, uniqueness);
+    `accounts.sign_up` is what surfaces call. `profile` holds optional User columns."""
     username = clean_username(username)
     email = clean_email(email) if email else None
     if password is not None:
@@ -94,7 +98,7 @@ async def authenticate_password(
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
-    if user is None or not ok or user.disabled_at is not None:
+    if not is_live(user) or not ok:
         await audit.record(
             session, "login.failed", user_id=user.id if user else None, client=client
         )
@@ -182,7 +186,7 @@ async def refresh(
         session, record.id, presented, token_hash(new_refresh), now, expires
     ):
         raise RefreshRaced()
-    user = await get_user(session, record.user_id)
+    user = await get_live_user(session, record.user_id)
     access, expires_at = rt.signer.issue(user.id, record.id, rt.settings.access_ttl_seconds)
     return IssuedTokens(access, expires_at, new_refresh, record, user)
 
@@ -215,13 +219,12 @@ async def change_password(
     session: AsyncSession,
     rt: Runtime,
     principal: Principal,
-    *,
     old_password: str,
     new_password: str,
     client: ClientInfo | None = None,
 ) -> None:
     """Check the old password, set the new one and revoke every other session."""
-    user = await get_user(session, principal.user_id)
+    user = await get_live_user(session, principal.user_id)
     await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
     if not await rt.passwords.verify(user.password_hash, old_password):
         await audit.record(session, "password.change_failed", user_id=user.id, client=client)

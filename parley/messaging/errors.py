@@ -55,7 +55,7 @@ class BadContent(Invalid):
 
 class BadCiphertext(Invalid):
     code = "invalid_ciphertext"
-    default_message = "Encrypted channels take base64 ciphertext only"
+    default_message = "Encrypted channels take ciphertext of 1 character or more, up to the cap"
 
 
 class KeyMissing(NotFound):

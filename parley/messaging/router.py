@@ -235,7 +235,8 @@ async def send_message(
     principal: CurrentPrincipal,
     rt: RuntimeDep,
 ) -> MessageRead:
-    """Send text (1-4000 characters) or, in an encrypted channel, base64 ciphertext."""
+    """Send text (1-4000 characters) or, in an encrypted channel, ciphertext (any text up
+    to the size cap)."""
     draft = Draft(principal.user_id, channel_id, body.content, body.reply_to_id)
     return MessageRead.model_validate(await rt.messages.send(draft))
 

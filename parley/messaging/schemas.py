@@ -16,7 +16,7 @@ class MessageRead(BaseModel):
     id: int
     channel_id: int
     author_id: int | None
-    content: str | None = Field(description="Text, or base64 ciphertext; null once deleted")
+    content: str | None = Field(description="Text, or ciphertext; null once deleted")
     reply_to_id: int | None
     created_at: datetime
     edited_at: datetime | None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 
 from parley.access.deps import SuperApp
 from parley.deps import RuntimeDep, Session
+from parley.identity import lookup
 from parley.identity.deps import CurrentUser
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
@@ -87,7 +88,7 @@ async def read_user(
 ) -> UserPublic:
     """A user's public profile."""
     del user
-    return public_view(rt, await service.get_user(session, user_id))
+    return public_view(rt, await lookup.get_live_user(session, user_id))
 
 
 @router.get("/data-versions", response_model=DataVersionsRead, responses=responses(401))

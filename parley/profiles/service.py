@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import emit
-from parley.errors import BadGateway, GatewayTimeout, Invalid, NotFound
+from parley.errors import BadGateway, GatewayTimeout, Invalid
 from parley.identity import repository as identity_repository
 from parley.identity.errors import EmailTaken, UsernameTaken
 from parley.identity.validation import clean_email, clean_username
@@ -65,13 +65,6 @@ class DataVersions:
 class UserPage:
     users: Sequence[User]
     next_after: str | None
-
-
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await identity_repository.get_user(session, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
-    return user
 
 
 async def lock_user(session: AsyncSession, user_id: int) -> None:

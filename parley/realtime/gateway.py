@@ -12,7 +12,7 @@ from fastapi import APIRouter, WebSocket
 from limits import parse
 
 from parley.errors import NotFound, Unauthorized
-from parley.identity import service as identity
+from parley.identity import lookup
 from parley.identity.schemas import UserMe
 from parley.identity.tokens import Principal
 from parley.messaging import service as messaging
@@ -154,7 +154,7 @@ async def _identify(
         raise _Protocol(Close.DECODE_ERROR)
     async with rt.db.sessionmaker() as session:
         try:
-            user = await identity.get_user(session, principal.user_id)
+            user = await lookup.get_live_user(session, principal.user_id)
         except NotFound:
             raise _Protocol(Close.AUTHENTICATION_FAILED) from None
         me = UserMe.model_validate(user).model_dump(mode="json")

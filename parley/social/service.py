@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import emit
 from parley.errors import NotFound
+from parley.identity import lookup as accounts
 from parley.identity import repository as users
 from parley.models import Block, FriendRequest, User
 from parley.social import repository
@@ -54,10 +55,7 @@ def user_data(user: User) -> dict[str, Any]:
 
 
 async def _load(session: AsyncSession, user_id: int) -> User:
-    user = await users.get_user(session, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
-    return user
+    return await accounts.get_live_user(session, user_id)
 
 
 async def _other_user(session: AsyncSession, user_id: int, other_id: int) -> User:

@@ -12,6 +12,7 @@ from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, UserOut
 from parley.dialects.kit import dialect_router
 from parley.errors import NotFound
+from parley.identity import lookup
 from parley.profiles import service as profiles
 from parley.profiles.schemas import UserPublic
 from parley.profiles.views import public_view
@@ -55,6 +56,6 @@ async def upload_avatar(
 ) -> CapitalDetail:
     """2. Multipart `avatar_file`: validated, re-encoded and stored (file store or S3)."""
     data = await avatar_file.read(rt.settings.avatar_max_bytes + 1)
-    user = await profiles.get_user(session, principal.user_id)
+    user = await lookup.get_live_user(session, principal.user_id)
     await profiles.set_avatar(session, rt, user, data, avatar_file.filename)
     return CapitalDetail(detail="success")

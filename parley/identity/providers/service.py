@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import OUTBOX_KEY, emit
 from parley.errors import Forbidden, Invalid, NotFound, ParleyError
-from parley.identity import audit
+from parley.identity import audit, lookup, recovery
 from parley.identity import repository as identity_repository
 from parley.identity import service as identity_service
 from parley.identity.errors import EmailTaken, UsernameTaken
@@ -53,7 +53,7 @@ from parley.runtime import Runtime
 
 log = logging.getLogger("parley.providers")
 
-SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram"}
+SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram", "TELEGRAM": "telegram"}
 FLOWS = {"yandex": "oauth_token", "vk": "id_token", "google": "id_token", "telegram": "bot_code"}
 
 
@@ -417,15 +417,14 @@ async def schedule_auth(
     avatar_url: str | None = None,
     client: ClientInfo,
 ) -> IssuedTokens:
-    """`account/auth`: VK, Google or a Telegram bot code. `external_user_id` must be the id
-    the provider vouches for (403 otherwise; optional for TG, whose client cannot know it).
-    Name and avatar come from the provider when it gives them, else from the request."""
+    """`account/auth`: VK, Google or a Telegram bot code. The account is the one of the id
+    the provider vouches for; an `external_user_id`, when given, must be that id (403
+    otherwise). Name and avatar come from the provider when it gives them, else from the
+    request."""
     provider = SCHEDULE_METHODS.get(auth_method.upper())
     if provider is None:
-        raise Invalid("authMethod must be VK, GOOGLE or TG")
+        raise Invalid("authMethod must be VK, GOOGLE, TG or TELEGRAM")
     claimed = str(external_user_id).strip() if external_user_id is not None else None
-    if not claimed and provider != "telegram":
-        raise Invalid("externalUserId is required")
     if client.ip:
         await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
     found = await verify(session, rt, provider, Credential(token=id_token), client=client)
@@ -461,7 +460,7 @@ async def _user_for(
         return await _create_user(session, rt, profile, client)
     _refresh(rt, identity, profile)
     try:
-        return await identity_service.get_user(session, identity.user_id)
+        return await lookup.get_live_user(session, identity.user_id)
     except NotFound as exc:
         raise Forbidden("This account is disabled") from exc
 
@@ -486,7 +485,7 @@ async def _create_user(
         queued = len(outbox)
         try:
             async with session.begin_nested():
-                user = await identity_service.register(
+                user = await identity_service.create_account(
                     session,
                     rt,
                     username=username,
@@ -505,7 +504,7 @@ async def _create_user(
             del outbox[queued:]  # events of the rolled-back savepoint must not go out
             winner = await repository.get_identity(session, profile.provider, profile.external_id)
             if winner is not None:
-                return await identity_service.get_user(session, winner.user_id)
+                return await lookup.get_live_user(session, winner.user_id)
             if email and await identity_repository.email_taken(session, email):
                 email = None
             continue
@@ -513,6 +512,8 @@ async def _create_user(
             session, "identity.signed_up", user_id=user.id, client=client, provider=profile.provider
         )
         await _set_avatar(session, rt, user, profile, picture)
+        if user.email:  # like every sign-up (after the savepoint: a lost race mails nothing)
+            await recovery.send_email_verification(session, rt, user, rate_limited=False)
         return user
     raise UsernameTaken("Could not find a free username; try again")
 
