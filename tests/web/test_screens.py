@@ -181,8 +181,10 @@ async def test_api_docs_work_offline(browser: Browser, web_server: ServerProcess
             await route.abort()
 
     await context.route("**/*", only_local)
-    await page.goto("/docs")
-    await expect(page.get_by_role("heading", name=re.compile("Parley"))).to_be_visible()
+    await page.goto("/docs")  # a few megabytes of script to parse on a busy machine
+    await expect(page.get_by_role("heading", name=re.compile("Parley"))).to_be_visible(
+        timeout=30_000
+    )
     await expect(page.get_by_text("/v1/auth/login").first).to_be_visible()
     await page.goto("/redoc")
     await expect(page.get_by_role("menuitem", name="auth", exact=True)).to_be_visible(
