@@ -51,6 +51,7 @@ from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
+from parley.web.router import mount_web
 
 log = logging.getLogger("parley.app")
 
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="A self-hostable chat platform with its own identity service.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(RequestMiddleware)
     app.add_middleware(ProviderCors)
@@ -124,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
+    mount_web(app)
     return app
 
 

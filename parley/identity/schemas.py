@@ -45,6 +45,7 @@ class UserMe(BaseModel):
     locale: str | None
     country: str | None
     created_at: datetime
+    email_verified_at: datetime | None = None
 
 
 class TokenPair(BaseModel):

@@ -37,6 +37,8 @@ async def test_registration_mails_a_code_that_verifies_the_email(
     mc: httpx.AsyncClient, smtp: SmtpSink
 ) -> None:
     alice = await new_account(mc, "rec")
+    me = await mc.get("/v1/users/me", headers=alice.headers)
+    assert me.json()["email_verified_at"] is None
     code = code_in(await last_mail(smtp, alice.email, "verify"))
     assert (await mc.post("/v1/auth/email/verify", json={"code": code})).status_code == 401
     wrong = await mc.post(
@@ -49,6 +51,7 @@ async def test_registration_mails_a_code_that_verifies_the_email(
     ok = await mc.post("/v1/auth/email/verify", json={"code": code}, headers=alice.headers)
     assert ok.status_code == 200
     assert ok.json()["id"] == alice.id
+    assert ok.json()["email_verified_at"] is not None  # what the web client's banner reads
     again = await mc.post("/v1/auth/email/verify", json={"code": code}, headers=alice.headers)
     assert again.status_code == 400
     # Another account cannot use alice's code.

@@ -296,3 +296,16 @@ async def test_forwarded_for_is_trusted_only_from_the_configured_proxy(stack: St
         by_id = {s["id"]: s["ip"] for s in sessions.json()}
         assert by_id[tokens["session_id"]] == CLIENT_ADDRESS
         assert by_id[again["session_id"]] == "198.51.100.7"
+
+
+@needs_the_stack
+async def test_the_web_client_is_served_through_nginx_with_gzipped_assets(stack: Stack) -> None:
+    async with from_the_internet(stack.nginx.url) as http:
+        for path in ("/", "/signin", "/qr/some-ticket", "/chat/12"):
+            page = await http.get(path)
+            assert page.status_code == 200, path
+            assert '<script type="module" src="/assets/js/main.js">' in page.text
+        script = await http.get("/assets/js/main.js", headers={"Accept-Encoding": "gzip"})
+        assert script.status_code == 200
+        assert script.headers["content-encoding"] == "gzip"
+        assert "render(" in script.text

@@ -394,3 +394,33 @@ async def test_friends_see_presence_unless_the_user_opts_out(
     heard = [(await watcher.dispatch())["t"] for _ in range(2)]
     assert heard == ["CHANNEL_CREATE", "MESSAGE_CREATE"]
     await watcher.close()
+
+
+async def test_ready_lists_the_friends_already_online(
+    server: InProcessServer, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    await befriend(client, alice, bob)
+    stranger = await Gateway.open(server.ws_url)
+    outsider = await new_account(client, "outsider")
+    await stranger.identify(outsider.access_token)  # online, but not a friend
+    first = await Gateway.open(server.ws_url)
+    assert (await first.identify(alice.access_token))["presences"] == []
+
+    bob_gw = await Gateway.open(server.ws_url)
+    await bob_gw.identify(bob.access_token)
+    second = await Gateway.open(server.ws_url)
+    ready = await second.identify(alice.access_token)
+    assert ready["presences"] == [{"user_id": bob.id, "status": "online"}]
+    invisible = await Gateway.open(server.ws_url)
+    await bob_gw.close()
+    await invisible.identify(bob.access_token, presence=False)
+    for _ in range(50):  # the offline transition lands just after the close
+        third = await Gateway.open(server.ws_url)
+        presences = (await third.identify(alice.access_token))["presences"]
+        await third.close()
+        if not presences:
+            break
+        await asyncio.sleep(0.05)
+    assert presences == []
+    for gw in (stranger, first, second, invisible):
+        await gw.close()
