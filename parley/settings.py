@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -121,6 +122,22 @@ class Settings(BaseSettings):
     group_max_members: int = Field(default=100, ge=2)
     encrypted_message_max_bytes: int = Field(default=16 * 1024, ge=64)
     offset_paging_max: int = Field(default=10_000, ge=0)
+    reactions_max_per_message: int = Field(default=20, ge=1)
+    mention_everyone: Literal["owner", "members"] = "owner"  # who may @everyone in a group
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachment_max_per_message: int = Field(default=10, ge=1)
+    attachment_max_pixels: int = Field(default=40_000_000, ge=1)
+    attachment_max_side: int = Field(default=4096, ge=16)
+    attachment_thumb_side: int = Field(default=320, ge=16)
+
+    # push notifications (Web Push with VAPID; Firebase Cloud Messaging HTTP v1)
+    vapid_private_key: SecretStr = SecretStr("")  # PEM or base64url raw key; empty: no Web Push
+    vapid_subject: str = "mailto:admin@localhost"
+    fcm_credentials_file: Path | None = None  # a service account JSON; None: no FCM
+    fcm_url: str = "https://fcm.googleapis.com"
+    push_retry_attempts: int = Field(default=4, ge=1)
+    push_retry_seconds: float = Field(default=1.0, ge=0)  # doubled after each failed attempt
+    push_queue_size: int = Field(default=10_000, ge=1)
     pin_pepper: SecretStr = SecretStr("")
 
     @field_validator("dialects")

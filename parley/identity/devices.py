@@ -344,7 +344,7 @@ async def _user_by_email(session: AsyncSession, rt: Runtime, email: str) -> User
     except InvalidEmail as exc:
         raise UnknownAccount() from exc
     user = await repository.get_user_by_email(session, address)
-    if not lookup.is_live(user):
+    if user is None:  # a disabled account is refused after its password (AccountDisabled)
         await rt.limiter.hit(rt.settings.rate_login, "login-account", address)
         raise UnknownAccount()
     if user.password_hash is None:
