@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -27,6 +28,8 @@ from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
+from parley.kit.client import client_ip
+from parley.kit.headers import SecurityHeadersMiddleware
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
@@ -68,7 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="A self-hostable chat platform with its own identity service.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)
     # Database errors are answered by the exception middleware (4xx/503, not re-raised);
@@ -91,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
     app.include_router(v1)
-    app.include_router(_well_known_router())
+    app.include_router(_well_known_router(settings))
     app.include_router(media_router)
     mount_dialects(app, settings)
     return app
@@ -115,7 +122,7 @@ def _ops_router() -> APIRouter:
     return router
 
 
-def _well_known_router() -> APIRouter:
+def _well_known_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     @router.get("/.well-known/jwks.json")
@@ -123,11 +130,24 @@ def _well_known_router() -> APIRouter:
         """Public keys that verify Parley's access tokens (EdDSA)."""
         return rt.keyring.jwks()
 
-    @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if settings.metrics_enabled:
+        networks = settings.metrics_networks
+
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics(request: Request) -> Response:
+            if not _in_networks(client_ip(request, settings.trusted_proxy_list), networks):
+                raise StarletteHTTPException(404, "Not Found")
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _in_networks(address: str | None, networks: list[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:

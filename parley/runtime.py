@@ -16,6 +16,7 @@ from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage, make_storage
+from parley.kit.files import private_dir
 from parley.messaging.writer import MessageWriter
 from parley.settings import Settings
 
@@ -66,7 +67,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     bus = make_bus(settings.redis_url, settings.redis_prefix)
     db = Database(settings.database_url, bus)
     keyring = KeyRing(settings.keys_dir)

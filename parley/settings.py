@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     dialects: str = ",".join(DEFAULT_DIALECTS)
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
+
+    # operations endpoints
+    docs_enabled: bool = True  # /docs, /redoc and /openapi.json
+    metrics_enabled: bool = True
+    # client networks allowed to read /metrics (the address after PARLEY_TRUSTED_PROXIES)
+    metrics_allow: str = "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
     # tokens
     access_ttl_seconds: int = 15 * 60
@@ -102,6 +109,13 @@ class Settings(BaseSettings):
     offset_paging_max: int = Field(default=10_000, ge=0)
     pin_pepper: SecretStr = SecretStr("")
 
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value_list(value):
+            ip_network(part, strict=False)
+        return value
+
     @field_validator("dialects")
     @classmethod
     def _known_dialects(cls, value: str) -> str:
@@ -117,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return value_list(self.trusted_proxies)
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(part, strict=False) for part in value_list(self.metrics_allow)]
 
     @property
     def is_sqlite(self) -> bool:
