@@ -28,6 +28,7 @@ from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.infra.media import router as media_router
+from parley.kit.body import RequestBodyMiddleware
 from parley.kit.client import client_ip
 from parley.kit.headers import SecurityHeadersMiddleware
 from parley.messaging.router import keys_router as messaging_keys_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url="/redoc" if settings.docs_enabled else None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    app.add_middleware(RequestBodyMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)
