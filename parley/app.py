@@ -200,6 +200,7 @@ _REFUSED_SQLSTATES = {
     "22021": "Text must not contain NUL characters",
     "22003": "A number is out of range",
     "22P05": "Text contains a character the database cannot store",
+    "22P02": "A value has an invalid text representation",
 }
 
 
