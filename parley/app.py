@@ -76,7 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url="/redoc" if settings.docs_enabled else None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
-    app.add_middleware(RequestBodyMiddleware)
+    app.add_middleware(
+        RequestBodyMiddleware,
+        max_bytes=settings.body_max_bytes,
+        upload_max_bytes=settings.upload_max_bytes,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import anyio
+
 from parley.db import Database
 from parley.identity.keys import KeyRing
 from parley.identity.passwords import Passwords
@@ -37,6 +39,8 @@ class Runtime:
     providers: ProviderClients
     storage: Storage
     messages: MessageWriter
+    # image decoding threads at once (Pillow holds a decoded image in memory)
+    image_decoding: anyio.CapacityLimiter
     geoip: GeoIP | None = None
 
     async def start(self) -> None:
@@ -87,6 +91,7 @@ def build_runtime(settings: Settings) -> Runtime:
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
         providers=ProviderClients(settings),
         storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
+        image_decoding=anyio.CapacityLimiter(settings.image_decode_concurrency),
         messages=MessageWriter(db, settings),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )

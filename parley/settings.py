@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
 
+    # the served HTTP connections (`parley serve`)
+    server_limit_concurrency: int = Field(default=2000, ge=1)  # connections + requests; 503 above
+    server_keep_alive_seconds: float = Field(default=5.0, gt=0)  # idle between requests
+    server_header_timeout_seconds: float = Field(default=10.0, gt=0)  # to send a request head
+
     # operations endpoints
     docs_enabled: bool = True  # /docs, /redoc and /openapi.json
     metrics_enabled: bool = True
@@ -91,6 +96,9 @@ class Settings(BaseSettings):
     rate_gateway: str = "120/minute"  # inbound frames per connection
 
     # limits
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)  # any request body
+    upload_max_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)  # multipart upload routes
+    image_decode_concurrency: int = Field(default=2, ge=1)  # images decoded at once
     avatar_max_bytes: int = 5 * 1024 * 1024
     app_payload_max_bytes: int = 64 * 1024
     avatar_max_pixels: int = 24_000_000

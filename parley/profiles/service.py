@@ -234,7 +234,8 @@ async def set_avatar(
                 max_side=settings.avatar_max_side,
                 thumb_side=settings.avatar_thumb_side,
                 filename=filename,
-            )
+            ),
+            limiter=rt.image_decoding,
         )
     except images.ImageRejected as exc:
         raise AvatarRejected(str(exc)) from exc
