@@ -16,9 +16,9 @@ USERNAME_KEY_MAX = 128
 
 
 def clean_username(value: str) -> str:
-    """A valid username in NFKC form (as Django normalizes them), or InvalidUsername. Letters of one script only (digits and
-    `_ . -` go with any): "alice" spelled with a Cyrillic "a" is refused, a name all in
-    Cyrillic is fine."""
+    """A valid username in NFKC form (as Django normalizes them), or InvalidUsername.
+    Letters of one script only (digits and `_ . -` go with any): "alice" spelled with a
+    Cyrillic "a" is refused, a name all in Cyrillic is fine."""
     value = unicodedata.normalize("NFKC", value.strip())
     if not _USERNAME.fullmatch(value) or not single_script(value):
         raise InvalidUsername()
