@@ -81,13 +81,12 @@ def users_create(
     ] = "",
 ) -> None:
     """Create an account."""
-    from parley.identity import service
+    from parley.identity import accounts
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
-            user = await service.register(
-                session, rt, username=username, email=email, password=password
-            )
+            account = accounts.NewAccount(username, password, email)
+            user = await accounts.sign_up(session, rt, account)
             return user.id
 
     user_id = run_with_runtime(work)
@@ -146,6 +145,33 @@ def users_unlock_key(username: str) -> None:
 
     run_with_runtime(work)
     console.print(f"key unlocked for {username}")
+
+
+@users_app.command("disable")
+def users_disable(user: str) -> None:
+    """Disable (ban) an account by username or id: its sessions are revoked and its
+    sockets closed; every sign-in is refused until it is enabled."""
+    from parley.moderation import service
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            return (await service.disable_user(session, found.id)).username
+
+    console.print(f"disabled {run_with_runtime(work)}")
+
+
+@users_app.command("enable")
+def users_enable(user: str) -> None:
+    """Enable a disabled account again (by username or id)."""
+    from parley.moderation import service
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            return (await service.enable_user(session, found.id)).username
+
+    console.print(f"enabled {run_with_runtime(work)}")
 
 
 @keys_app.command("rotate")

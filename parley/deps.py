@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from parley.identity.tokens import Principal
 from parley.kit.client import ClientInfo, client_info
 from parley.runtime import Runtime
 
@@ -25,6 +26,11 @@ async def runtime_dependency(conn: HTTPConnection) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]
+
+
+async def authenticate(conn: HTTPConnection, token: str) -> Principal:
+    """A token's principal, checked by the runtime's authenticator (no DB hit when cached)."""
+    return await get_runtime(conn).auth.authenticate(token)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

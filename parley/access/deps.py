@@ -12,7 +12,7 @@ from parley.access import service
 from parley.deps import Session, get_runtime
 from parley.errors import Unauthorized
 from parley.identity.deps import get_current_user
-from parley.identity.tokens import extract_token
+from parley.kit.bearer import extract_token
 from parley.models import App, User
 
 app_token_header = APIKeyHeader(name="x-app-token", auto_error=False, description="The app's token")

@@ -20,6 +20,7 @@ from parley.access.schemas import (
     UserAppPayload,
 )
 from parley.deps import RuntimeDep, Session
+from parley.identity import lookup
 from parley.identity.deps import CurrentUser
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
@@ -86,7 +87,7 @@ async def read_app_payload(
 ) -> dict[str, Any]:
     """Any app's payload for any user (super app)."""
     target = await service.get_app(session, app_id)
-    await service.get_user(session, user_id)
+    await lookup.get_live_user(session, user_id)
     return await service.get_app_payload(session, target, user_id)
 
 
@@ -101,7 +102,7 @@ async def replace_app_payload(
 ) -> dict[str, Any]:
     """Replace any app's payload for any user (super app)."""
     target = await service.get_app(session, app_id)
-    await service.get_user(session, user_id)
+    await lookup.get_live_user(session, user_id)
     return await service.replace_app_payload(session, rt, target, user_id, payload)
 
 
@@ -114,7 +115,7 @@ async def replace_app_payloads(
     payloads: dict[str, Any] = PayloadsBody,
 ) -> dict[str, dict[str, Any]]:
     """Replace several apps' payloads for a user by app URL (super app); returns those written."""
-    await service.get_user(session, user_id)
+    await lookup.get_live_user(session, user_id)
     return await service.replace_app_payloads(session, rt, user_id, payloads)
 
 
@@ -144,7 +145,7 @@ async def delete_role(name: str, session: Session) -> None:
 @admin.get("/users/{user_id}/roles", response_model=RoleList, responses=responses(401, 403, 404))
 async def read_user_roles(user_id: PathId, session: Session) -> RoleList:
     """A user's roles."""
-    user = await service.get_user(session, user_id)
+    user = await lookup.get_live_user(session, user_id)
     return RoleList(roles=await service.user_roles(session, user.id))
 
 
@@ -153,7 +154,7 @@ async def read_user_roles(user_id: PathId, session: Session) -> RoleList:
 )
 async def replace_user_roles(user_id: PathId, body: RoleList, session: Session) -> RoleList:
     """Give a user exactly these roles (unknown roles are created)."""
-    user = await service.get_user(session, user_id)
+    user = await lookup.get_live_user(session, user_id)
     return RoleList(roles=await service.set_user_roles(session, user, body.roles))
 
 

@@ -79,11 +79,12 @@ async def list_roles(session: AsyncSession) -> Sequence[Role]:
     return await repository.list_roles(session)
 
 
-async def create_role(session: AsyncSession, name: str) -> Role:
+async def create_role(session: AsyncSession, name: str, *, protected: bool = False) -> Role:
+    """A new role; a `protected` one is never granted at registration without a super app."""
     name = clean_role_name(name)
     if await repository.get_role_by_name(session, name) is not None:
         raise RoleExists()
-    role = Role(name=name)
+    role = Role(name=name, protected=protected)
     try:
         async with session.begin_nested():
             await repository.add_role(session, role)
@@ -126,6 +127,22 @@ async def ensure_roles(session: AsyncSession, names: Iterable[str]) -> list[Role
                     raise
                 found[name] = role
     return [found[name] for name in wanted]
+
+
+async def check_sign_up_roles(
+    session: AsyncSession, rt: Runtime, names: Iterable[str], app: App | None
+) -> list[str]:
+    """The roles a registration may name (cleaned): any, except protected ones (the admin
+    role, roles created protected), which need a super app (SuperAppRequired otherwise)."""
+    wanted = sorted({clean_role_name(name) for name in names})
+    if not wanted or (app is not None and app.is_super):
+        return wanted
+    known = await repository.get_roles_by_names(session, wanted)
+    protected = {role.name for role in known if role.protected} | {rt.settings.admin_role}
+    refused = [name for name in wanted if name in protected]
+    if refused:
+        raise SuperAppRequired(f"The role(s) {', '.join(refused)} need a super app token")
+    return wanted
 
 
 async def user_roles(session: AsyncSession, user_id: int) -> list[str]:
@@ -359,7 +376,3 @@ async def menu_for_user(session: AsyncSession, user_id: int) -> list[MenuEntry]:
             seen.add(app.id)
             entries.append(MenuEntry(app.url, app.name, role))
     return entries
-
-
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    return await profiles.get_user(session, user_id)

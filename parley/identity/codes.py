@@ -26,6 +26,8 @@ QR_DEVICE = "qr_device"
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name
 NOT_ME = "not_me"
+LOGIN_APPROVAL = "login_approval"  # the mailed link
+LOGIN_APPROVED = "login_approved"  # the link was opened: one sign-in may pass
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parley.errors import Conflict, Forbidden, Invalid, NotFound
+from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 
 class DeviceVerificationRequired(Forbidden):
@@ -11,6 +11,15 @@ class DeviceVerificationRequired(Forbidden):
     code = "device_verification_required"
     commit_anyway = True
     default_message = "New device: enter the code we emailed you"
+
+
+class ApprovalRequired(Unauthorized):
+    """A sign-in from a new client of a contract without a code step: an approval link is
+    mailed. Commits so the link row persists."""
+
+    code = "approval_required"
+    commit_anyway = True
+    default_message = "New device: check your mail and approve this sign-in, then sign in again"
 
 
 class UnknownAccount(NotFound):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from html import escape
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import ParleyError
-from parley.identity import devices, recovery
+from parley.identity import approvals, devices, recovery
 from parley.identity.deps import CurrentPrincipal, CurrentUser
 from parley.identity.device_schemas import (
     Accepted,
@@ -41,6 +42,38 @@ async def verify_login(
         session, rt, challenge=body.challenge, code=body.code, client=client
     )
     return token_pair(issued)
+
+
+@router.get(approvals.APPROVE_PATH.removeprefix("/v1"), response_class=HTMLResponse)
+async def approve_sign_in_page(
+    token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
+) -> HTMLResponse:
+    """The link from the approval mail: a button that approves (mail scanners that fetch
+    links do not approve anything)."""
+    return HTMLResponse(
+        "<!doctype html><meta charset=utf-8><title>Parley: approve sign-in</title>"
+        f'<form method=post><input type=hidden name=token value="{escape(token)}">'
+        "<p>Approve the sign-in this mail is about?</p><button>Approve</button></form>"
+    )
+
+
+@router.post(
+    approvals.APPROVE_PATH.removeprefix("/v1"),
+    response_class=HTMLResponse,
+    responses=responses(400),
+)
+async def approve_sign_in(
+    token: Annotated[str, Form(max_length=128)], session: Session, rt: RuntimeDep
+) -> HTMLResponse:
+    """Approve the sign-in from the mail: the same client may now sign in once, within the
+    code lifetime."""
+    try:
+        surface = await approvals.approve(session, rt, token)
+    except ParleyError as exc:
+        return _page(exc.status, "This link is invalid, expired or already used.")
+    name = approvals.SURFACE_NAMES.get(surface, "your app")
+    minutes = rt.settings.code_ttl_seconds // 60
+    return _page(200, f"Approved. Sign in again from {name} within {minutes} minutes.")
 
 
 @router.get("/devices", response_model=list[DeviceRead], responses=responses(401))

@@ -17,18 +17,34 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
-from parley.identity import audit, codes, repository, service
+from parley.identity import approvals, audit, codes, lookup, repository, service
 from parley.identity import device_repository as repo
-from parley.identity.device_errors import UnknownAccount, WrongDevice
+from parley.identity.device_errors import DeviceVerificationRequired, UnknownAccount, WrongDevice
 from parley.identity.errors import InvalidCredentials, InvalidEmail
 from parley.identity.mail import send_after_commit
 from parley.identity.service import IssuedTokens
+from parley.identity.twofactor.challenge import require_second_factor
 from parley.identity.validation import clean_email
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
 from parley.models import KnownDevice, User
 from parley.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Surface:
+    """How a surface signs in: its name (on the session), a refreshable session or one
+    long-lived token, and whether its login lacks a code step (then a new device gets the
+    mailed approval link instead of a code)."""
+
+    name: str = "native"
+    with_refresh: bool = True
+    approval: bool = False
+
+
+NATIVE = Surface()
+DISCORDAPI = Surface("discordapi", with_refresh=False)
 
 
 @dataclass(frozen=True)
@@ -91,49 +107,47 @@ async def remember(
 async def sign_in(
     session: AsyncSession,
     rt: Runtime,
-    *,
     login: str,
     password: str,
     client: ClientInfo,
-    surface: str = "native",
-    with_refresh: bool = True,
-) -> IssuedTokens | DeviceChallenge:
-    """Password sign-in with the device check (the native API's login)."""
+    surface: Surface = NATIVE,
+) -> IssuedTokens:
+    """Password sign-in with the device check, for every surface. From a device the account
+    has not proven: with a code step (native, DiscordApi) a code is mailed and
+    DeviceVerificationRequired raised; surfaces without one (`approval`) get an approval
+    link by mail and ApprovalRequired until the person approves that client."""
     user = await service.authenticate_password(
         session, rt, login=login, password=password, client=client
     )
-    return await _after_password(session, rt, user, client, surface, with_refresh)
+    return await _after_password(session, rt, user, client, surface)
 
 
 async def login_by_email(
     session: AsyncSession,
     rt: Runtime,
-    *,
     email: str,
     password: str,
     fingerprint: str,
     client: ClientInfo,
-    surface: str = "discordapi",
-) -> IssuedTokens | DeviceChallenge:
+) -> IssuedTokens:
     """DiscordApi login: UnknownAccount for an unregistered email, InvalidCredentials for a
-    wrong password, a DeviceChallenge for an unknown `fingerprint`, else long-lived tokens."""
+    wrong password, DeviceVerificationRequired for an unknown `fingerprint`, else long-lived
+    tokens."""
     user = await _user_by_email(session, rt, email)
     await service.authenticate_password(
         session, rt, login=user.email or email, password=password, client=client
     )
     client = replace(client, device_id=fingerprint[:128] or None)
-    return await _after_password(session, rt, user, client, surface, with_refresh=False)
+    return await _after_password(session, rt, user, client, DISCORDAPI)
 
 
 async def confirm_device_and_login(
     session: AsyncSession,
     rt: Runtime,
-    *,
     email: str,
     password: str,
     code: str,
     client: ClientInfo,
-    surface: str = "discordapi",
 ) -> IssuedTokens:
     """DiscordApi: the latest device code of this account, checked with the password."""
     user = await _user_by_email(session, rt, email)
@@ -143,7 +157,7 @@ async def confirm_device_and_login(
     record = await repo.latest_code(session, user.id, codes.LOGIN_DEVICE)
     record = await codes.check(session, rt, record, code)
     return await _finish_device_login(
-        session, rt, user, replace(client, device_id=record.device_id), surface, False
+        session, rt, user, replace(client, device_id=record.device_id), DISCORDAPI
     )
 
 
@@ -163,11 +177,13 @@ async def verify_login(
     if record is not None and client.device_id and client.device_id != record.device_id:
         raise WrongDevice()
     record = await codes.check(session, rt, record, code)
-    user = await service.get_user(session, record.user_id)
-    surface = str(record.context.get("surface", "native"))
-    with_refresh = bool(record.context.get("with_refresh", True))
+    user = await lookup.get_live_user(session, record.user_id)
+    surface = Surface(
+        str(record.context.get("surface", "native")),
+        with_refresh=bool(record.context.get("with_refresh", True)),
+    )
     return await _finish_device_login(
-        session, rt, user, replace(client, device_id=record.device_id), surface, with_refresh
+        session, rt, user, replace(client, device_id=record.device_id), surface
     )
 
 
@@ -261,36 +277,64 @@ async def needs_challenge(
 
 
 async def _after_password(
-    session: AsyncSession,
-    rt: Runtime,
-    user: User,
-    client: ClientInfo,
-    surface: str,
-    with_refresh: bool,
-) -> IssuedTokens | DeviceChallenge:
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+) -> IssuedTokens:
+    await _second_factor(session, rt, user, client, surface)
     if await needs_challenge(session, rt, user, client.device_id):
-        return await challenge_device(
-            session, rt, user, client, context={"surface": surface, "with_refresh": with_refresh}
-        )
+        if not surface.approval:
+            context = {"surface": surface.name, "with_refresh": surface.with_refresh}
+            challenge = await challenge_device(session, rt, user, client, context=context)
+            raise DeviceVerificationRequired(
+                f"New device: enter the code sent to {challenge.sent_to}",
+                challenge=challenge.challenge,
+                sent_to=challenge.sent_to,
+                expires_in=challenge.expires_in,
+            )
+        client = approvals.bind(client, surface.name)
+        known = await is_known(session, user.id, client.device_id)
+        if not known and not await approvals.redeem(session, user, client):
+            raise await approvals.request(session, rt, user, client, surface.name)
     if rt.settings.device_verification and client.device_id:
         await remember(session, user.id, client)
-    return await service.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
-    )
+    return await _start(session, rt, user, client, surface)
 
 
 async def _finish_device_login(
-    session: AsyncSession,
-    rt: Runtime,
-    user: User,
-    client: ClientInfo,
-    surface: str,
-    with_refresh: bool,
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
+    await _second_factor(session, rt, user, client, surface)
     await remember(session, user.id, client)
     await notify_new_device(session, rt, user, client)
+    return await _start(session, rt, user, client, surface)
+
+
+async def _start(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+) -> IssuedTokens:
     return await service.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session,
+        rt,
+        user,
+        client,
+        surface=surface.name,
+        with_refresh=surface.with_refresh,
+        amr="pwd",
+    )
+
+
+async def _second_factor(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+) -> None:
+    """After the password: the second factor, if the account has one (only the native login
+    can carry it; the other contracts refuse)."""
+    await require_second_factor(
+        session,
+        rt,
+        user,
+        client,
+        surface=surface.name,
+        with_refresh=surface.with_refresh,
+        can_ask=surface == NATIVE,
     )
 
 
@@ -300,7 +344,7 @@ async def _user_by_email(session: AsyncSession, rt: Runtime, email: str) -> User
     except InvalidEmail as exc:
         raise UnknownAccount() from exc
     user = await repository.get_user_by_email(session, address)
-    if user is None or user.disabled_at is not None:
+    if user is None:  # a disabled account is refused after its password (AccountDisabled)
         await rt.limiter.hit(rt.settings.rate_login, "login-account", address)
         raise UnknownAccount()
     if user.password_hash is None:

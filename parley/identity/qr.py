@@ -22,9 +22,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import Unauthorized
-from parley.identity import audit, codes, devices, repository, service
+from parley.identity import audit, codes, devices, lookup, repository, service
 from parley.identity import device_repository as repo
 from parley.identity.device_errors import (
     CodeExpired,
@@ -53,7 +54,7 @@ APPROVED = "approved"
 EXCHANGED = "exchanged"
 FAILED = "failed"
 
-TOPIC = "qr.updated"
+TOPIC = events.QrUpdated.topic
 _CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _USER_DATA = "qr-user-data"
 
@@ -81,7 +82,7 @@ def _check_code() -> str:
 
 
 def _announce(session: AsyncSession, record: QrTicket, **data: object) -> None:
-    emit(session, TOPIC, {"hub": record.hub, "data": {"ticket_id": record.id, **data}})
+    emit(session, events.QrUpdated(hub=record.hub, data={"ticket_id": record.id, **data}))
 
 
 def qr_url(rt: Runtime, ticket: str, check_code: str) -> str:
@@ -166,7 +167,7 @@ async def approve_ticket(
     if record.status != PENDING:
         raise TicketUsed()
     await _spend_check(session, rt, record, check_code)
-    user = await service.get_user(session, principal.user_id)
+    user = await lookup.get_live_user(session, principal.user_id)
     phone = await repository.get_session(session, principal.session_id)
     trusted_phone = (
         rt.settings.qr_trusted_approver_skips_code
@@ -283,7 +284,7 @@ async def pending_ticket(
         raise Unauthorized("Invalid or expired user payload") from exc
     if not await repository.session_is_live(session, session_id, user_id, utc_now()):
         raise Unauthorized("The phone's session has ended")
-    user = await service.get_user(session, user_id)
+    user = await lookup.get_live_user(session, user_id)
     hub = client_id[:128]
     now = utc_now()
     record = QrTicket(
@@ -397,7 +398,7 @@ async def _finish(
     )
     if not won or record.user_id is None:
         raise TicketUsed()
-    user: User = await service.get_user(session, record.user_id)
+    user: User = await lookup.get_live_user(session, record.user_id)
     client = replace(client, device_id=record.device_id)
     if record.trusted and record.device_id and rt.settings.device_verification:
         _, added = await devices.remember(session, user.id, client)

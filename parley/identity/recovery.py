@@ -10,7 +10,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, codes, repository, service
+from parley.identity import audit, codes, lookup, repository, service
 from parley.identity import device_repository as repo
 from parley.identity.device_errors import CodeExpired
 from parley.identity.errors import InvalidEmail
@@ -22,25 +22,6 @@ from parley.models import User
 from parley.runtime import Runtime
 
 log = logging.getLogger("parley.identity.recovery")
-
-
-async def register(
-    session: AsyncSession,
-    rt: Runtime,
-    *,
-    username: str,
-    password: str | None,
-    email: str | None,
-    client: ClientInfo | None = None,
-    **profile: object,
-) -> User:
-    """Create an account and mail the address a verification code and link."""
-    user = await service.register(
-        session, rt, username=username, password=password, email=email, client=client, **profile
-    )
-    if user.email:
-        await send_email_verification(session, rt, user, rate_limited=False)
-    return user
 
 
 async def send_email_verification(
@@ -78,7 +59,7 @@ async def verify_email_code(session: AsyncSession, rt: Runtime, user: User, code
 
 async def verify_email_link(session: AsyncSession, token: str) -> User:
     record = await codes.redeem_link(session, token, (codes.VERIFY_EMAIL,))
-    user = await service.get_user(session, record.user_id)
+    user = await lookup.get_live_user(session, record.user_id)
     return await _mark_verified(session, user, record.context.get("email"))
 
 
@@ -112,7 +93,7 @@ async def _send_password_reset(rt: Runtime, address: str, client: ClientInfo) ->
     try:
         async with rt.db.unit_of_work() as session:
             user = await repository.get_user_by_email(session, address)
-            if user is None or user.disabled_at is not None:
+            if not lookup.is_live(user):
                 return
             issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
             link = _link(rt, "/v1/auth/password-reset", issued.link_token)
@@ -154,7 +135,7 @@ async def reset_password(
         user = await repository.get_user_by_email(session, address)
         found = await repo.latest_code(session, user.id, codes.PASSWORD_RESET) if user else None
         record = await codes.check(session, rt, found, code)
-    user = await service.get_user(session, record.user_id)
+    user = await lookup.get_live_user(session, record.user_id)
     await service.set_password(session, rt, user, new_password)
     if user.email and user.email_verified_at is None:
         user.email_verified_at = utc_now()  # the mailbox just proved itself

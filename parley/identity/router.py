@@ -8,10 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import Unauthorized
-from parley.identity import devices, recovery, service
+from parley.identity import accounts, devices, service
 from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.device_errors import DeviceVerificationRequired
-from parley.identity.devices import DeviceChallenge
 from parley.identity.schemas import (
     ChangePasswordRequest,
     LoginRequest,
@@ -23,7 +21,7 @@ from parley.identity.schemas import (
     UserMe,
 )
 from parley.identity.service import IssuedTokens
-from parley.identity.tokens import extract_token
+from parley.kit.bearer import extract_token
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.kit.time import clock
@@ -48,15 +46,9 @@ async def register_user(
     body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
 ) -> UserMe:
     """Create an account with a username, email and password."""
-    user = await recovery.register(
-        session,
-        rt,
-        username=body.username,
-        email=body.email,
-        password=body.password,
-        client=client,
-        display_name=body.display_name,
-    )
+    profile = {"display_name": body.display_name}
+    account = accounts.NewAccount(body.username, body.password, body.email, profile)
+    user = await accounts.sign_up(session, rt, account, client=client)
     return UserMe.model_validate(user)
 
 
@@ -68,16 +60,7 @@ async def login_user(
     account has not proven yet: 403 `device_verification_required` with a `challenge`, and
     a code is mailed (finish at `POST /v1/auth/login/verify`)."""
     client = replace(client, device_id=body.device_id)
-    issued = await devices.sign_in(
-        session, rt, login=body.login, password=body.password, client=client
-    )
-    if isinstance(issued, DeviceChallenge):
-        raise DeviceVerificationRequired(
-            f"New device: enter the code sent to {issued.sent_to}",
-            challenge=issued.challenge,
-            sent_to=issued.sent_to,
-            expires_in=issued.expires_in,
-        )
+    issued = await devices.sign_in(session, rt, body.login, body.password, client)
     return token_pair(issued)
 
 
@@ -107,12 +90,7 @@ async def change_password(
 ) -> None:
     """Change the password; every other session is revoked."""
     await service.change_password(
-        session,
-        rt,
-        principal,
-        old_password=body.old_password,
-        new_password=body.new_password,
-        client=client,
+        session, rt, principal, body.old_password, body.new_password, client
     )
 
 

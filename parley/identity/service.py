@@ -9,16 +9,19 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import NotFound, Unauthorized
 from parley.identity import audit, repository
 from parley.identity.errors import (
+    AccountDisabled,
     EmailTaken,
     InvalidCredentials,
     RefreshRaced,
     RefreshReused,
     UsernameTaken,
 )
+from parley.identity.lookup import get_live_user
 from parley.identity.tokens import Principal
 from parley.identity.validation import (
     check_password,
@@ -42,14 +45,16 @@ class IssuedTokens:
     user: User
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await repository.get_user(session, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
-    return user
+async def get_signed_in_user(session: AsyncSession, principal: Principal) -> User:
+    """The token's account; Unauthorized once it is gone or disabled (an outage of the
+    database is not the client's fault: it stays a 503)."""
+    try:
+        return await get_live_user(session, principal.user_id)
+    except NotFound as exc:
+        raise Unauthorized("Account no longer exists") from exc
 
 
-async def register(
+async def create_account(
     session: AsyncSession,
     rt: Runtime,
     *,
@@ -59,7 +64,8 @@ async def register(
     client: ClientInfo | None = None,
     **profile: object,
 ) -> User:
-    """Create an account. `profile` holds optional User columns (names, bio, country, ...)."""
+    """The user row with its checks (names, password strength, rate limit, uniqueness);
+    `accounts.sign_up` is what surfaces call. `profile` holds optional User columns."""
     username = clean_username(username)
     email = clean_email(email) if email else None
     if password is not None:
@@ -85,7 +91,7 @@ async def register(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise UsernameTaken() from exc
     await audit.record(session, "user.registered", user_id=user.id, client=client)
-    emit(session, "user.created", {"user_id": user.id})
+    emit(session, events.UserCreated(user_id=user.id))
     return user
 
 
@@ -100,11 +106,14 @@ async def authenticate_password(
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
-    if user is None or not ok or user.disabled_at is not None:
+    if user is None or not ok:
         await audit.record(
             session, "login.failed", user_id=user.id if user else None, client=client
         )
         raise InvalidCredentials()
+    if user.disabled_at is not None:  # told only to someone who knows the password
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     if user.password_hash and rt.passwords.needs_rehash(user.password_hash):
         user.password_hash = await rt.passwords.hash(password)
     return user
@@ -118,8 +127,15 @@ async def start_session(
     *,
     surface: str = "native",
     with_refresh: bool = True,
+    amr: str | None = None,
 ) -> IssuedTokens:
-    """Open a session for a user who has proven who they are, and mint its tokens."""
+    """Open a session for a user who has proven who they are, and mint its tokens. Every
+    sign-in of every contract comes here: a disabled account is refused (AccountDisabled).
+    `amr` says how (RFC 8176 values, space-separated: "pwd", "pwd otp mfa"); OpenID
+    Connect passes it on to apps."""
+    if await repository.disabled_at_shared(session, user.id) is not None:
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     now = utc_now()
     refresh = new_token() if with_refresh else None
     ttl = rt.settings.access_ttl_seconds if with_refresh else rt.settings.long_access_ttl_seconds
@@ -135,6 +151,7 @@ async def start_session(
         last_used_at=now,
         expires_at=now + timedelta(seconds=lifetime),
         refresh_hash=token_hash(refresh) if refresh else None,
+        amr=amr,
     )
     session.add(record)
     await session.flush()
@@ -162,7 +179,7 @@ async def login(
 ) -> IssuedTokens:
     user = await authenticate_password(session, rt, login=login, password=password, client=client)
     return await start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
     )
 
 
@@ -188,7 +205,7 @@ async def refresh(
         session, record.id, presented, token_hash(new_refresh), now, expires
     ):
         raise RefreshRaced()
-    user = await get_user(session, record.user_id)
+    user = await get_live_user(session, record.user_id)
     access, expires_at = rt.signer.issue(user.id, record.id, rt.settings.access_ttl_seconds)
     return IssuedTokens(access, expires_at, new_refresh, record, user)
 
@@ -221,13 +238,12 @@ async def change_password(
     session: AsyncSession,
     rt: Runtime,
     principal: Principal,
-    *,
     old_password: str,
     new_password: str,
     client: ClientInfo | None = None,
 ) -> None:
     """Check the old password, set the new one and revoke every other session."""
-    user = await get_user(session, principal.user_id)
+    user = await get_live_user(session, principal.user_id)
     await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
     if not await rt.passwords.verify(user.password_hash, old_password):
         await audit.record(session, "password.change_failed", user_id=user.id, client=client)
@@ -271,5 +287,5 @@ async def _revoke(
             reason=reason,
             session_ids=ids,
         )
-        emit(session, "session.revoked", {"user_id": user_id, "session_ids": ids, "reason": reason})
+        emit(session, events.SessionRevoked(user_id=user_id, session_ids=tuple(ids), reason=reason))
     return ids

@@ -144,13 +144,3 @@ class Authenticator:
         self._tokens[token] = principal
         if len(self._tokens) > _MAX_CACHED_TOKENS:
             self._tokens.popitem(last=False)
-
-
-def extract_token(authorization: str | None, cookie: str | None = None) -> str | None:
-    """`Bearer X`, bare `X`, or (when the header is absent) the `jwt` cookie."""
-    if authorization:
-        scheme, _, rest = authorization.strip().partition(" ")
-        if rest and scheme.lower() == "bearer":
-            return rest.strip() or None
-        return authorization.strip() or None
-    return cookie or None

@@ -1,8 +1,9 @@
 """Request bodies, bounded and checked as they are read (one ASGI middleware, for every route
 of every surface).
 
-- Size: every body is limited (`PARLEY_BODY_MAX_BYTES`; routes marked with `upload_route`
-  get `PARLEY_UPLOAD_MAX_BYTES`). A `Content-Length` over the limit is refused with 413 when
+- Size: every body is limited (`PARLEY_BODY_MAX_BYTES`; an upload route marked with
+  `upload_route("avatar_max_bytes")` gets that setting plus 64 KiB for the multipart
+  envelope). A `Content-Length` over the limit is refused with 413 when
   the route first asks for its body, before a byte of it is read; a chunked body is refused
   as soon as it passes the limit, and nothing past it is read.
 - Text: a JSON body holding a lone surrogate (`"\\ud800"`) is valid JSON but no valid text:
@@ -24,15 +25,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # A \uD800-\uDFFF escape; only bodies that have one are decoded a second time.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_UPLOAD = "upload"
+ENVELOPE_BYTES = 64 * 1024
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-def upload_route(endpoint: Endpoint) -> Endpoint:
-    """Mark a route whose body is an upload (the larger limit applies)."""
-    endpoint.body_limit = _UPLOAD  # type: ignore[attr-defined]
-    return endpoint
+def upload_route(setting: str) -> Callable[[Endpoint], Endpoint]:
+    """Mark a route whose body is an upload limited by the byte-count setting `setting`."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        endpoint.body_limit_setting = setting  # type: ignore[attr-defined]
+        return endpoint
+
+    return mark
 
 
 class BodyTooLarge(HTTPException):
@@ -41,15 +46,16 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestBodyMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, setting: Callable[[str], int]) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.upload_max_bytes = upload_max_bytes
+        self.setting = setting
 
     def _limit(self, scope: Scope) -> int:
         endpoint = getattr(scope.get("route"), "endpoint", None)
-        if getattr(endpoint, "body_limit", None) == _UPLOAD:
-            return self.upload_max_bytes
+        name = getattr(endpoint, "body_limit_setting", None)
+        if name is not None:
+            return self.setting(name) + ENVELOPE_BYTES
         return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid, NotFound
+from parley.identity import lookup as accounts
 from parley.identity import repository as users
 from parley.identity.errors import InvalidCredentials
 from parley.kit.files import private_dir
@@ -114,9 +115,7 @@ async def get_key(session: AsyncSession, user_id: int) -> KeyState:
 
 
 async def public_key(session: AsyncSession, user_id: int) -> str:
-    user = await users.get_user(session, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
+    await accounts.get_live_user(session, user_id)
     return (await _key(session, user_id)).public_key
 
 

@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from parley.access.deps import SuperApp
 from parley.deps import RuntimeDep, Session
+from parley.identity import lookup
 from parley.identity.deps import CurrentUser
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
@@ -68,7 +69,7 @@ async def update_my_profile(
     responses=responses(400, 401, 413),
     openapi_extra=upload_schema("file", "PNG, JPEG, WebP or GIF"),
 )
-@upload_route
+@upload_route("avatar_max_bytes")
 async def upload_my_avatar(
     user: CurrentUser,
     file: Annotated[UploadFile, upload_file("file")],
@@ -96,7 +97,7 @@ async def read_user(
 ) -> UserPublic:
     """A user's public profile."""
     del user
-    return public_view(rt, await service.get_user(session, user_id))
+    return public_view(rt, await lookup.get_live_user(session, user_id))
 
 
 @router.get("/data-versions", response_model=DataVersionsRead, responses=responses(401))

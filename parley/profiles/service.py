@@ -24,8 +24,9 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
-from parley.errors import BadGateway, GatewayTimeout, Invalid, NotFound
+from parley.errors import BadGateway, GatewayTimeout, Invalid
 from parley.identity import repository as identity_repository
 from parley.identity.errors import EmailTaken, UsernameTaken
 from parley.identity.validation import clean_email, clean_username, username_key
@@ -67,13 +68,6 @@ class UserPage:
     next_after: str | None
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await identity_repository.get_user(session, user_id)
-    if user is None or user.disabled_at is not None:
-        raise NotFound("No such user")
-    return user
-
-
 async def lock_user(session: AsyncSession, user_id: int) -> None:
     """Lock the user's row first, before any role link or app payload of theirs (see the
     lock order above). Taking it again in the same transaction costs a round trip only."""
@@ -83,11 +77,8 @@ async def lock_user(session: AsyncSession, user_id: int) -> None:
 async def touch_profile(session: AsyncSession, user_id: int) -> int:
     """Bump the user's profile version (atomically) and announce the change after commit."""
     version = await repository.bump_profile_version(session, user_id)
-    emit(
-        session,
-        "user.updated",
-        {"user_ids": [user_id], "data": {"user_id": user_id, "profile_version": version}},
-    )
+    data = events.ProfileVersionData(user_id=user_id, profile_version=version)
+    emit(session, events.UserUpdated(user_ids=(user_id,), data=data))
     return version
 
 
@@ -331,5 +322,5 @@ async def data_versions(session: AsyncSession, user: User) -> DataVersions:
 
 async def bump_schedule_version(session: AsyncSession) -> int:
     version = await repository.bump_version(session, SCHEDULE)
-    emit(session, "data_version.bumped", {"name": SCHEDULE, "version": version})
+    emit(session, events.DataVersionBumped(name=SCHEDULE, version=version))
     return version

@@ -3,10 +3,12 @@
 The app is the one whose URL is `PARLEY_SCHEDULE_APP_URL` (default `schedule`); an operator
 may create it beforehand (`parley apps create --url schedule --name Schedule --super`) to
 hold its token, otherwise it is created, without roles, on the first write. Its payload for
-a user is `{"role": "STUDENT" | "DEV" | "AWARDED", "variants": [{"subjectName", "variant"}]}`;
-no payload (or an unknown role) means `STUDENT`, so every account, whichever surface created
-it, is a student until a super app says otherwise through the native payload API. Users
-change their own bio, full name, contacts and variants here, never their role.
+a user is `{"role": "STUDENT" | "DEV" | "AWARDED", "variants": [{"subjectName", "variant"}],
+"publicProfile": bool}`; no payload (or an unknown role) means the default role
+(`PARLEY_SCHEDULE_DEFAULT_ROLE`, the seed's `STUDENT`), so every account, whichever surface
+created it, has it until a super app says otherwise through the native payload API. Users
+change their own bio, full name, contacts, variants and `publicProfile` here, never their
+role.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.access import service as access
 from parley.access.errors import AppExists, AppNotFound
 from parley.errors import Invalid
+from parley.identity import lookup
 from parley.models import App, User
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
@@ -28,13 +31,12 @@ from parley.schedule.errors import NotYourProfile, RoleChangeForbidden
 
 APP_NAME = "Schedule"
 ROLES = ("STUDENT", "DEV", "AWARDED")
-DEFAULT_ROLE = "STUDENT"
 MAX_VARIANTS = 50
 MAX_SUBJECT = 100
 MAX_VARIANT = 1_000_000
 # Schedule field -> Parley profile field
 PROFILE_CHANGES = {"bio": "bio", "full_name": "display_name", "contacts": "contacts"}
-CHANGEABLE = frozenset({*PROFILE_CHANGES, "variants", "role"})
+CHANGEABLE = frozenset({*PROFILE_CHANGES, "variants", "role", "public_profile"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ScheduleProfile:
     user: User
     role: str
     variants: list[Variant]
+    public_profile: bool
+    avatar_url: str | None
 
     @property
     def full_name(self) -> str:
@@ -70,9 +74,14 @@ async def schedule_app(session: AsyncSession, rt: Runtime, *, create: bool) -> A
         return await access.get_app_by_url(session, url)
 
 
-def role_of(payload: Mapping[str, Any]) -> str:
+def role_of(payload: Mapping[str, Any], default: str) -> str:
     role = payload.get("role")
-    return role if isinstance(role, str) and role in ROLES else DEFAULT_ROLE
+    return role if isinstance(role, str) and role in (*ROLES, default) else default
+
+
+def public_of(payload: Mapping[str, Any]) -> bool:
+    shown = payload.get("publicProfile")
+    return shown if isinstance(shown, bool) else True
 
 
 def variants_of(payload: Mapping[str, Any]) -> list[Variant]:
@@ -116,10 +125,20 @@ def _stored(variants: list[Variant]) -> list[dict[str, Any]]:
 
 async def get_profile(session: AsyncSession, rt: Runtime, user_id: int) -> ScheduleProfile:
     """Anyone's Schedule profile (404 for unknown or disabled accounts)."""
-    user = await profiles.get_user(session, user_id)
+    user = await lookup.get_live_user(session, user_id)
     app = await schedule_app(session, rt, create=False)
     payload = await access.get_app_payload(session, app, user.id) if app is not None else {}
-    return ScheduleProfile(user, role_of(payload), variants_of(payload))
+    return _profile(rt, user, payload)
+
+
+def _profile(rt: Runtime, user: User, payload: Mapping[str, Any]) -> ScheduleProfile:
+    return ScheduleProfile(
+        user,
+        role_of(payload, rt.settings.schedule_default_role),
+        variants_of(payload),
+        public_of(payload),
+        profiles.avatar_url(rt, user),
+    )
 
 
 async def update_profile(
@@ -131,9 +150,10 @@ async def update_profile(
     user_ids: Collection[int] = (),
 ) -> ScheduleProfile:
     """Apply the given fields of `bio`, `full_name`, `contacts` (replaced whole), `variants`
-    (replaced whole) and `role` to the caller's own profile; every id in `user_ids` (the ids
-    the request names) must be the caller's (403). A `role` other than the current one is
-    403: only a super app sets it. Bumps the profile version when anything changed."""
+    (replaced whole), `public_profile` and `role` to the caller's own profile; every id in
+    `user_ids` (the ids the request names) must be the caller's (403). A `role` other than
+    the current one is 403: only a super app sets it. Bumps the profile version when
+    anything changed."""
     if any(user_id != user.id for user_id in user_ids):
         raise NotYourProfile()
     unknown = set(changes) - CHANGEABLE
@@ -141,19 +161,24 @@ async def update_profile(
         raise Invalid(f"Unknown profile fields: {', '.join(sorted(unknown))}")
     # The user's row before the payload's (the lock order in `parley.profiles.service`)
     await profiles.lock_user(session, user.id)
-    app = await schedule_app(session, rt, create="variants" in changes)
+    stored_here = "variants" in changes or "public_profile" in changes
+    app = await schedule_app(session, rt, create=stored_here)
     row = await repository.lock_payload(session, app.id, user.id) if app is not None else None
     payload = dict(row.data) if row is not None else {}
-    role = role_of(payload)
+    role = role_of(payload, rt.settings.schedule_default_role)
     if "role" in changes and changes["role"] != role:
         raise RoleChangeForbidden()
-    variants = variants_of(payload)
+    wanted = dict(payload)
     if "variants" in changes:
-        variants = clean_variants(changes["variants"])
+        wanted["variants"] = _stored(clean_variants(changes["variants"]))
+    if "public_profile" in changes:
+        if not isinstance(changes["public_profile"], bool):
+            raise Invalid("publicProfile is true or false")
+        wanted["publicProfile"] = changes["public_profile"]
     profile_changes = {PROFILE_CHANGES[k]: v for k, v in changes.items() if k in PROFILE_CHANGES}
     if profile_changes:
         await profiles.update_profile(session, user, profile_changes)
-    if app is not None and "variants" in changes and _stored(variants) != payload.get("variants"):
-        payload = {**payload, "role": role, "variants": _stored(variants)}
+    if app is not None and wanted != payload:
+        payload = {**wanted, "role": role}
         await access.replace_app_payload(session, rt, app, user.id, payload)
-    return ScheduleProfile(user, role, variants)
+    return _profile(rt, user, payload)

@@ -200,9 +200,7 @@ async def test_a_deadlock_is_a_503_to_send_again(
     if surface == "native":
         assert response.json()["error"]["code"] == "transaction_conflict"
     else:
-        assert response.json() == {
-            "errors": {"detail": "A concurrent change got in the way; try again"}
-        }
+        assert response.json() == {"error": "A concurrent change got in the way; try again"}
     again = await write(2)  # nothing was committed: sending it again works
     assert again.status_code == 200
     payload = await client.get("/v1/apps/current/payload", headers=headers)

@@ -10,7 +10,7 @@ import pytest
     ("method", "path", "allow", "shape"),
     [
         ("DELETE", "/private/chat-list/", "GET", {"detail"}),  # DiscordApi
-        ("GET", "/api/v0/roles", "POST", {"errors"}),  # Goncord
+        ("GET", "/api/v0/roles", "POST", {"error"}),  # Goncord
         ("DELETE", "/account/profile", "GET", {"error", "message"}),  # Schedule
         ("PATCH", "/api/v1/me", "GET", {"error"}),  # Whisper
     ],

@@ -78,3 +78,20 @@ async def test_apps_and_roles_through_the_cli(
     assert (await parley("roles", "assign", "nobody_" + role, "x")).returncode == 1
     assert (await parley("data-versions", "bump", "nonsense")).returncode == 2
     assert (await parley("roles", "create", "")).returncode == 1
+
+
+async def test_a_protected_role_from_the_cli_needs_a_super_app_at_goncord_registration(
+    client: httpx.AsyncClient, cli_env: None
+) -> None:
+    role = unique_name("guarded")
+    created = await parley("roles", "create", role, "--protected")
+    assert created.returncode == 0, created.stdout
+    name = unique_name("g")
+    body = {"login": name, "password": "password", "roles": [{"name": role}]}
+    refused = await client.post("/api/v0/users", json=body)
+    assert refused.status_code == 403
+    plain = unique_name("plainrole")
+    assert (await parley("roles", "create", plain)).returncode == 0
+    granted = await client.post("/api/v0/users", json={**body, "roles": [{"name": plain}]})
+    assert granted.status_code == 201, granted.text
+    assert granted.json()["roles"] == [{"name": plain}]

@@ -11,6 +11,7 @@ import pytest
 
 from parley.access import service as access
 from parley.errors import BadGateway, Invalid
+from parley.identity import lookup
 from parley.profiles import service as profiles
 from parley.profiles.errors import AvatarRejected
 from parley.runtime import Runtime
@@ -22,7 +23,7 @@ from tests.support.images import image_bytes, zip_file
 async def test_goncord_role_calls(runtime: Runtime, alice: Account) -> None:
     fresh = unique_name("g")
     async with runtime.db.unit_of_work() as session:
-        user = await profiles.get_user(session, alice.id)
+        user = await lookup.get_live_user(session, alice.id)
         assert await access.set_user_roles(session, user, [fresh, "student", fresh]) == sorted(
             [fresh, "student"]
         )
@@ -52,14 +53,14 @@ async def test_resource_update_ignores_unknown_urls_and_builds_the_apps_map(
             one.url: {"k": 1},
             two.url: {"w": None},
         }
-        assert (await profiles.get_user(session, alice.id)).profile_version == 3
+        assert (await lookup.get_live_user(session, alice.id)).profile_version == 3
 
 
 async def test_external_avatar_url(
     client: httpx.AsyncClient, runtime: Runtime, alice: Account, bob: Account
 ) -> None:
     async with runtime.db.unit_of_work() as session:
-        user = await profiles.get_user(session, alice.id)
+        user = await lookup.get_live_user(session, alice.id)
         await profiles.set_external_avatar(session, runtime, user, "https://cdn.example/a.png")
         assert profiles.avatar_url(runtime, user) == "https://cdn.example/a.png"
         with pytest.raises(Invalid):
@@ -104,17 +105,17 @@ async def test_import_avatar_from_a_provider_url(
     runtime: Runtime, alice: Account, picture_server: str
 ) -> None:
     async with runtime.db.unit_of_work() as session:
-        user = await profiles.get_user(session, alice.id)
+        user = await lookup.get_live_user(session, alice.id)
         await profiles.import_avatar_from_url(session, runtime, user, f"{picture_server}/a.jpg")
         url = profiles.avatar_url(runtime, user)
         assert url is not None
         assert url.startswith("http://testserver/media/avatars/")
     for path, error in (("/zip", AvatarRejected), ("/missing", BadGateway)):
         async with runtime.db.unit_of_work() as session:
-            user = await profiles.get_user(session, alice.id)
+            user = await lookup.get_live_user(session, alice.id)
             with pytest.raises(error):
                 await profiles.import_avatar_from_url(
                     session, runtime, user, f"{picture_server}{path}"
                 )
     async with runtime.db.unit_of_work() as session:
-        assert profiles.avatar_url(runtime, await profiles.get_user(session, alice.id)) == url
+        assert profiles.avatar_url(runtime, await lookup.get_live_user(session, alice.id)) == url

@@ -8,8 +8,12 @@ import pytest
 from fastapi import FastAPI
 
 from parley.identity import devices
-from parley.identity.device_errors import CodeExpired, UnknownAccount, WrongCode
-from parley.identity.devices import DeviceChallenge
+from parley.identity.device_errors import (
+    CodeExpired,
+    DeviceVerificationRequired,
+    UnknownAccount,
+    WrongCode,
+)
 from parley.identity.errors import InvalidCredentials
 from parley.identity.service import IssuedTokens
 from parley.kit.client import ClientInfo
@@ -36,7 +40,7 @@ async def _user(app: FastAPI) -> dict[str, object]:
         return await register(c, "dapi")
 
 
-async def _login(rt: Runtime, email: str, password: str, fp: str) -> IssuedTokens | DeviceChallenge:
+async def _login(rt: Runtime, email: str, password: str, fp: str) -> IssuedTokens:
     async with rt.db.unit_of_work() as session:
         return await devices.login_by_email(
             session, rt, email=email, password=password, fingerprint=fp, client=CLIENT
@@ -65,9 +69,9 @@ async def test_new_fingerprint_mails_a_code_then_confirm_returns_a_long_token(
     rt: Runtime = mail_app.state.runtime
     user = await _user(mail_app)
     email = str(user["email"])
-    first = await _login(rt, email, PASSWORD, "fp-browser")
-    assert isinstance(first, DeviceChallenge)
-    assert first.sent_to == f"{email[0]}***@example.com"
+    with pytest.raises(DeviceVerificationRequired) as first:
+        await _login(rt, email, PASSWORD, "fp-browser")
+    assert first.value.extra["sent_to"] == f"{email[0]}***@example.com"
     code = code_in(await last_mail(smtp, email, "device"))
     with pytest.raises(WrongCode):
         await _confirm(rt, email, "12")
@@ -79,5 +83,5 @@ async def test_new_fingerprint_mails_a_code_then_confirm_returns_a_long_token(
         await _confirm(rt, email, code)
     known = await _login(rt, email, PASSWORD, "fp-browser")
     assert isinstance(known, IssuedTokens)
-    other = await _login(rt, email, PASSWORD, "fp-other")
-    assert isinstance(other, DeviceChallenge)
+    with pytest.raises(DeviceVerificationRequired):
+        await _login(rt, email, PASSWORD, "fp-other")

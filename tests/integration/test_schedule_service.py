@@ -9,7 +9,7 @@ import pytest
 from parley.access import service as access
 from parley.access.errors import AppNotFound
 from parley.errors import Invalid
-from parley.profiles import service as profiles
+from parley.identity import lookup
 from parley.schedule import service as schedule
 from parley.schedule.errors import NotYourProfile, RoleChangeForbidden
 from parley.settings import Settings
@@ -26,7 +26,7 @@ async def test_the_app_is_created_on_the_first_write_only(
         async with rt.db.unit_of_work() as session:
             found = await schedule.get_profile(session, rt, alice.id)
             assert (found.role, found.variants) == ("STUDENT", [])
-            user = await profiles.get_user(session, alice.id)
+            user = await lookup.get_live_user(session, alice.id)
             await schedule.update_profile(session, rt, user, {"bio": "только био"})
             with pytest.raises(AppNotFound):
                 await access.get_app_by_url(session, url)
@@ -68,7 +68,7 @@ async def test_refused_changes(
     async for app in running_app(make_settings()):
         rt = app.state.runtime
         async with rt.db.unit_of_work() as session:
-            user = await profiles.get_user(session, alice.id)
+            user = await lookup.get_live_user(session, alice.id)
             with pytest.raises(RoleChangeForbidden):
                 await schedule.update_profile(session, rt, user, {"role": "DEV"})
             with pytest.raises(NotYourProfile):

@@ -11,7 +11,7 @@ import anyio
 
 from parley import migrate
 
-BEFORE = "b2d07a88fd4a"
+BEFORE = "be919ef59909"
 
 
 def migrate_with_users(path: Path) -> list[tuple[int, str]]:

@@ -30,6 +30,7 @@ SUBJECTS = {
     "verify": "Confirm your email",
     "reset": "Reset your Parley password",
     "notice": "New sign-in",
+    "approve": "Approve the sign-in",
 }
 
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from parley.errors import Unauthorized
 from parley.identity.keys import KeyRing
-from parley.identity.tokens import ISSUER, TokenSigner, extract_token
+from parley.identity.tokens import ISSUER, TokenSigner
+from parley.kit.bearer import extract_token
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

@@ -7,7 +7,8 @@ import pytest
 
 from parley.errors import Unauthorized
 from parley.identity.keys import KeyRing
-from parley.identity.tokens import TokenSigner, extract_token
+from parley.identity.tokens import TokenSigner
+from parley.kit.bearer import extract_token
 from parley.kit.time import clock
 
 

@@ -4,39 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Security
-from fastapi.security import APIKeyHeader
-from starlette.requests import HTTPConnection
+from fastapi import Depends
 
-from parley.deps import get_runtime
-from parley.errors import Forbidden, Unauthorized
-from parley.identity.tokens import Principal, extract_token
+from parley.deps import authenticate
+from parley.errors import Forbidden
+from parley.identity.tokens import Principal
+from parley.kit.bearer import Bearer
 
-authorization_header = APIKeyHeader(
-    name="Authorization",
-    auto_error=False,
-    description="The JWT, bare or as `Bearer <token>`",
+bearer = Bearer(
+    authenticate, description="The JWT, bare or as `Bearer <token>`", missing="Not authenticated"
 )
-AuthorizationHeader = Annotated[str | None, Security(authorization_header)]
 
-
-async def principal(conn: HTTPConnection, authorization: AuthorizationHeader = None) -> Principal:
-    """Every authenticated DiscordApi endpoint: 401 for a missing or bad token."""
-    token = extract_token(authorization)
-    if not token:
-        raise Unauthorized("Not authenticated")
-    return await get_runtime(conn).auth.authenticate(token)
-
-
-async def gateway_principal(
-    conn: HTTPConnection, authorization: AuthorizationHeader = None
-) -> Principal:
-    """The nginx gateway check answers 403 (not 401) for a missing or bad token."""
-    try:
-        return await principal(conn, authorization)
-    except Unauthorized as exc:
-        raise Forbidden("Invalid token") from exc
-
-
-DiscordPrincipal = Annotated[Principal, Depends(principal)]
-GatewayPrincipal = Annotated[Principal, Depends(gateway_principal)]
+# Every authenticated endpoint: 401 for a missing or bad token; the nginx gateway check
+# answers 403 instead.
+DiscordPrincipal = Annotated[Principal, Depends(bearer.required())]
+GatewayPrincipal = Annotated[
+    Principal, Depends(bearer.required(lambda _: Forbidden("Invalid token")))
+]

@@ -13,12 +13,20 @@ from parley.errors import Conflict, Invalid, ParleyError, RateLimited, TooLarge
 # re-raised in the routes) so errors that commit their work (failure counters) still do.
 _STATUS_BY_CODE = {
     "invalid_credentials": 400,  # wrong password: the seed's login answers 400
-    "channel_not_found": 403,  # a chat the caller is not a member of (or none at all)
+    "channel_not_found": 400,  # not a member of this chat (or none at all): seed and original
     "message_not_found": 400,  # `answer` names no message of this chat
     "provider_rejected": 400,  # Yandex refused the OAuth token: the seed's register says 400
+    "invalid_code": 404,  # confirm_device_and_login: the seed lists 200, 404 and 500 only
+    "code_expired": 404,
+    "username_taken": 400,  # the original's UserExistException
+    "email_taken": 400,
 }
 _MESSAGE_BY_CODE = {
     "channel_not_found": "You are not a member of this chat",
+    "invalid_code": "Wrong or unknown confirmation code",
+    "code_expired": "Wrong or unknown confirmation code",
+    "username_taken": "User already exist.",
+    "email_taken": "User already exist.",
 }
 
 

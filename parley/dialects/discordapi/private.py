@@ -29,7 +29,7 @@ from parley.profiles.views import public_view
 
 router = dialect_router(render, tag="dialect: DiscordApi")
 
-_errors = errors(400, 401, 403)
+_errors = errors(400, 401)
 _PAGE = 200
 
 
@@ -37,7 +37,7 @@ async def private_members(
     chat_id: PathId, principal: DiscordPrincipal, session: Session, rt: RuntimeDep
 ) -> list[UserOut]:
     """The members of a direct channel the caller belongs to, in join order (the member
-    check raises ChannelNotFound, answered 403); a group channel is not a private chat."""
+    check raises ChannelNotFound, answered 400); a group channel is not a private chat."""
     summary = await messaging.get_channel(session, principal.user_id, chat_id)
     if summary.channel.kind != "dm":
         raise Invalid("Not a private chat")
@@ -104,7 +104,8 @@ async def add_message(
     principal: DiscordPrincipal,
     rt: RuntimeDep,
 ) -> Detail:
-    """11. Post `text` (optionally replying to message `answer`) as the caller."""
+    """11. Post `text` (optionally replying to message `answer`, or `message_answer_id` as
+    the original names it) as the caller."""
     await rt.messages.send(messaging.Draft(principal.user_id, chat_id, body.text, body.answer))
     return Detail(detail="Success add.")
 

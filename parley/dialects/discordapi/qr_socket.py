@@ -1,7 +1,8 @@
 """DiscordApi function 13: the QR login websocket `/auth_events/qr_auth/`.
 
 The desktop (`client_type=pc`) and the phone (`mb`) join the hub named by the desktop's
-`client_id`. Ops: `heartbeat` -> `heartbeat_ack`; `pending_ticket` (phone, with the token
+`client_id`. Each socket is greeted `{"op": "connected type: pc"}` (or `mb`), as the
+original greets. Ops: `heartbeat` -> `heartbeat_ack`; `pending_ticket` (phone, with the token
 from `/auth/encrypt_user_data/`); `pending_ticket_confirmation` (either side, the mailed
 code). Outcomes reach every socket of the hub, on any instance, through the QR hub; after
 "Success auth" the sockets close with 1000. A refused op is answered `{"op": "error",
@@ -48,6 +49,7 @@ async def qr_auth_socket(
     rt = get_runtime(websocket)
     await websocket.accept()
     outgoing: asyncio.Queue[dict[str, Any] | object] = asyncio.Queue()
+    outgoing.put_nowait({"op": f"connected type: {client_type}"})  # the original's greeting
 
     async def on_event(event: dict[str, Any]) -> None:
         frame = frame_for(event)

@@ -13,7 +13,7 @@ from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid
-from parley.identity import service as identity
+from parley.identity import accounts
 from parley.identity.geo import first_forwarded_ip, resolve_country
 
 core = dialect_router(render, tag="dialect: DiscordApi")
@@ -34,17 +34,9 @@ async def register(
     country = resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
     if country is None:
         raise Invalid("Could not determine the country: send X-Forwarded-For or Accept-Language")
-    await identity.register(
-        session,
-        rt,
-        username=body.username,
-        email=body.email,
-        password=body.password,
-        client=client,
-        bio=body.description,
-        status=body.status,
-        country=country,
-    )
+    profile = {"bio": body.description, "status": body.status, "country": country}
+    account = accounts.NewAccount(body.username, body.password, body.email, profile)
+    await accounts.sign_up(session, rt, account, client=client)
     return SUCCESS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, EmailStr, Field, computed_field
 
 from parley.dialects.kit import error_responses
 from parley.kit.ids import Id
@@ -27,11 +27,13 @@ class CapitalDetail(BaseModel):
 
 
 class RegisterBody(BaseModel):
-    username: str = Field(max_length=64)
-    email: str = Field(max_length=320)
-    description: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
-    status: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
-    password: str = Field(max_length=256)
+    """The original's limits (`CreateUserSchemas`): breaking one is FastAPI's 422."""
+
+    username: str = Field(min_length=4, max_length=20)
+    email: EmailStr = Field(max_length=320)
+    description: str | None = Field(default=None, max_length=190, pattern=NO_NUL)
+    status: str | None = Field(default=None, max_length=30, pattern=NO_NUL)
+    password: str = Field(max_length=255)
 
 
 class LoginBody(BaseModel):
@@ -80,6 +82,12 @@ class MessageOut(BaseModel):
     chat_id: int
     message_owner: UserOut | None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def message_answer_id(self) -> int | None:
+        """The same as `answer`, under the original's name."""
+        return self.answer
+
 
 class ChatInfo(BaseModel):
     id: int
@@ -89,7 +97,9 @@ class ChatInfo(BaseModel):
 
 class AddMessageBody(BaseModel):
     text: str = Field(max_length=4000)
-    answer: Id | None = None
+    answer: Id | None = Field(
+        default=None, validation_alias=AliasChoices("answer", "message_answer_id")
+    )
 
 
 errors = partial(error_responses, Detail)

@@ -13,6 +13,7 @@ from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, UserOut
 from parley.dialects.kit import dialect_router
 from parley.errors import NotFound
+from parley.identity import lookup
 from parley.kit.body import upload_route
 from parley.kit.uploads import upload_file, upload_schema
 from parley.profiles import service as profiles
@@ -51,7 +52,7 @@ async def find_user(
     responses={400: {"model": Detail}, 401: {"model": Detail}, 413: {"model": Detail}},
     openapi_extra=upload_schema("avatar_file"),
 )
-@upload_route
+@upload_route("avatar_max_bytes")
 async def upload_avatar(
     principal: DiscordPrincipal,
     avatar_file: Annotated[UploadFile, upload_file("avatar_file")],
@@ -60,6 +61,6 @@ async def upload_avatar(
 ) -> CapitalDetail:
     """2. Multipart `avatar_file`: validated, re-encoded and stored (file store or S3)."""
     data = await avatar_file.read(rt.settings.avatar_max_bytes + 1)
-    user = await profiles.get_user(session, principal.user_id)
+    user = await lookup.get_live_user(session, principal.user_id)
     await profiles.set_avatar(session, rt, user, data, avatar_file.filename)
     return CapitalDetail(detail="success")

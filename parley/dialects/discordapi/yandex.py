@@ -44,6 +44,12 @@ async def yandex_oauth_register(
     return Detail(detail="success")
 
 
+@router.post(
+    "/auth/login_yandex/",  # the original's path (its nginx routes it)
+    response_model=Token,
+    responses=errors(400, 404, 502),
+    include_in_schema=False,
+)
 @router.post("/auth/yandex_oauth_login/", response_model=Token, responses=errors(400, 404, 502))
 async def yandex_oauth_login(
     oauth_token: OAuthToken, session: Session, rt: RuntimeDep, client: Client

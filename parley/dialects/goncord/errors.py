@@ -1,16 +1,16 @@
-"""Goncord errors in the style of a Phoenix JSON API: everything under `"errors"`.
+"""Goncord errors in the original's bodies (`dmitrydprog/goncord.ex`).
 
-- malformed JSON → 400 `{"errors": {"detail": "Malformed JSON body"}}`;
-- bad or refused input (validation, a taken login or email, a wrong old password, a bad
-  role name or payload) → 422 `{"errors": {field: [message, ...]}}` — a changeset's errors;
-- everything else → its status with `{"errors": {"detail": message}}` (401 missing or bad
-  user or app token, 403 a non-super app where a super one is needed, 404, 413, 429 with
-  `Retry-After`, and 403 with `challenge` for a sign-in from an unproven device).
+- every error carries `{"error": message}` (the original's `TokenView` error);
+- malformed JSON → 400;
+- bad or refused input (validation, a taken login or email, a wrong password at login or
+  as `old_password`, a bad role name or payload) → 422, with the changeset's
+  `{"errors": {field: [message, ...]}}` next to `error` where a field is to blame;
+- 401 a missing or bad user token (and a new client's sign-in waiting for the mailed
+  approval), 403 a missing, unknown or non-super app token where a super one is needed or a
+  protected role at registration, 404, 413, 429 with `Retry-After`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -31,8 +31,6 @@ FIELDS = {
     "payload_too_large": "apps",
 }
 TAKEN = {"username_taken", "email_taken"}
-# extra fields of a domain error that are part of the answer
-SHOWN_EXTRA = ("challenge", "sent_to", "expires_in")
 
 
 class MissingLogin(Invalid):
@@ -48,37 +46,35 @@ class WrongOldPassword(InvalidCredentials):
     default_message = "is invalid"
 
 
+def _fields(errors: dict[str, list[str]]) -> JSONResponse:
+    field, messages = next(iter(errors.items()))
+    return JSONResponse({"error": f"{field}: {messages[0]}", "errors": errors}, status_code=422)
+
+
 def _validation(exc: RequestValidationError) -> Response:
     errors: dict[str, list[str]] = {}
     for err in exc.errors():
         if err.get("type") == "json_invalid":
-            return _detail(400, "Malformed JSON body")
+            return JSONResponse({"error": "Malformed JSON body"}, status_code=400)
         loc = [str(part) for part in err.get("loc", ()) if part != "body"]
         field = ".".join(loc) or "body"
         message = str(err.get("msg", "")).removeprefix("Value error, ")
         if err.get("type") == "missing":
             message = "can't be blank"
         errors.setdefault(field, []).append(message)
-    return JSONResponse({"errors": errors}, status_code=422)
-
-
-def _detail(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"errors": {"detail": message, **extra}}, status_code=status)
+    return _fields(errors or {"body": ["is invalid"]})
 
 
 def render(exc: Exception) -> Response:
     if isinstance(exc, RequestValidationError):
         return _validation(exc)
-    if isinstance(exc, ParleyError):
-        field = exc.extra.get("field") or FIELDS.get(exc.code)
-        if field and (isinstance(exc, Invalid | WrongOldPassword) or exc.code in TAKEN):
-            message = "has already been taken" if exc.code in TAKEN else exc.message
-            return JSONResponse({"errors": {field: [message]}}, status_code=422)
-        if isinstance(exc, RateLimited):
-            response = _detail(429, exc.message)
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        status = 422 if isinstance(exc, Invalid) else exc.status
-        shown = {key: exc.extra[key] for key in SHOWN_EXTRA if key in exc.extra}
-        return _detail(status, exc.message, **shown)
-    return _detail(status_of(exc), message_of(exc))
+    if not isinstance(exc, ParleyError):
+        return JSONResponse({"error": message_of(exc)}, status_code=status_of(exc))
+    field = exc.extra.get("field") or FIELDS.get(exc.code)
+    if field and (isinstance(exc, Invalid | WrongOldPassword) or exc.code in TAKEN):
+        return _fields({field: ["has already been taken" if exc.code in TAKEN else exc.message]})
+    status = 422 if isinstance(exc, Invalid | InvalidCredentials) else exc.status
+    response = JSONResponse({"error": exc.message}, status_code=status)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response

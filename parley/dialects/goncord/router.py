@@ -1,8 +1,9 @@
 """Goncord (seed 001): the auth service's /api/v0 paths, shapes and status codes.
 
 Tokens: `Authorization` (`Bearer X` or bare `X`); only when that header is absent, the `jwt`
-cookie. Apps: the `x-app-token` header (missing or unknown → 401, not super where a super
-app is needed → 403); the app is checked before the user token.
+cookie. Apps: the `x-app-token` header. Where a super app is needed the user token is
+checked first (401), then a missing, unknown or non-super app token is 403 (the original's
+`IsSuperResource`); `resource/self_update` answers 401 for a missing or unknown app token.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any, Protocol
 from fastapi import Body, Response
 
 from parley.access import service as access
-from parley.access.deps import CurrentApp, OptionalApp, SuperApp
-from parley.access.errors import SuperAppRequired
+from parley.access.deps import CurrentApp, OptionalApp
 from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.goncord.deps import SuperAppGate
 from parley.dialects.goncord.errors import MissingLogin, WrongOldPassword, render
 from parley.dialects.goncord.schemas import (
     ChangePasswordBody,
@@ -32,11 +33,9 @@ from parley.dialects.goncord.schemas import (
     role_names,
 )
 from parley.dialects.kit import dialect_router, error_responses
-from parley.identity import devices, recovery
+from parley.identity import accounts, devices
 from parley.identity import service as identity
 from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.device_errors import DeviceVerificationRequired
-from parley.identity.devices import DeviceChallenge
 from parley.identity.errors import InvalidCredentials, WeakPassword
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
@@ -45,7 +44,8 @@ router = dialect_router(render, tag="dialect: Goncord")
 
 PREFIX = "/api/v0"
 COOKIE = "jwt"
-SURFACE = "goncord"
+# one long-lived token per login; no code step, so a new device gets the mailed approval
+SURFACE = devices.Surface("goncord", with_refresh=False, approval=True)
 NAME_FIELDS = ("second_name", "last_name", "first_name", "birthday")
 PayloadBody = Body(description="The calling app's new payload (a JSON object)")
 PayloadsBody = Body(description="`{app_url: payload}`; unknown URLs are ignored")
@@ -102,30 +102,19 @@ def set_cookie(response: Response, rt: Runtime, token: str) -> None:
 # --- users -----------------------------------------------------------------------------------
 
 
-@router.post(
-    f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 422, 429)
-)
+_register = errors(400, 401, 403, 422, 429)
+
+
+@router.post(f"{PREFIX}/users", status_code=201, response_model=GoncordUser, responses=_register)
 async def register_user(
     body: RegisterBody, app: OptionalApp, session: Session, rt: RuntimeDep, client: Client
 ) -> GoncordUser:
-    """Регистрация. Naming `roles` needs a super `x-app-token` (403 otherwise)."""
+    """Регистрация, with `roles` as the seed's example shows; protected roles (the admin
+    role, roles created protected) need a super `x-app-token` (403 otherwise)."""
+    profile = body.model_dump(include=set(NAME_FIELDS))
+    account = accounts.NewAccount(body.login, body.password, body.email, profile)
     roles = role_names(body.roles)
-    if roles and (app is None or not app.is_super):
-        raise SuperAppRequired("Setting roles at registration needs a super app token")
-    user = await recovery.register(
-        session,
-        rt,
-        username=body.login,
-        email=body.email,
-        password=body.password,
-        client=client,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        second_name=body.second_name,
-        birthday=body.birthday,
-    )
-    if roles:
-        await access.set_user_roles(session, user, roles)
+    user = await accounts.sign_up(session, rt, account, client=client, roles=roles, app=app)
     return await user_object(session, user)
 
 
@@ -133,7 +122,7 @@ async def register_user(
     f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 413, 422)
 )
 async def update_user(
-    body: UserUpdateBody, _app: SuperApp, user: CurrentUser, session: Session, rt: RuntimeDep
+    body: UserUpdateBody, _app: SuperAppGate, user: CurrentUser, session: Session, rt: RuntimeDep
 ) -> GoncordUser:
     """Обновление (super app): names and birthday; `roles` and `apps` payloads replace."""
     changes = {name: getattr(body, name) for name in NAME_FIELDS if name in body.model_fields_set}
@@ -161,12 +150,7 @@ async def change_password(
     """Смена пароля: 200 with no body; every other session is signed out."""
     try:
         await identity.change_password(
-            session,
-            rt,
-            principal,
-            old_password=body.old_password,
-            new_password=body.new_password,
-            client=client,
+            session, rt, principal, body.old_password, body.new_password, client
         )
     except InvalidCredentials as exc:
         raise WrongOldPassword(field="old_password") from exc
@@ -178,34 +162,17 @@ async def change_password(
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@router.post(
-    f"{PREFIX}/tokens", response_model=TokenAnswer, responses=errors(400, 401, 403, 422, 429)
-)
+@router.post(f"{PREFIX}/tokens", status_code=201, responses=errors(400, 401, 422, 429))
 async def create_token(
     body: TokenBody, response: Response, session: Session, rt: RuntimeDep, client: Client
 ) -> TokenAnswer:
-    """Авторизация by `login` or `email`; also sets an HttpOnly `jwt` cookie. An account that
-    has proven a device elsewhere gets 403 with a `challenge` (finish at
-    `POST /v1/auth/login/verify`)."""
+    """Авторизация by `login` or `email` (201); also sets an HttpOnly `jwt` cookie. A wrong
+    login or password is 422. An account that has proven a device elsewhere gets 401 "check
+    the mail" from a new client until the person opens the mailed approval link."""
     login = body.login or body.email
     if not login:
         raise MissingLogin()
-    issued = await devices.sign_in(
-        session,
-        rt,
-        login=login,
-        password=body.password,
-        client=client,
-        surface=SURFACE,
-        with_refresh=False,
-    )
-    if isinstance(issued, DeviceChallenge):
-        raise DeviceVerificationRequired(
-            f"New device: enter the code sent to {issued.sent_to} at /v1/auth/login/verify",
-            challenge=issued.challenge,
-            sent_to=issued.sent_to,
-            expires_in=issued.expires_in,
-        )
+    issued = await devices.sign_in(session, rt, login, body.password, client, SURFACE)
     set_cookie(response, rt, issued.access_token)
     return TokenAnswer(user=await user_object(session, issued.user), jwt=issued.access_token)
 
@@ -228,11 +195,11 @@ async def validate_token(user: CurrentUser, session: Session) -> GoncordUser:
 # --- app payloads ----------------------------------------------------------------------------
 
 
-@router.patch(
-    f"{PREFIX}/resource/self_update",
-    response_model=GoncordUser,
-    responses=errors(400, 401, 413, 422),
-)
+_own_payload = errors(400, 401, 413, 422)
+_payloads = errors(400, 401, 403, 413, 422)
+
+
+@router.patch(f"{PREFIX}/resource/self_update", response_model=GoncordUser, responses=_own_payload)
 async def update_own_payload(
     app: CurrentApp,
     user: CurrentUser,
@@ -245,13 +212,9 @@ async def update_own_payload(
     return await user_object(session, user)
 
 
-@router.patch(
-    f"{PREFIX}/resource/update",
-    response_model=GoncordUser,
-    responses=errors(400, 401, 403, 413, 422),
-)
+@router.patch(f"{PREFIX}/resource/update", response_model=GoncordUser, responses=_payloads)
 async def update_payloads(
-    _app: SuperApp,
+    _app: SuperAppGate,
     user: CurrentUser,
     session: Session,
     rt: RuntimeDep,
@@ -267,7 +230,7 @@ async def update_payloads(
 
 @router.post(f"{PREFIX}/roles", response_model=list[RoleName], responses=errors(400, 401, 403, 422))
 async def set_roles(
-    body: RolesBody, _app: SuperApp, user: CurrentUser, session: Session
+    body: RolesBody, _app: SuperAppGate, user: CurrentUser, session: Session
 ) -> list[RoleName]:
     """Добавление групп (super app): the user gets exactly these roles (unknown ones are
     created)."""
@@ -277,7 +240,7 @@ async def set_roles(
 
 @router.delete(f"{PREFIX}/roles", status_code=204, responses=errors(400, 401, 403, 422))
 async def remove_roles(
-    body: RolesBody, _app: SuperApp, user: CurrentUser, session: Session
+    body: RolesBody, _app: SuperAppGate, user: CurrentUser, session: Session
 ) -> Response:
     """Удаление групп (super app): removes the listed roles from the user."""
     await access.remove_user_roles(session, user, role_names(body.roles))

@@ -91,6 +91,7 @@ class MenuEntry(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """`{"errors": {"detail": "..."}}`, or `{"errors": {field: [messages]}}` for bad input."""
+    """`{"error": "..."}`; bad input adds the changeset's `{"errors": {field: [messages]}}`."""
 
-    errors: dict[str, str | list[str]]
+    error: str
+    errors: dict[str, list[str]] | None = None

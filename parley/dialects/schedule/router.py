@@ -1,7 +1,8 @@
 """Schedule account API (seed 002): `account/…` paths, camelCase bodies, bare tokens.
 
 Tokens arrive in `Authorization`, bare (as the seed shows) or as `Bearer X`. Sign-in makes a
-refreshable session (`POST /account/refresh` rotates it; a reused refresh token revokes it).
+refreshable session (`POST /account/refresh`, or the Android client's
+`GET /refreshToken?refreshToken=…`, rotates it; a reused refresh token revokes it).
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Body, Header, Query
+from fastapi import Query
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.schedule.errors import render
 from parley.dialects.schedule.schemas import (
     AuthBody,
+    Credentials,
     DataVersions,
     ErrorBody,
     Profile,
@@ -26,6 +28,7 @@ from parley.dialects.schedule.schemas import (
 )
 from parley.identity import service as identity
 from parley.identity.deps import CurrentUser
+from parley.identity.providers import router as provider_routes
 from parley.identity.providers import service as providers
 from parley.identity.service import IssuedTokens
 from parley.kit.ids import MAX_ID
@@ -37,7 +40,14 @@ router = dialect_router(render, tag="dialect: Schedule")
 PREFIX = "/account"
 UserIdQuery = Annotated[int | None, Query(alias="userId", ge=1, le=MAX_ID)]
 # Schedule field -> schedule service field
-CHANGES = {"bio": "bio", "fullName": "full_name", "contacts": "contacts", "role": "role"}
+CHANGES = {
+    "bio": "bio",
+    "fullName": "full_name",
+    "contacts": "contacts",
+    "role": "role",
+    "publicProfile": "public_profile",
+}
+CONTACTS = ("tg", "vk")  # always in the profile (null when unset): the client reads both
 
 
 errors = partial(error_responses, ErrorBody)
@@ -53,19 +63,26 @@ def profile_of(found: schedule.ScheduleProfile) -> Profile:
         id=user.id,
         bio=user.bio or "",
         fullName=found.full_name,
+        avatarUrl=found.avatar_url,
         role=found.role,
-        contacts=dict(user.contacts or {}),
+        contacts={**dict.fromkeys(CONTACTS), **(user.contacts or {})},
         variants=[
             VariantItem(subjectName=v.subject_name, variant=v.variant) for v in found.variants
         ],
+        publicProfile=found.public_profile,
     )
 
 
-@router.post(
-    f"{PREFIX}/auth", response_model=Tokens, responses=errors(400, 403, 404, 429, 502, 504)
-)
-async def authenticate(body: AuthBody, session: Session, rt: RuntimeDep, client: Client) -> Tokens:
-    """account/auth: VK ID, Google or a Telegram bot code → an access and refresh token."""
+_auth_errors = errors(400, 403, 404, 429, 502, 504)
+
+
+@router.post("/auth", response_model=Credentials, responses=_auth_errors, include_in_schema=False)
+@router.post(f"{PREFIX}/auth", response_model=Credentials, responses=_auth_errors)
+async def authenticate(
+    body: AuthBody, session: Session, rt: RuntimeDep, client: Client
+) -> Credentials:
+    """account/auth (also `/auth`, the Android client's path): VK ID, Google or a Telegram
+    bot code → an access and refresh token and the user's id."""
     external = body.externalUserId
     issued = await providers.schedule_auth(
         session,
@@ -77,22 +94,17 @@ async def authenticate(body: AuthBody, session: Session, rt: RuntimeDep, client:
         avatar_url=body.avatarUrl,
         client=client,
     )
-    return tokens(issued)
+    return Credentials(**tokens(issued).model_dump(), userId=issued.user.id)
 
 
-@router.post(f"{PREFIX}/telegram/webhook", responses=errors(400, 403))
-async def telegram_webhook(
-    update: Annotated[dict[str, Any], Body()],
-    session: Session,
-    rt: RuntimeDep,
-    background: BackgroundTasks,
-    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
-) -> dict[str, bool]:
-    """The bot's webhook: `/start <idToken>` keeps the code for five minutes."""
-    reply = await providers.receive_telegram_update(session, rt, update, secret=secret)
-    if reply is not None:
-        background.add_task(providers.send_telegram_reply, rt, reply)
-    return {"ok": True}
+# The bot's webhook: the native endpoint itself (`/start <idToken>` keeps the code for five
+# minutes), answering refusals in Schedule's style.
+router.add_api_route(
+    f"{PREFIX}/telegram/webhook",
+    provider_routes.telegram_webhook,
+    methods=["POST"],
+    responses=errors(400, 403),
+)
 
 
 @router.post(f"{PREFIX}/refresh", response_model=Tokens, responses=errors(400, 401))
@@ -102,6 +114,17 @@ async def refresh_tokens(
     """Rotate the refresh token (undocumented in the seed): a new pair."""
     issued = await identity.refresh(session, rt, refresh_token=body.refreshToken, client=client)
     return tokens(issued)
+
+
+@router.get("/refreshToken", response_model=Tokens, responses=errors(400, 401))
+async def refresh_tokens_by_query(
+    refresh_token: Annotated[str, Query(alias="refreshToken", min_length=1, max_length=512)],
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+) -> Tokens:
+    """The Android client's refresh call: the same rotation as `POST /account/refresh`."""
+    return await refresh_tokens(RefreshBody(refreshToken=refresh_token), session, rt, client)
 
 
 @router.get(f"{PREFIX}/profile", response_model=Profile, responses=errors(400, 401, 404))
@@ -124,6 +147,10 @@ async def update_profile(
     """Change the caller's bio, fullName, contacts and variants (undocumented in the seed)."""
     given = body.model_fields_set
     changes: dict[str, Any] = {CHANGES[k]: getattr(body, k) for k in CHANGES if k in given}
+    if changes.get("contacts") is not None:  # `"vk": null` is no vk contact
+        changes["contacts"] = {k: v for k, v in changes["contacts"].items() if v is not None}
+    if changes.get("public_profile", False) is None:
+        changes.pop("public_profile")
     if "variants" in given:
         changes["variants"] = [
             schedule.Variant(item.subjectName, item.variant) for item in body.variants or []

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from parley.kit.ids import MAX_ID
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StrictBool
 
 
 def _no_nul(value: str) -> str:
@@ -29,11 +27,15 @@ Str8192 = Annotated[str, Field(max_length=8192), NoNul]
 
 
 class AuthBody(BaseModel):
-    authMethod: Str32 = Field(examples=["VK"], description="VK | GOOGLE | TG")
-    idToken: Str8192
+    """The seed's body; the Android client sends `authCode` for `idToken`, `TELEGRAM` for
+    `TG` and no `externalUserId` (the provider-verified id is used; one given must match)."""
+
+    authMethod: Str32 = Field(examples=["VK"], description="VK | GOOGLE | TG | TELEGRAM")
+    idToken: Str8192 = Field(validation_alias=AliasChoices("idToken", "authCode"))
     fullName: Str200 | None = Field(default=None, examples=["OLEG ALO"])
     avatarUrl: Str2000 | None = None
-    externalUserId: Annotated[int, Field(ge=0, le=MAX_ID)] | Str128 | None = Field(
+    # a number wider than 64 bits is fine (Google's `sub` is 21 digits); kept as a string
+    externalUserId: Annotated[int, Field(ge=0, lt=10**40)] | Str128 | None = Field(
         default=None, examples=[43141]
     )
 
@@ -43,8 +45,16 @@ class RefreshBody(BaseModel):
 
 
 class Tokens(BaseModel):
+    """What a refresh answers (the client's `RefreshTokenResponse`)."""
+
     accessToken: str
     refreshToken: str
+
+
+class Credentials(Tokens):
+    """What `account/auth` answers (the client's `CredentialsResponse`)."""
+
+    userId: int
 
 
 class VariantItem(BaseModel):
@@ -53,12 +63,16 @@ class VariantItem(BaseModel):
 
 
 class Profile(BaseModel):
+    """The seed's profile plus what the Android client's `NetworkUserProfile` requires."""
+
     id: int
     bio: str
     fullName: str
+    avatarUrl: str | None
     role: str = Field(examples=["STUDENT"], description="STUDENT | DEV | AWARDED")
-    contacts: dict[str, str]
+    contacts: dict[str, str | None] = Field(description="Always has `tg` and `vk` (or null)")
     variants: list[VariantItem]
+    publicProfile: bool
 
 
 class ProfileUpdate(BaseModel):
@@ -71,8 +85,9 @@ class ProfileUpdate(BaseModel):
     bio: Str4000 | None = None
     fullName: Str200 | None = None
     role: Str32 | None = None
-    contacts: dict[Str32, Str200] | None = Field(default=None, max_length=32)
+    contacts: dict[Str32, Str200 | None] | None = Field(default=None, max_length=32)
     variants: list[VariantItem] | None = Field(default=None, max_length=50)
+    publicProfile: StrictBool | None = None
 
 
 class DataVersions(BaseModel):

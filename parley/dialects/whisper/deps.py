@@ -5,29 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import APIKeyHeader
-from starlette.requests import HTTPConnection
 
-from parley.deps import get_runtime
-from parley.errors import Unauthorized
-from parley.identity.tokens import Principal, extract_token
+from parley.deps import authenticate
+from parley.identity.tokens import Principal
+from parley.kit.bearer import Bearer
 
-authorization_header = APIKeyHeader(
-    name="Authorization",
-    auto_error=False,
+bearer = Bearer(
+    authenticate,
     description="The token from `POST /api/v1/auth/login`, bare or as `Bearer <token>`",
     scheme_name="WhisperToken",
+    missing="Missing token",
 )
 
-
-async def whisper_principal(
-    conn: HTTPConnection,
-    authorization: Annotated[str | None, Depends(authorization_header)] = None,
-) -> Principal:
-    token = extract_token(authorization)
-    if not token:
-        raise Unauthorized("Missing token")
-    return await get_runtime(conn).auth.authenticate(token)
-
-
-WhisperPrincipal = Annotated[Principal, Depends(whisper_principal)]
+WhisperPrincipal = Annotated[Principal, Depends(bearer.required())]
+OptionalWhisperPrincipal = Annotated[Principal | None, Depends(bearer.optional())]

@@ -1,10 +1,11 @@
 """Whisper errors: `{"error": "..."}` with the seed's status codes.
 
-A malformed request is 400 (never FastAPI's 422). Wrong and locked PINs are 401, as the
-seed answers for a bad PIN; a channel the caller cannot reach is 403 whether or not it
-exists. A login from a new device of an account that has proven one elsewhere is 401 with
-the `challenge` to finish at `POST /v1/auth/login/verify`. Registration's 422 for a taken
-name or email is raised by the route itself."""
+A malformed request is 400 (never FastAPI's 422). A taken user name or email at
+registration is 422 (raised by the route). Wrong and locked PINs are 401, as the seed
+answers for a bad PIN; a channel the caller cannot reach is 403 whether or not it exists.
+Befriending yourself is 409, like befriending a friend. A login from a new client of an
+account that has proven a device elsewhere is 401 with an error saying to check the mail
+(the approval link)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from fastapi.responses import JSONResponse, Response
 
 from parley.dialects.kit import message_of, status_of
 from parley.errors import ParleyError, RateLimited
-from parley.identity.device_errors import DeviceVerificationRequired
 from parley.messaging.errors import ChannelNotFound, KeyLocked, WrongPin
+from parley.social.errors import NotYourself
 
 
 class Taken(ParleyError):
@@ -28,6 +29,8 @@ def render(exc: Exception) -> Response:
     message = message_of(exc)
     if isinstance(exc, RequestValidationError):
         status = 400
+    elif isinstance(exc, NotYourself):
+        status = 409
     elif isinstance(exc, WrongPin):
         status = 401
         message = f"Wrong PIN; {exc.extra.get('tries_left', 0)} tries left before the key locks"
@@ -37,9 +40,5 @@ def render(exc: Exception) -> Response:
     elif isinstance(exc, ChannelNotFound):
         status = 403
         message = "Cannot access this channel"
-    body: dict[str, object] = {"error": message}
-    if isinstance(exc, DeviceVerificationRequired):
-        status = 401  # the seed's only refusal at login
-        body.update(exc.extra)  # challenge, sent_to, expires_in
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse({"error": message}, status_code=status, headers=headers)

@@ -39,7 +39,7 @@ def friend_item(
     user: PublicUser, profile: str | None, public_key: str | None, channel_id: int | None
 ) -> WhisperFriendItem:
     return WhisperFriendItem(
-        **user_read(user, profile, public_key).model_dump(),
+        **user_read(user, profile, public_key).model_dump(exclude={"error"}),
         channel_id=channel_id if channel_id is not None else NONE,
     )
 

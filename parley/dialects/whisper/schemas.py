@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 MAX_ID = 2**63 - 1
 NO_NUL = r"^[^\x00]*$"
@@ -19,8 +19,15 @@ class WhisperErrorBody(BaseModel):
     error: str
 
 
-class WhisperEmpty(BaseModel):
-    """Bodies the seed lists only `error` for: success is `{}`."""
+class WhisperOk(BaseModel):
+    """Every success body: `error` is "" (the seed's "content: error string"; the original
+    answers every `gin.H` with it)."""
+
+    error: str = ""
+
+
+class WhisperEmpty(WhisperOk):
+    """Bodies the seed lists only `error` for: success is `{"error": ""}`."""
 
 
 class WhisperRegisterBody(BaseModel):
@@ -38,11 +45,11 @@ class WhisperLoginBody(BaseModel):
     password: str = Field(max_length=256)
 
 
-class WhisperTokenRead(BaseModel):
+class WhisperTokenRead(WhisperOk):
     token: str
 
 
-class WhisperUserRead(BaseModel):
+class WhisperUserFields(BaseModel):
     uid: int
     user: str
     name: str
@@ -50,11 +57,15 @@ class WhisperUserRead(BaseModel):
     public_key: str = Field(description='"" when the user has stored no key material')
 
 
+class WhisperUserRead(WhisperOk, WhisperUserFields):
+    pass
+
+
 class WhisperMeRead(WhisperUserRead):
     email: str
 
 
-class WhisperPrivateKeyRead(BaseModel):
+class WhisperPrivateKeyRead(WhisperOk):
     encrypted_private_key: str
 
 
@@ -68,14 +79,23 @@ class WhisperProfileUpdate(BaseModel):
 
 
 class WhisperFriendAdd(BaseModel):
-    user: Text = Field(min_length=1, max_length=64)
+    """By user name (the seed) or by uid (the original's `{"uid": int}`)."""
+
+    user: Text | None = Field(default=None, min_length=1, max_length=64)
+    uid: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> WhisperFriendAdd:
+        if (self.user is None) == (self.uid is None):
+            raise ValueError("send either user or uid")
+        return self
 
 
-class WhisperFriendItem(WhisperUserRead):
+class WhisperFriendItem(WhisperUserFields):
     channel_id: int = Field(description="The direct channel with this friend, -1 when none")
 
 
-class WhisperFriendsPage(BaseModel):
+class WhisperFriendsPage(WhisperOk):
     next: int = Field(description="The `from` of the next page, -1 when there is none")
     items: list[WhisperFriendItem] = Field(serialization_alias="list")
 
@@ -86,19 +106,21 @@ class WhisperChannelCreate(BaseModel):
     key_encrypted_by_host_public_key: str
 
 
-class WhisperChannelCreated(BaseModel):
+class WhisperChannelCreated(WhisperOk):
     channel_id: int
 
 
-class WhisperChannelKeyRead(BaseModel):
+class WhisperChannelKeyRead(WhisperOk):
     encrypted_key: str
 
 
 class WhisperMessageCreate(BaseModel):
-    encrypted_msg: str
+    encrypted_msg: str = Field(
+        description="Any non-empty ciphertext (base64, hex, a JSON envelope, ...) up to the cap"
+    )
 
 
-class WhisperMessageCreated(BaseModel):
+class WhisperMessageCreated(WhisperOk):
     message_id: int
 
 
@@ -108,7 +130,7 @@ class WhisperMessageItem(BaseModel):
     time: int = Field(description="Milliseconds since the Unix epoch (UTC)")
 
 
-class WhisperMessagesPage(BaseModel):
+class WhisperMessagesPage(WhisperOk):
     next: int = Field(description="The `next` of the older page, -1 when there is none")
     items: list[WhisperMessageItem] = Field(serialization_alias="list")
 
@@ -121,6 +143,6 @@ class WhisperChannelItem(BaseModel):
     last_encrypted_msg: str = Field(description='The newest ciphertext, "" when none')
 
 
-class WhisperChannelsPage(BaseModel):
+class WhisperChannelsPage(WhisperOk):
     next: int
     items: list[WhisperChannelItem] = Field(serialization_alias="list")

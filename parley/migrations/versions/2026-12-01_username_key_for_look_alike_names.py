@@ -6,7 +6,7 @@ accounts. Existing accounts whose names already collide keep working: every one 
 first (by id) gets its key suffixed with `#<id>`, which no valid username can produce.
 
 Revision ID: 57938a11a6aa
-Revises: b2d07a88fd4a
+Revises: be919ef59909
 Create Date: 2026-12-01 10:59:01.983323+00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from parley.identity.validation import username_key
 
 revision: str = '57938a11a6aa'
-down_revision: str | Sequence[str] | None = 'b2d07a88fd4a'
+down_revision: str | Sequence[str] | None = 'be919ef59909'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -80,11 +80,26 @@ async def test_register_duplicate_and_bad_input(client: httpx.AsyncClient) -> No
     assert (await client.post("/auth/register/", json=body, headers=headers)).status_code == 200
     again = await client.post("/auth/register/", json=body, headers=headers)
     assert again.status_code == 400
-    assert isinstance(again.json()["detail"], str)
-    bad_email = await client.post(
-        "/auth/register/", json={**register_body(), "email": "nope"}, headers=headers
+    assert again.json() == {"detail": "User already exist."}  # the original's message
+    same_email = await client.post(
+        "/auth/register/", json={**register_body(), "email": body["email"]}, headers=headers
     )
-    assert bad_email.status_code == 400
+    assert same_email.json() == {"detail": "User already exist."}
+    # the original's field limits: FastAPI's own 422 body
+    for field, value in (
+        ("email", "nope"),
+        ("username", "x" * 21),
+        ("username", "abc"),
+        ("status", "s" * 31),
+        ("description", "d" * 191),
+    ):
+        bad = await client.post(
+            "/auth/register/", json={**register_body(), field: value}, headers=headers
+        )
+        assert bad.status_code == 422, (field, bad.text)
+        detail = bad.json()["detail"]
+        assert detail[0]["loc"] == ["body", field]
+        assert {"type", "msg", "input"} <= set(detail[0])
     missing = await client.post("/auth/register/", json={"username": "x"}, headers=headers)
     assert missing.status_code == 422
     assert isinstance(missing.json()["detail"], list)

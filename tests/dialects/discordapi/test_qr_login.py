@@ -64,6 +64,9 @@ async def run_flow(desktop: ServerProcess, phone: ServerProcess, smtp: SmtpSink)
             connect(socket_url(desktop, client_id, "pc"), user_agent_header="Desk/1") as pc,
             connect(socket_url(phone, client_id, "mb", slash="")) as mb,
         ):
+            # each socket is greeted first, as the original greets
+            assert await frame(pc) == {"op": "connected type: pc"}
+            assert await frame(mb) == {"op": "connected type: mb"}
             for ws in (pc, mb):
                 await send(ws, op="heartbeat")
                 assert await frame(ws) == {"op": "heartbeat_ack"}
@@ -120,6 +123,10 @@ async def run_flow(desktop: ServerProcess, phone: ServerProcess, smtp: SmtpSink)
             connect(socket_url(desktop, client_id, "pc")) as pc,
             connect(socket_url(phone, client_id, "mb")) as mb,
         ):
+            assert [await frame(pc), await frame(mb)] == [
+                {"op": "connected type: pc"},
+                {"op": "connected type: mb"},
+            ]
             await send(
                 mb,
                 op="pending_ticket",
@@ -162,6 +169,7 @@ async def refusals(server: ServerProcess) -> None:
     halves answer 401/404."""
     client_id = new_token(12)
     async with connect(socket_url(server, client_id, "pc")) as pc:
+        assert await frame(pc) == {"op": "connected type: pc"}
         await pc.send("not json")
         assert (await frame(pc))["op"] == "error"
         await send(pc, op="pending_ticket", encrypted_user_payload="forged")

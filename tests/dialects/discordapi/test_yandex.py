@@ -78,10 +78,23 @@ async def test_register_then_login_with_yandex(
     assert (await yclient.get("/gateway/get-token/", headers=headers)).status_code == 200
     found = await yclient.get("/users/user/", params={"username": info["login"]}, headers=headers)
     assert found.json()["id"] == me["id"]
+    # the original's path for the same login, as its nginx routes it
+    for path in ("/auth/login_yandex/", "/auth/login_yandex"):
+        original = await yclient.post(path, params={"oauth_token": token})
+        assert original.status_code == 200, original.text
+        assert original.json()["type"] == "Bearer"
+        same = await yclient.get(
+            "/v1/users/me", headers={"Authorization": original.json()["token"]}
+        )
+        assert same.json()["id"] == me["id"]
 
 
 async def test_yandex_refusals(yclient: httpx.AsyncClient, fakes: FakeProviders) -> None:
-    for path in ("/auth/yandex_oauth_register/", "/auth/yandex_oauth_login/"):
+    for path in (
+        "/auth/yandex_oauth_register/",
+        "/auth/yandex_oauth_login/",
+        "/auth/login_yandex/",
+    ):
         rejected = await yclient.post(path, params={"oauth_token": "not-a-yandex-token"})
         assert rejected.status_code == 400, path
         assert isinstance(rejected.json()["detail"], str)

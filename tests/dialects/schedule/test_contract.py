@@ -16,6 +16,8 @@ from parley.kit.secrets import new_token
 from parley.kit.time import clock
 from parley.runtime import Runtime
 from parley.schedule import service as schedule
+from parley.settings import Settings
+from tests.conftest import asgi_client, running_app
 from tests.support.access import new_app
 from tests.support.accounts import new_account
 from tests.support.fake_providers import FAIL, GOOD, SLOW, FakeGoogle, FakeProviders
@@ -32,7 +34,16 @@ SEED_PROFILE: dict[str, Any] = {
         {"subjectName": "Веб", "variant": 6},  # noqa: RUF001 - the seed
     ],
 }
-PROFILE_KEYS = {"id", "bio", "fullName", "role", "contacts", "variants"}
+PROFILE_KEYS = {
+    "id",
+    "bio",
+    "fullName",
+    "avatarUrl",
+    "role",
+    "contacts",
+    "variants",
+    "publicProfile",
+}
 
 
 def bare(token: str) -> dict[str, str]:
@@ -93,7 +104,7 @@ async def versions(client: httpx.AsyncClient, token: str) -> dict[str, int]:
 # --- account/auth: VK -----------------------------------------------------------------------
 
 
-async def test_vk_sign_in_with_the_seed_body_gives_exactly_two_tokens(
+async def test_vk_sign_in_with_the_seed_body_gives_the_tokens_and_the_user_id(
     pclient: httpx.AsyncClient, fakes: FakeProviders
 ) -> None:
     token, user = vk_user(fakes)
@@ -107,12 +118,16 @@ async def test_vk_sign_in_with_the_seed_body_gives_exactly_two_tokens(
     response = await pclient.post("/account/auth", json=body)
     assert response.status_code == 200, response.text
     tokens = response.json()
-    assert set(tokens) == {"accessToken", "refreshToken"}
+    assert list(tokens) == ["accessToken", "refreshToken", "userId"]
     profile = await me(pclient, tokens["accessToken"])
+    assert tokens["userId"] == profile["id"]
     assert set(profile) == PROFILE_KEYS
     assert profile["fullName"] == "Елисей В."  # noqa: RUF001 - the provider's name wins
     assert profile["role"] == "STUDENT"
-    assert (profile["bio"], profile["contacts"], profile["variants"]) == ("", {}, [])
+    assert (profile["bio"], profile["variants"]) == ("", [])
+    assert profile["contacts"] == {"tg": None, "vk": None}
+    assert profile["publicProfile"] is True
+    assert profile["avatarUrl"].startswith("http://testserver/media/")  # VK's picture, stored
     # signing in again (with the id as a string, and a trailing slash) is the same account
     again = await pclient.post("/account/auth/", json={**body, "externalUserId": user["user_id"]})
     assert again.status_code == 200, again.text
@@ -273,12 +288,8 @@ async def test_bad_auth_body_is_400_in_schedule_style(
     assert_error(await pclient.post("/account/auth", json=body), 400, "invalid_request")
 
 
-async def test_unknown_auth_method_or_missing_external_id_is_400(
-    pclient: httpx.AsyncClient,
-) -> None:
+async def test_unknown_auth_method_is_400(pclient: httpx.AsyncClient) -> None:
     body = {"authMethod": "FACEBOOK", "idToken": "x", "externalUserId": 1}
-    assert_error(await pclient.post("/account/auth", json=body), 400, "invalid")
-    body = {"authMethod": "VK", "idToken": "x"}
     assert_error(await pclient.post("/account/auth", json=body), 400, "invalid")
 
 
@@ -299,7 +310,7 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_session(
     response = await pclient.post("/account/refresh", json={"refreshToken": first["refreshToken"]})
     assert response.status_code == 200, response.text
     second = response.json()
-    assert set(second) == {"accessToken", "refreshToken"}
+    assert list(second) == ["accessToken", "refreshToken"]
     assert second["refreshToken"] != first["refreshToken"]
     assert (await me(pclient, second["accessToken"]))["role"] == "STUDENT"
     clock.advance(30)  # past the grace window for concurrent refreshes
@@ -351,7 +362,13 @@ async def test_seed_profile_put_then_read_bare_and_bearer(
     own = await me(pclient, token)
     response = await pclient.put("/account/profile", json=SEED_PROFILE, headers=bare(token))
     assert response.status_code == 200, response.text
-    expected = {"id": own["id"], "role": "STUDENT", **SEED_PROFILE}
+    expected = {
+        "id": own["id"],
+        "role": "STUDENT",
+        "avatarUrl": own["avatarUrl"],
+        "publicProfile": True,
+        **SEED_PROFILE,
+    }
     assert response.json() == expected
     assert await me(pclient, token) == expected
     bearer = await pclient.get("/account/profile/", headers={"Authorization": f"Bearer {token}"})
@@ -381,7 +398,13 @@ async def test_another_users_profile_is_readable_by_user_id(
         f"/account/profile?userId={owner_id}", headers=bare(reader.access_token)
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"id": owner_id, "role": "STUDENT", **SEED_PROFILE}
+    assert response.json() == {
+        "id": owner_id,
+        "role": "STUDENT",
+        "avatarUrl": response.json()["avatarUrl"],
+        "publicProfile": True,
+        **SEED_PROFILE,
+    }
 
 
 async def test_nobody_writes_another_users_profile(
@@ -547,3 +570,100 @@ async def test_a_native_profile_change_bumps_the_schedule_profile_version(
     after = await versions(pclient, caller.access_token)
     assert after["profileVersion"] > before["profileVersion"]
     assert (await me(pclient, caller.access_token))["bio"] == "native"
+
+
+# --- the Android client (Injent/compass-android) -------------------------------------------
+
+
+async def test_the_android_clients_vk_sign_in_body_and_path(
+    pclient: httpx.AsyncClient, fakes: FakeProviders
+) -> None:
+    # ExternalAuthRequest: authMethod, authCode, fullName, avatarUrl; no externalUserId
+    token, _ = vk_user(fakes)
+    body = {"authMethod": "VK", "authCode": token, "fullName": "Oleg", "avatarUrl": None}
+    for path in ("/auth", "/account/auth"):
+        response = await pclient.post(path, json=body)
+        assert response.status_code == 200, response.text
+        credentials = response.json()
+        assert set(credentials) == {"accessToken", "refreshToken", "userId"}
+        assert isinstance(credentials["userId"], int)
+    profile = await me(pclient, credentials["accessToken"])
+    assert profile["id"] == credentials["userId"]
+
+
+async def test_telegram_is_accepted_for_tg(
+    pclient: httpx.AsyncClient, fakes: FakeProviders
+) -> None:
+    tg_id, code = new_tg_id(), new_token(24)
+    secret = {"X-Telegram-Bot-Api-Secret-Token": fakes.webhook_secret}
+    update = fakes.telegram.update(tg_id, f"/start {code}")
+    assert (await pclient.post(WEBHOOK, json=update, headers=secret)).status_code == 200
+    response = await pclient.post(
+        "/auth", json={"authMethod": "TELEGRAM", "authCode": code, "fullName": "T"}
+    )
+    assert response.status_code == 200, response.text
+    assert (await me(pclient, response.json()["accessToken"]))["fullName"] == "Tanya Telegina"
+
+
+async def test_a_google_sub_wider_than_64_bits_as_a_json_number(
+    pclient: httpx.AsyncClient, fakes: FakeProviders
+) -> None:
+    token, sub = fakes.google.token()
+    assert int(sub) > 2**63  # 21 digits
+    raw = f'{{"authMethod": "GOOGLE", "idToken": "{token}", "externalUserId": {sub}}}'
+    response = await pclient.post(
+        "/account/auth", content=raw.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    other, _ = fakes.google.token()
+    wrong = f'{{"authMethod": "GOOGLE", "idToken": "{other}", "externalUserId": {sub}}}'
+    refused = await pclient.post(
+        "/account/auth", content=wrong.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert_error(refused, 403, "identity_mismatch")
+    without = await pclient.post("/account/auth", json={"authMethod": "GOOGLE", "idToken": other})
+    assert without.status_code == 200, without.text
+
+
+async def test_refresh_by_get_as_the_android_client_calls_it(
+    pclient: httpx.AsyncClient, fakes: FakeProviders
+) -> None:
+    first = await vk_auth(pclient, fakes)
+    response = await pclient.get("/refreshToken", params={"refreshToken": first["refreshToken"]})
+    assert response.status_code == 200, response.text
+    second = response.json()
+    assert list(second) == ["accessToken", "refreshToken"]
+    assert (await me(pclient, second["accessToken"]))["role"] == "STUDENT"
+    clock.advance(30)
+    reused = await pclient.get("/refreshToken/", params={"refreshToken": first["refreshToken"]})
+    assert_error(reused, 401, "refresh_reused")
+    assert_error(await pclient.get("/refreshToken"), 400, "invalid_request")
+
+
+async def test_the_android_clients_profile_round_trip(
+    pclient: httpx.AsyncClient, fakes: FakeProviders
+) -> None:
+    token = (await vk_auth(pclient, fakes))["accessToken"]
+    profile = await me(pclient, token)
+    # NetworkUserProfile as the client sends it back: a null contact, publicProfile false
+    sent = {**profile, "contacts": {"tg": "t.me/oleg", "vk": None}, "publicProfile": False}
+    response = await pclient.put("/account/profile", json=sent, headers=bare(token))
+    assert response.status_code == 200, response.text
+    assert response.json()["contacts"] == {"tg": "t.me/oleg", "vk": None}
+    assert response.json()["publicProfile"] is False
+    assert (await me(pclient, token))["publicProfile"] is False
+    assert_error(
+        await pclient.put("/account/profile", json={"publicProfile": "no"}, headers=bare(token)),
+        400,
+        "invalid_request",
+    )
+
+
+async def test_the_default_role_is_a_setting(
+    fakes: FakeProviders, make_settings: Callable[..., Settings]
+) -> None:
+    settings = fakes.settings(make_settings, schedule_default_role="GUEST")
+    async for app in running_app(settings):
+        async with asgi_client(app) as client:
+            token = (await vk_auth(client, fakes))["accessToken"]
+            assert (await me(client, token))["role"] == "GUEST"

@@ -1,0 +1,78 @@
+"""Sign-up: the one way every surface creates an account with a password.
+
+Native, DiscordApi, Goncord and Whisper registrations all call `sign_up`; only the shapes
+around it differ. Provider sign-ups (`providers.service`) create their accounts themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.access import service as access
+from parley.identity import recovery, service
+from parley.kit.client import ClientInfo
+from parley.messaging import keys as key_material
+from parley.models import App, User
+from parley.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What a registration names: `profile` holds optional User columns (names, bio,
+    country, ...)."""
+
+    username: str
+    password: str | None
+    email: str | None = None
+    profile: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    """End-to-end key material stored with the account (Whisper's registration)."""
+
+    public_key: str
+    encrypted_private_key: str
+    pin: str
+
+
+async def sign_up(
+    session: AsyncSession,
+    rt: Runtime,
+    account: NewAccount,
+    *,
+    client: ClientInfo | None = None,
+    roles: Sequence[str] | None = None,
+    keys: KeyMaterial | None = None,
+    app: App | None = None,
+) -> User:
+    """Create an account: `roles` are granted as `app` may grant them (protected roles need
+    a super app), `keys` are stored; an account with an email is mailed its verification
+    code and link."""
+    granted = await access.check_sign_up_roles(session, rt, roles or (), app)
+    user = await service.create_account(
+        session,
+        rt,
+        username=account.username,
+        password=account.password,
+        email=account.email,
+        client=client,
+        **account.profile,
+    )
+    if granted:
+        await access.set_user_roles(session, user, granted)
+    if keys is not None:
+        await key_material.set_keys(
+            session,
+            rt,
+            user.id,
+            public_key=keys.public_key,
+            encrypted_private_key=keys.encrypted_private_key,
+            pin=keys.pin,
+        )
+    if user.email:
+        await recovery.send_email_verification(session, rt, user, rate_limited=False)
+    return user

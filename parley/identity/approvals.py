@@ -1,0 +1,118 @@
+"""Sign-in approval by mail, for contracts whose login has no code step (Whisper, Goncord).
+
+Their clients cannot send a device code, so a sign-in that needs one mails an approval link
+instead and is refused with `ApprovalRequired`. The link approves exactly that client: the
+surface, address and user agent of the refused request (its *binding*). Once approved, the
+same request from the same client succeeds, once, within `code_ttl_seconds`; the binding
+then becomes a known device, so later sign-ins from it pass without mail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.identity import audit, codes, repository
+from parley.identity import device_repository as repo
+from parley.identity.device_errors import ApprovalRequired, InvalidLink
+from parley.identity.mail import send_after_commit
+from parley.kit.client import ClientInfo
+from parley.kit.secrets import mask_email, token_hash
+from parley.kit.time import utc_now
+from parley.models import User
+from parley.runtime import Runtime
+
+APPROVE_PATH = "/v1/auth/login/approve"
+SURFACE_NAMES = {"whisper": "Whisper", "goncord": "Goncord"}
+
+
+def bind(client: ClientInfo, surface: str) -> ClientInfo:
+    """The client with its binding as device id: one per surface, address and user agent."""
+    key = token_hash(f"{surface}\n{client.ip or ''}\n{client.user_agent or ''}")[:40]
+    return replace(client, device_id=f"{surface}:{key}")
+
+
+async def redeem(session: AsyncSession, user: User, client: ClientInfo) -> bool:
+    """Spend the approval of this bound client, if there is a live one (one winner)."""
+    assert client.device_id is not None
+    record = await repo.latest_code(
+        session, user.id, codes.LOGIN_APPROVED, device_id=client.device_id
+    )
+    now = utc_now()
+    if record is None or record.used_at is not None or record.expires_at <= now:
+        return False
+    return await repo.consume_code(session, record.id, now)
+
+
+async def request(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: str
+) -> ApprovalRequired:
+    """Mail the approval link for this bound client (once while a link is pending) and return
+    the error that tells the client to check the mail."""
+    assert user.email is not None
+    assert client.device_id is not None
+    sent_to = mask_email(user.email)
+    pending = await repo.latest_code(
+        session, user.id, codes.LOGIN_APPROVAL, device_id=client.device_id
+    )
+    if pending is None or pending.used_at is not None or pending.expires_at <= utc_now():
+        await _mail(session, rt, user, client, surface)
+    return ApprovalRequired(
+        f"New device: check the mail sent to {sent_to}, approve this sign-in, then sign in again",
+        sent_to=sent_to,
+    )
+
+
+async def approve(session: AsyncSession, rt: Runtime, token: str) -> str:
+    """The link from the mail: the bound client may now sign in once. Returns the surface."""
+    record = await codes.redeem_link(session, token, (codes.LOGIN_APPROVAL,))
+    user = await repository.get_user(session, record.user_id)
+    if user is None:
+        raise InvalidLink()
+    await codes.issue(
+        session,
+        rt,
+        user,
+        codes.LOGIN_APPROVED,
+        device_id=record.device_id,
+        with_code=False,
+        context=record.context,
+        supersede=False,
+    )
+    await audit.record(session, "login.approved", user_id=record.user_id)
+    return str(record.context.get("surface", ""))
+
+
+async def _mail(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: str
+) -> None:
+    assert user.email is not None
+    issued = await codes.issue(
+        session,
+        rt,
+        user,
+        codes.LOGIN_APPROVAL,
+        device_id=client.device_id,
+        with_code=False,
+        with_link=True,
+        context={"surface": surface, "ip": client.ip, "user_agent": client.user_agent},
+        rate_key=str(user.id),
+        supersede=False,
+    )
+    link = f"{rt.settings.public_url.rstrip('/')}{APPROVE_PATH}?token={issued.link_token}"
+    name = SURFACE_NAMES.get(surface, surface)
+    where = (
+        ", ".join(part for part in (client.user_agent, client.ip) if part) or "an unknown device"
+    )
+    minutes = rt.settings.code_ttl_seconds // 60
+    send_after_commit(
+        session,
+        rt.mailer,
+        user.email,
+        "Approve the sign-in to your Parley account",
+        f"Hello {user.username},\n\nIs this you signing in from {name} on {where}?\n\n"
+        f"Approve: {link}\n\nThen sign in again from {name} within {minutes} minutes. "
+        "If it was not you, do not open the link and change your password.\n",
+    )
+    await audit.record(session, "login.approval_requested", user_id=user.id, client=client)
