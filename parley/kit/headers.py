@@ -15,6 +15,12 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 
+
+def csp_with_script_nonce(nonce: str) -> str:
+    """The default policy, letting a page run its inline scripts that carry `nonce`."""
+    return CSP.replace("script-src 'self'", f"script-src 'self' 'nonce-{nonce}'")
+
+
 _ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

@@ -138,3 +138,13 @@ async def test_metrics_and_docs_can_be_turned_off(
         response = await get(app, path, "127.0.0.1")
         assert response.status_code == 404
         assert_hardened(response)
+
+
+async def test_the_reset_page_runs_only_its_own_inline_script(client: httpx.AsyncClient) -> None:
+    page = await client.get("/v1/auth/password-reset", params={"token": "abc"})
+    policy = page.headers["content-security-policy"]
+    nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f"<script nonce={nonce}>" in page.text
+    assert policy == CSP.replace("script-src 'self'", f"script-src 'self' 'nonce-{nonce}'")
+    again = await client.get("/v1/auth/password-reset", params={"token": "abc"})
+    assert again.headers["content-security-policy"] != policy
