@@ -77,7 +77,11 @@ async def test_an_upload_without_a_token_is_refused_before_its_body_is_read(
     server_factory: Callable[..., ServerProcess],
 ) -> None:
     server = server_factory()
-    for method, path in (("PUT", "/v1/users/me/avatar"), ("PATCH", "/users/upload-avatar/")):
+    for method, path in (
+        ("PUT", "/v1/users/me/avatar"),
+        ("PATCH", "/users/upload-avatar/"),
+        ("POST", "/v1/channels/1/attachments"),
+    ):
         status = await anyio.to_thread.run_sync(upload_head_only, server.port, method, path)
         assert status == 401, path
 
