@@ -129,8 +129,10 @@ def bench_settings(
 
 
 @contextmanager
-def parley_server(settings: Settings, log_dir: str, workers: int = 1) -> Iterator[ServerProcess]:
-    server = start_server(settings, log_dir, workers=workers)
+def parley_server(
+    settings: Settings, log_dir: str, workers: int = 1, port: int | None = None
+) -> Iterator[ServerProcess]:
+    server = start_server(settings, log_dir, workers=workers, port=port)
     try:
         yield server
     finally:

@@ -16,21 +16,35 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from parley import events
 from parley.access.router import router as access_router
+from parley.accounts.router import router as accounts_router
 from parley.db import is_database_outage, is_transient_conflict
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
 from parley.identity.device_router import router as device_router
+from parley.identity.passkeys.router import router as passkeys_router
 from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
+from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
+from parley.messaging import attachments
+from parley.messaging.attachment_router import router as attachment_router
+from parley.messaging.message_router import router as message_router
 from parley.messaging.router import keys_router as messaging_keys_router
 from parley.messaging.router import router as messaging_router
+from parley.moderation.router import admin as moderation_admin_router
+from parley.moderation.router import router as moderation_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
+from parley.notifications.delivery import Notifier
+from parley.notifications.router import router as notifications_router
 from parley.observability import RequestMiddleware, configure_logging
+from parley.oidc.cors import ProviderCors
+from parley.oidc.router import native_router as oidc_native_router
+from parley.oidc.router import router as oidc_router
 from parley.profiles.router import router as profiles_router
 from parley.realtime.gateway import router as gateway_router
 from parley.realtime.hub import Hub
@@ -51,8 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         hub = app.state.hub = Hub(runtime)
         hub.subscribe()
+        runtime.bus.subscribe(events.AttachmentPurged.topic, attachments.purger(runtime.storage))
+        notifier = app.state.notifier = Notifier(runtime.db, settings, hub.presence)
+        notifier.subscribe(runtime.bus)
         await runtime.start()
         await hub.start()
+        await notifier.start()
         # Everything built so far lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise stall every request on a large heap.
         gc.collect()
@@ -60,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await notifier.stop()
             await hub.stop()
             await runtime.stop()
 
@@ -70,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(RequestMiddleware)
+    app.add_middleware(ProviderCors)
     install_native_errors(app)
     # Database errors are answered by the exception middleware (4xx/503, not re-raised);
     # anything else reaches the server-error middleware as a logged 500.
@@ -81,17 +101,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     v1.include_router(identity_router)
     v1.include_router(device_router)
+    v1.include_router(twofactor_router)
+    v1.include_router(passkeys_router)
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)
     v1.include_router(providers_router)
     v1.include_router(social_router)
     v1.include_router(messaging_router)
+    v1.include_router(message_router)
+    v1.include_router(attachment_router)
+    v1.include_router(moderation_router)
+    v1.include_router(moderation_admin_router)
+    v1.include_router(accounts_router)
+    v1.include_router(notifications_router)
     v1.include_router(messaging_keys_router)
+    v1.include_router(oidc_native_router)
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
     app.include_router(v1)
     app.include_router(_well_known_router())
+    app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
     return app

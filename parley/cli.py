@@ -152,6 +152,33 @@ def users_unlock_key(username: str) -> None:
     console.print(f"key unlocked for {username}")
 
 
+@users_app.command("disable")
+def users_disable(user: str) -> None:
+    """Disable (ban) an account by username or id: its sessions are revoked and its
+    sockets closed; every sign-in is refused until it is enabled."""
+    from parley.moderation import service
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            return (await service.disable_user(session, found.id)).username
+
+    console.print(f"disabled {run_with_runtime(work)}")
+
+
+@users_app.command("enable")
+def users_enable(user: str) -> None:
+    """Enable a disabled account again (by username or id)."""
+    from parley.moderation import service
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            return (await service.enable_user(session, found.id)).username
+
+    console.print(f"enabled {run_with_runtime(work)}")
+
+
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Start signing with a new key; old keys verify until their tokens expire."""

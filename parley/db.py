@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from parley.errors import ParleyError
+from parley.events import BusEvent
 from parley.infra.bus import Bus, Event
 
 OUTBOX_KEY = "parley.outbox"
@@ -78,9 +78,12 @@ class Database:
         await self.engine.dispose()
 
 
-def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
-    """Queue an event that goes out on the bus only after the session commits."""
-    session.info.setdefault(OUTBOX_KEY, []).append(Event(topic, payload))
+def emit(session: AsyncSession, event: BusEvent) -> None:
+    """Queue an event that goes out on the bus (as its topic and JSON) only after the
+    session commits."""
+    session.info.setdefault(OUTBOX_KEY, []).append(
+        Event(event.topic, event.model_dump(mode="json"))
+    )
 
 
 def is_database_outage(exc: BaseException) -> bool:

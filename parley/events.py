@@ -41,14 +41,50 @@ class UserCard(_Frozen):
 
 
 class MessageData(_Frozen):
+    """A message as REST shows it (MessageRead) without reactions (their `me` differs per
+    member; reaction events carry the changes) and without attachments (only sends add
+    them)."""
+
     id: int
     channel_id: int
     author_id: int | None
     content: str | None
     reply_to_id: int | None
+    mention_ids: tuple[int, ...]
+    mention_everyone: bool
     created_at: str
     edited_at: str | None
-    deleted: bool
+    deleted_at: str | None
+
+
+class AttachmentData(_Frozen):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    url: str
+    thumbnail_url: str | None
+
+
+class SentMessageData(MessageData):
+    attachments: tuple[AttachmentData, ...]
+
+
+class ReactionData(_Frozen):
+    channel_id: int
+    message_id: int
+    user_id: int
+    emoji: str
+    count: int  # how many reacted so, after the change
+
+
+class MentionData(_Frozen):
+    channel_id: int
+    message_id: int
+    author_id: int | None
+    everyone: bool  # the mention was an @everyone
 
 
 class ChannelData(_Frozen):
@@ -130,7 +166,7 @@ class UnlinkedData(_Frozen):
 class MessageCreated(Addressed):
     topic = "message.created"
     dispatch = "MESSAGE_CREATE"
-    data: MessageData
+    data: SentMessageData
 
 
 class MessageUpdated(Addressed):
@@ -143,6 +179,26 @@ class MessageDeleted(Addressed):
     topic = "message.deleted"
     dispatch = "MESSAGE_DELETE"
     data: MessageRef
+
+
+class ReactionAdded(Addressed):
+    topic = "reaction.added"
+    dispatch = "MESSAGE_REACTION_ADD"
+    data: ReactionData
+
+
+class ReactionRemoved(Addressed):
+    topic = "reaction.removed"
+    dispatch = "MESSAGE_REACTION_REMOVE"
+    data: ReactionData
+
+
+class MentionCreated(Addressed):
+    """To the members a new message mentions."""
+
+    topic = "mention.created"
+    dispatch = "MESSAGE_MENTION"
+    data: MentionData
 
 
 class ChannelCreated(Addressed):
@@ -251,6 +307,13 @@ class DataVersionBumped(BusEvent):
     version: int
 
 
+class AttachmentPurged(BusEvent):
+    """Attachment rows are gone: delete their objects from the storage backend."""
+
+    topic = "attachment.purge"
+    keys: tuple[str, ...]
+
+
 class QrUpdated(BusEvent):
     """A QR ticket changed state; each instance's QR hub hands `data` to the hub's sockets."""
 
@@ -263,6 +326,9 @@ EVENTS: tuple[type[BusEvent], ...] = (
     MessageCreated,
     MessageUpdated,
     MessageDeleted,
+    ReactionAdded,
+    ReactionRemoved,
+    MentionCreated,
     ChannelCreated,
     ChannelUpdated,
     ChannelDeleted,
@@ -280,6 +346,7 @@ EVENTS: tuple[type[BusEvent], ...] = (
     UserCreated,
     SessionRevoked,
     DataVersionBumped,
+    AttachmentPurged,
     QrUpdated,
 )
 

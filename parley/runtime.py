@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from parley.db import Database
+from parley.events import SessionRevoked
 from parley.identity.keys import KeyRing
 from parley.identity.passwords import Passwords
 from parley.identity.providers.clients import ProviderClients
@@ -39,7 +40,7 @@ class Runtime:
     geoip: GeoIP | None = None
 
     async def start(self) -> None:
-        self.bus.subscribe("session.revoked", self._on_session_revoked)
+        self.bus.subscribe(SessionRevoked.topic, self._on_session_revoked)
         self.bus.subscribe("keys.rotated", self._on_keys_rotated)
         self.bus.subscribe(LISTENER_GAP, self._on_listener_gap)
         await self.bus.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     session_cache_seconds: int = 30
     signing_keys_dir: Path | None = None
 
+    # OpenID Connect provider
+    oidc_code_ttl_seconds: int = Field(default=60, ge=1)
+    oidc_access_ttl_seconds: int = Field(default=15 * 60, ge=1)
+    oidc_id_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
+
     # passwords (argon2id; OWASP: m=19 MiB, t=2, p=1 is the floor)
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
@@ -49,6 +55,8 @@ class Settings(BaseSettings):
     rate_register_ip: str = "20/hour"
     rate_code: str = "5/minute"
     rate_pin: str = "10/minute"
+    rate_second_factor: str = "10/minute"
+    rate_oauth: str = "60/minute"  # token, revocation and introspection calls per client IP
     rate_code_mail: str = "5/15minutes"
 
     # devices, one-time codes and QR login
@@ -58,6 +66,17 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = 24 * 3600
     qr_ticket_ttl_seconds: int = 120
     qr_trusted_approver_skips_code: bool = True
+
+    # two-factor sign-in
+    totp_issuer: str = Field(default="Parley", min_length=1, max_length=100)
+    second_factor_ttl_seconds: int = Field(default=300, ge=1)
+    recovery_code_count: int = Field(default=10, ge=1, le=50)
+
+    # passkeys (WebAuthn); the relying party id and origins default to PARLEY_PUBLIC_URL's
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = Field(default="Parley", min_length=1, max_length=100)
+    webauthn_origins: str | None = None
+    passkey_challenge_ttl_seconds: int = Field(default=300, ge=1)
 
     # providers
     yandex_client_id: str = ""
@@ -103,6 +122,22 @@ class Settings(BaseSettings):
     group_max_members: int = Field(default=100, ge=2)
     encrypted_message_max_bytes: int = Field(default=16 * 1024, ge=64)
     offset_paging_max: int = Field(default=10_000, ge=0)
+    reactions_max_per_message: int = Field(default=20, ge=1)
+    mention_everyone: Literal["owner", "members"] = "owner"  # who may @everyone in a group
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachment_max_per_message: int = Field(default=10, ge=1)
+    attachment_max_pixels: int = Field(default=40_000_000, ge=1)
+    attachment_max_side: int = Field(default=4096, ge=16)
+    attachment_thumb_side: int = Field(default=320, ge=16)
+
+    # push notifications (Web Push with VAPID; Firebase Cloud Messaging HTTP v1)
+    vapid_private_key: SecretStr = SecretStr("")  # PEM or base64url raw key; empty: no Web Push
+    vapid_subject: str = "mailto:admin@localhost"
+    fcm_credentials_file: Path | None = None  # a service account JSON; None: no FCM
+    fcm_url: str = "https://fcm.googleapis.com"
+    push_retry_attempts: int = Field(default=4, ge=1)
+    push_retry_seconds: float = Field(default=1.0, ge=0)  # doubled after each failed attempt
+    push_queue_size: int = Field(default=10_000, ge=1)
     pin_pepper: SecretStr = SecretStr("")
 
     @field_validator("dialects")

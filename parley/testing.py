@@ -71,9 +71,14 @@ class ServerProcess:
 
 
 def start_server(
-    settings: Settings, log_dir: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
+    settings: Settings,
+    log_dir: str,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> ServerProcess:
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, **settings_env(settings), **(extra_env or {})}
     log_path = os.path.join(log_dir, f"server-{port}.log")
     with open(log_path, "wb") as log:

@@ -23,22 +23,54 @@ def apps_create(
     role: Annotated[
         list[str] | None, typer.Option("--role", help="Role whose members see it (repeatable)")
     ] = None,
+    redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--redirect-uri",
+            help="Make it an OpenID Connect client with this redirect URI (repeatable)",
+        ),
+    ] = None,
+    post_logout_redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option("--post-logout-redirect-uri", help="Where logout may return to (repeatable)"),
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="OpenID Connect client without a secret (PKCE)")
+    ] = False,
+    first_party: Annotated[
+        bool, typer.Option("--first-party", help="Users are not asked for consent")
+    ] = False,
 ) -> None:
-    """Register an app and print its token (shown once)."""
-    from parley.access import service
+    """Register an app and print its token (shown once); with --redirect-uri also its
+    OpenID Connect client id and (unless --public) client secret (shown once)."""
     from parley.kit.cli import console
+    from parley.oidc import clients
     from parley.runtime import run_with_runtime
 
-    async def work(rt: Runtime) -> tuple[int, str]:
+    async def work(rt: Runtime) -> tuple[int, str, str | None, str | None]:
         async with rt.db.unit_of_work() as session:
-            created = await service.create_app(
-                session, url=url, name=name, is_super=is_super, roles=role or []
+            created, registered = await clients.create_app(
+                session,
+                url=url,
+                name=name,
+                is_super=is_super,
+                roles=role or [],
+                redirect_uris=redirect_uri or [],
+                post_logout_redirect_uris=post_logout_redirect_uri or [],
+                public=public,
+                first_party=first_party,
             )
-            return created.app.id, created.token
+            if registered is None:
+                return created.app.id, created.token, None, None
+            return created.app.id, created.token, registered.client.client_id, registered.secret
 
-    app_id, token = run_with_runtime(work)
+    app_id, token, client_id, secret = run_with_runtime(work)
     console.print(f"created app {url} (id {app_id})", highlight=False)
     typer.echo(f"token: {token}")
+    if client_id is not None:
+        typer.echo(f"client_id: {client_id}")
+    if secret is not None:
+        typer.echo(f"client_secret: {secret}")
 
 
 @apps_app.command("list")
@@ -81,6 +113,22 @@ def apps_rotate_token(url: str) -> None:
             return await service.rotate_app_token(session, app)
 
     typer.echo(f"token: {run_with_runtime(work)}")
+
+
+@apps_app.command("rotate-secret")
+def apps_rotate_secret(url: str) -> None:
+    """Issue a new OpenID Connect client secret for the app with this URL (shown once); the
+    old one stops working."""
+    from parley.access import service
+    from parley.oidc import clients
+    from parley.runtime import run_with_runtime
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            app = await service.get_app_by_url(session, url)
+            return await clients.rotate_secret(session, app)
+
+    typer.echo(f"client_secret: {run_with_runtime(work)}")
 
 
 @apps_app.command("delete")

@@ -23,6 +23,7 @@ from parley.identity.device_errors import DeviceVerificationRequired, UnknownAcc
 from parley.identity.errors import InvalidCredentials, InvalidEmail
 from parley.identity.mail import send_after_commit
 from parley.identity.service import IssuedTokens
+from parley.identity.twofactor.challenge import require_second_factor
 from parley.identity.validation import clean_email
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
@@ -278,6 +279,7 @@ async def needs_challenge(
 async def _after_password(
     session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
+    await _second_factor(session, rt, user, client, surface)
     if await needs_challenge(session, rt, user, client.device_id):
         if not surface.approval:
             context = {"surface": surface.name, "with_refresh": surface.with_refresh}
@@ -300,6 +302,7 @@ async def _after_password(
 async def _finish_device_login(
     session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
+    await _second_factor(session, rt, user, client, surface)
     await remember(session, user.id, client)
     await notify_new_device(session, rt, user, client)
     return await _start(session, rt, user, client, surface)
@@ -309,7 +312,29 @@ async def _start(
     session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
     return await service.start_session(
-        session, rt, user, client, surface=surface.name, with_refresh=surface.with_refresh
+        session,
+        rt,
+        user,
+        client,
+        surface=surface.name,
+        with_refresh=surface.with_refresh,
+        amr="pwd",
+    )
+
+
+async def _second_factor(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+) -> None:
+    """After the password: the second factor, if the account has one (only the native login
+    can carry it; the other contracts refuse)."""
+    await require_second_factor(
+        session,
+        rt,
+        user,
+        client,
+        surface=surface.name,
+        with_refresh=surface.with_refresh,
+        can_ask=surface == NATIVE,
     )
 
 
@@ -319,7 +344,7 @@ async def _user_by_email(session: AsyncSession, rt: Runtime, email: str) -> User
     except InvalidEmail as exc:
         raise UnknownAccount() from exc
     user = await repository.get_user_by_email(session, address)
-    if not lookup.is_live(user):
+    if user is None:  # a disabled account is refused after its password (AccountDisabled)
         await rt.limiter.hit(rt.settings.rate_login, "login-account", address)
         raise UnknownAccount()
     if user.password_hash is None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from parley.errors import Conflict, Invalid, Unauthorized
+from parley.errors import Conflict, Forbidden, Invalid, Unauthorized
 
 
 class InvalidCredentials(Unauthorized):
@@ -43,3 +43,9 @@ class RefreshReused(Unauthorized):
 class RefreshRaced(Conflict):
     code = "refresh_in_progress"
     default_message = "This refresh token was just rotated by a concurrent request; use the new one"
+
+
+class AccountDisabled(Forbidden):
+    code = "account_disabled"
+    default_message = "This account is disabled"
+    commit_anyway = True

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import Unauthorized
 from parley.identity import audit, codes, devices, lookup, repository, service
@@ -53,7 +54,7 @@ APPROVED = "approved"
 EXCHANGED = "exchanged"
 FAILED = "failed"
 
-TOPIC = "qr.updated"
+TOPIC = events.QrUpdated.topic
 _CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _USER_DATA = "qr-user-data"
 
@@ -81,7 +82,7 @@ def _check_code() -> str:
 
 
 def _announce(session: AsyncSession, record: QrTicket, **data: object) -> None:
-    emit(session, TOPIC, {"hub": record.hub, "data": {"ticket_id": record.id, **data}})
+    emit(session, events.QrUpdated(hub=record.hub, data={"ticket_id": record.id, **data}))
 
 
 def qr_url(rt: Runtime, ticket: str, check_code: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +26,7 @@ from parley.identity.qr_schemas import (
 )
 from parley.identity.router import token_pair
 from parley.identity.schemas import TokenPair
+from parley.kit import qr as qr_image
 from parley.kit.client import client_info
 from parley.kit.openapi import responses
 from parley.runtime import Runtime
@@ -134,7 +134,7 @@ async def _close(websocket: WebSocket, frame: dict[str, Any]) -> None:
 async def qr_png(ticket: str, session: Session, rt: RuntimeDep, check: str = CheckCode) -> Response:
     """The QR code (PNG) for a pending ticket and its check code."""
     url = await qr.check_ticket(session, rt, ticket, check)
-    return Response(await anyio.to_thread.run_sync(_png, url), media_type="image/png")
+    return Response(await anyio.to_thread.run_sync(qr_image.png, url), media_type="image/png")
 
 
 @router.get(
@@ -191,12 +191,6 @@ async def exchange_ticket(
         client=replace(client, device_id=body.device_id),
     )
     return token_pair(issued)
-
-
-def _png(url: str) -> bytes:
-    buffer = io.BytesIO()
-    qrcode.make(url, box_size=8, border=2).save(buffer)
-    return buffer.getvalue()
 
 
 def _svg(url: str) -> bytes:

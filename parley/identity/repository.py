@@ -175,3 +175,13 @@ async def list_audit(session: AsyncSession, user_id: int, limit: int) -> Sequenc
         .limit(limit)
     )
     return rows.all()
+
+
+async def disabled_at_shared(session: AsyncSession, user_id: int) -> datetime | None:
+    """The user's disabled_at, share-locking the row on PostgreSQL until the transaction
+    ends: a sign-in and a concurrent disable of the account happen one after the other."""
+    stmt = select(User.disabled_at).where(User.id == user_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    found: datetime | None = await session.scalar(stmt)
+    return found

@@ -81,6 +81,18 @@ class BadSeal(Invalid):
     default_message = "The token is invalid or expired"
 
 
+def encrypt(secret: bytes, purpose: str, plaintext: str) -> str:
+    """Encrypt a secret kept at rest (e.g. a TOTP key): AES-GCM, no expiry."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_derive(secret, "at-rest")).encrypt(nonce, plaintext.encode(), purpose.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
+
+
+def decrypt(secret: bytes, purpose: str, sealed: str) -> str:
+    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    return AESGCM(_derive(secret, "at-rest")).decrypt(raw[:12], raw[12:], purpose.encode()).decode()
+
+
 def unseal(secret: bytes, purpose: str, token: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))

@@ -9,17 +9,19 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import NotFound, Unauthorized
 from parley.identity import audit, repository
 from parley.identity.errors import (
+    AccountDisabled,
     EmailTaken,
     InvalidCredentials,
     RefreshRaced,
     RefreshReused,
     UsernameTaken,
 )
-from parley.identity.lookup import get_live_user, is_live
+from parley.identity.lookup import get_live_user
 from parley.identity.tokens import Principal
 from parley.identity.validation import check_password, clean_email, clean_username
 from parley.kit.client import ClientInfo
@@ -83,7 +85,7 @@ async def create_account(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise UsernameTaken() from exc
     await audit.record(session, "user.registered", user_id=user.id, client=client)
-    emit(session, "user.created", {"user_id": user.id})
+    emit(session, events.UserCreated(user_id=user.id))
     return user
 
 
@@ -98,11 +100,14 @@ async def authenticate_password(
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
-    if not is_live(user) or not ok:
+    if user is None or not ok:
         await audit.record(
             session, "login.failed", user_id=user.id if user else None, client=client
         )
         raise InvalidCredentials()
+    if user.disabled_at is not None:  # told only to someone who knows the password
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     if user.password_hash and rt.passwords.needs_rehash(user.password_hash):
         user.password_hash = await rt.passwords.hash(password)
     return user
@@ -116,8 +121,15 @@ async def start_session(
     *,
     surface: str = "native",
     with_refresh: bool = True,
+    amr: str | None = None,
 ) -> IssuedTokens:
-    """Open a session for a user who has proven who they are, and mint its tokens."""
+    """Open a session for a user who has proven who they are, and mint its tokens. Every
+    sign-in of every contract comes here: a disabled account is refused (AccountDisabled).
+    `amr` says how (RFC 8176 values, space-separated: "pwd", "pwd otp mfa"); OpenID
+    Connect passes it on to apps."""
+    if await repository.disabled_at_shared(session, user.id) is not None:
+        await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
+        raise AccountDisabled()
     now = utc_now()
     refresh = new_token() if with_refresh else None
     ttl = rt.settings.access_ttl_seconds if with_refresh else rt.settings.long_access_ttl_seconds
@@ -133,6 +145,7 @@ async def start_session(
         last_used_at=now,
         expires_at=now + timedelta(seconds=lifetime),
         refresh_hash=token_hash(refresh) if refresh else None,
+        amr=amr,
     )
     session.add(record)
     await session.flush()
@@ -160,7 +173,7 @@ async def login(
 ) -> IssuedTokens:
     user = await authenticate_password(session, rt, login=login, password=password, client=client)
     return await start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
     )
 
 
@@ -268,5 +281,5 @@ async def _revoke(
             reason=reason,
             session_ids=ids,
         )
-        emit(session, "session.revoked", {"user_id": user_id, "session_ids": ids, "reason": reason})
+        emit(session, events.SessionRevoked(user_id=user_id, session_ids=tuple(ids), reason=reason))
     return ids

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from parley.errors import NotFound
 from parley.infra.storage import (
     CACHE_CONTROL,
+    PRIVATE_PREFIX,
     FileStorage,
     InvalidKey,
     Storage,
@@ -29,7 +30,8 @@ async def app_storage(conn: HTTPConnection) -> Storage:
 
 @router.get("/media/{key:path}", include_in_schema=False)
 async def read_media(key: str, storage: Annotated[Storage, Depends(app_storage)]) -> FileResponse:
-    if not isinstance(storage, FileStorage):
+    # attachments are private: only their channel's members fetch them, through /v1
+    if not isinstance(storage, FileStorage) or key.startswith(PRIVATE_PREFIX):
         raise NotFound("No such file")
     try:
         path = storage.path(key)

@@ -18,6 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import anyio
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
+# Keys under this prefix are never served publicly (message attachments); an S3 bucket that
+# serves its objects publicly must exclude it in its policy.
+PRIVATE_PREFIX = "attachments/"
 _KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
 
@@ -39,6 +42,9 @@ def content_type_for(key: str) -> str:
 class Storage(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
+    async def get(self, key: str) -> bytes | None:
+        """The object's bytes; None when there is no such object."""
+
     async def delete(self, key: str) -> None:
         """Remove an object; a missing object is not an error."""
 
@@ -58,6 +64,10 @@ class FileStorage:
         target = self.path(key)
         await anyio.to_thread.run_sync(_write_atomically, target, data)
 
+    async def get(self, key: str) -> bytes | None:
+        target = self.path(key)
+        return await anyio.to_thread.run_sync(_read_or_none, target)
+
     async def delete(self, key: str) -> None:
         target = self.path(key)
         await anyio.to_thread.run_sync(lambda: target.unlink(missing_ok=True))
@@ -71,6 +81,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     temporary.replace(target)
+
+
+def _read_or_none(target: Path) -> bytes | None:
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 class S3Storage:
@@ -108,6 +125,16 @@ class S3Storage:
                 ContentType=content_type,
                 CacheControl=CACHE_CONTROL,
             )
+
+    async def get(self, key: str) -> bytes | None:
+        async with self._client() as s3:
+            try:
+                found = await s3.get_object(Bucket=self.bucket, Key=check_key(key))
+            except s3.exceptions.NoSuchKey:
+                return None
+            async with found["Body"] as body:
+                data: bytes = await body.read()
+                return data
 
     async def delete(self, key: str) -> None:
         async with self._client() as s3:

@@ -78,3 +78,29 @@ class KeyLocked(Locked):
     code = "key_locked"
     default_message = "Too many wrong PINs; the key is locked until an administrator unlocks it"
     commit_anyway = True
+
+
+class BadEmoji(Invalid):
+    code = "invalid_emoji"
+    default_message = "A reaction is 1-32 characters without spaces or control characters"
+
+
+class TooManyReactions(Invalid):
+    code = "too_many_reactions"
+    default_message = "This message has the most distinct reactions allowed"
+
+
+class AttachmentTooLarge(Invalid):
+    status = 413
+    code = "attachment_too_large"
+    default_message = "The file is too large"
+
+
+class AttachmentRejected(Invalid):
+    code = "attachment_rejected"
+    default_message = "The file cannot be attached"
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    default_message = "No such attachment"

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.kit.ids import MAX_ID
-from parley.models import Block, Channel, ChannelMember, Message, User, UserKey
+from parley.models import Block, Channel, ChannelMember, Message, MessageMention, User, UserKey
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -103,20 +103,24 @@ async def members_with_users(
 
 
 async def channels_with_members(
-    session: AsyncSession, channel_ids: Collection[int]
-) -> dict[int, tuple[Channel, list[int]]]:
-    """In one query: each channel found and the ids of all its members."""
-    rows = (
-        await session.execute(
-            select(Channel, ChannelMember.user_id)
-            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-            .where(Channel.id.in_(channel_ids))
-        )
-    ).all()
+    session: AsyncSession, channel_ids: Collection[int], *, with_names: bool = False
+) -> tuple[dict[int, tuple[Channel, list[int]]], dict[str, int]]:
+    """In one query: each channel found with the ids of all its members and, with
+    `with_names`, every member's lower-cased username -> id (to recognise mentions)."""
+    stmt = (
+        select(Channel, ChannelMember.user_id)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(Channel.id.in_(channel_ids))
+    )
+    named = stmt.add_columns(User.username_lower).join(User, User.id == ChannelMember.user_id)
+    rows = (await session.execute(named if with_names else stmt)).all()
     found: dict[int, tuple[Channel, list[int]]] = {}
-    for channel, user_id in rows:
-        found.setdefault(channel.id, (channel, []))[1].append(user_id)
-    return found
+    names: dict[str, int] = {}
+    for row in rows:
+        found.setdefault(row[0].id, (row[0], []))[1].append(row[1])
+        if with_names:
+            names[row[2]] = row[1]
+    return found, names
 
 
 async def blocks_involving(
@@ -133,10 +137,10 @@ async def blocks_involving(
 
 async def list_channels_for(
     session: AsyncSession, user_id: int, *, before: int | None, limit: int, unread_cap: int
-) -> Sequence[tuple[Channel, ChannelMember, int | None, int]]:
-    """The user's channels, newest first, each with its latest message id and its unread
-    count (others' live messages after the read marker, counted up to `unread_cap` so the
-    cost stays bounded however far behind the reader is)."""
+) -> Sequence[tuple[Channel, ChannelMember, int | None, int, int]]:
+    """The user's channels, newest first, each with its latest message id, its unread count
+    (others' live messages after the read marker) and its unread mentions of the user, both
+    counted up to `unread_cap` so the cost stays bounded however far behind the reader is."""
     last_id = (
         select(func.max(Message.id))
         .where(Message.channel_id == Channel.id)
@@ -161,8 +165,28 @@ async def list_channels_for(
         .correlate(Channel, ChannelMember)
         .scalar_subquery()
     )
+    mention_rows = (
+        select(literal(1))
+        .select_from(MessageMention)
+        .join(Message, Message.id == MessageMention.message_id)
+        .where(
+            MessageMention.user_id == user_id,
+            MessageMention.channel_id == Channel.id,
+            MessageMention.message_id > func.coalesce(ChannelMember.last_read_message_id, 0),
+            Message.deleted_at.is_(None),
+        )
+        .limit(unread_cap)
+        .correlate(Channel, ChannelMember)
+        .subquery()
+    )
+    mentions = (
+        select(func.count())
+        .select_from(mention_rows)
+        .correlate(Channel, ChannelMember)
+        .scalar_subquery()
+    )
     stmt = (
-        select(Channel, ChannelMember, last_id, unread)
+        select(Channel, ChannelMember, last_id, unread, mentions)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == user_id)
         .order_by(Channel.id.desc())
@@ -171,12 +195,12 @@ async def list_channels_for(
     if before is not None:
         stmt = stmt.where(Channel.id < before)
     rows = await session.execute(stmt)
-    return [(row[0], row[1], row[2], int(row[3] or 0)) for row in rows.all()]
+    return [(row[0], row[1], row[2], int(row[3] or 0), int(row[4] or 0)) for row in rows.all()]
 
 
 async def get_channel_row(
     session: AsyncSession, user_id: int, channel_id: int, *, unread_cap: int
-) -> tuple[Channel, ChannelMember, int | None, int] | None:
+) -> tuple[Channel, ChannelMember, int | None, int, int] | None:
     # The largest id has nothing above it: no upper bound then (channel_id + 1 would overflow).
     before = channel_id + 1 if channel_id < MAX_ID else None
     rows = await list_channels_for(session, user_id, before=before, limit=1, unread_cap=unread_cap)
@@ -330,3 +354,20 @@ async def set_pin_state(
 
 async def lock_key(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(update(UserKey).where(UserKey.user_id == user_id).values(locked_at=now))
+
+
+async def has_messages_beyond(
+    session: AsyncSession, channel_id: int, oldest: int, newest: int
+) -> tuple[bool, bool]:
+    """Whether the channel holds a message older than `oldest`, and one newer than `newest`
+    (one query, two index probes)."""
+    in_channel = Message.channel_id == channel_id
+    row = (
+        await session.execute(
+            select(
+                select(Message.id).where(in_channel, Message.id < oldest).exists(),
+                select(Message.id).where(in_channel, Message.id > newest).exists(),
+            )
+        )
+    ).one()
+    return bool(row[0]), bool(row[1])

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
-from parley.kit.ids import MAX_ID, CursorId, PathId
+from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import keys, service
+from parley.messaging import attachments, keys, service
 from parley.messaging.keys import KeyState
 from parley.messaging.schemas import (
     ChannelKeyRead,
@@ -23,16 +23,14 @@ from parley.messaging.schemas import (
     KeysUpload,
     MemberAdd,
     MemberRead,
-    MessageCreate,
     MessageRead,
-    MessageUpdate,
     PinCheck,
     PrivateKeyRead,
     PublicKeyRead,
     ReadStateRead,
     ReadStateUpdate,
 )
-from parley.messaging.service import ChannelSummary, Draft
+from parley.messaging.service import ChannelSummary
 from parley.social.schemas import UserBrief
 
 router = APIRouter(tags=["messaging"])
@@ -53,6 +51,7 @@ def channel_read(summary: ChannelSummary) -> ChannelRead:
         if summary.last_message
         else None,
         unread_count=summary.unread_count,
+        mention_count=summary.mention_count,
         last_read_message_id=summary.member.last_read_message_id,
         encrypted_key=summary.member.encrypted_key,
     )
@@ -133,8 +132,8 @@ async def update_channel(
 
 @router.delete("/channels/{channel_id}", status_code=204, responses=responses(400, 401, 403, 404))
 async def delete_channel(channel_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
-    """Delete a group and its messages (owner only)."""
-    await service.delete_channel(session, principal.user_id, channel_id)
+    """Delete a group, its messages and their files (owner only)."""
+    await attachments.delete_channel(session, principal.user_id, channel_id)
 
 
 @router.get(
@@ -194,83 +193,6 @@ async def read_channel_key(
     """The channel key encrypted to the caller's public key (encrypted channels)."""
     value = await service.get_channel_key(session, principal.user_id, channel_id)
     return ChannelKeyRead(channel_id=channel_id, encrypted_key=value)
-
-
-@router.get(
-    "/channels/{channel_id}/messages",
-    response_model=list[MessageRead],
-    responses=responses(400, 401, 404),
-)
-async def list_messages(
-    channel_id: PathId,
-    principal: CurrentPrincipal,
-    session: Session,
-    before: CursorId = None,
-    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-    around: CursorId = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> list[MessageRead]:
-    """Messages, newest first, by keyset: `before`, `after` or `around` a message id."""
-    rows = await service.list_messages(
-        session,
-        principal.user_id,
-        channel_id,
-        before=before,
-        after=after,
-        around=around,
-        limit=limit,
-    )
-    return [MessageRead.model_validate(m) for m in rows]
-
-
-@router.post(
-    "/channels/{channel_id}/messages",
-    status_code=201,
-    response_model=MessageRead,
-    responses=responses(400, 401, 403, 404),
-)
-async def send_message(
-    channel_id: PathId,
-    body: MessageCreate,
-    principal: CurrentPrincipal,
-    rt: RuntimeDep,
-) -> MessageRead:
-    """Send text (1-4000 characters) or, in an encrypted channel, ciphertext (any text up
-    to the size cap)."""
-    draft = Draft(principal.user_id, channel_id, body.content, body.reply_to_id)
-    return MessageRead.model_validate(await rt.messages.send(draft))
-
-
-@router.patch(
-    "/channels/{channel_id}/messages/{message_id}",
-    response_model=MessageRead,
-    responses=responses(400, 401, 403, 404),
-)
-async def edit_message(
-    channel_id: PathId,
-    message_id: PathId,
-    body: MessageUpdate,
-    principal: CurrentPrincipal,
-    session: Session,
-    rt: RuntimeDep,
-) -> MessageRead:
-    """Edit your own message."""
-    message = await service.edit_message(
-        session, rt.settings, principal.user_id, channel_id, message_id, body.content
-    )
-    return MessageRead.model_validate(message)
-
-
-@router.delete(
-    "/channels/{channel_id}/messages/{message_id}",
-    status_code=204,
-    responses=responses(401, 403, 404),
-)
-async def delete_message(
-    channel_id: PathId, message_id: PathId, principal: CurrentPrincipal, session: Session
-) -> None:
-    """Delete a message (author or channel owner); a tombstone stays in the history."""
-    await service.delete_message(session, principal.user_id, channel_id, message_id)
 
 
 @router.post(

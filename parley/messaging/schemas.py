@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from parley.kit.ids import Id
 from parley.social.schemas import UserBrief
+
+
+class ReactionRead(BaseModel):
+    emoji: str
+    count: int
+    me: bool = Field(description="Whether you reacted so")
+
+
+class AttachmentRead(BaseModel):
+    id: int
+    filename: str
+    content_type: str = Field(description="As sniffed (images are re-encoded to WebP)")
+    size: int
+    width: int | None
+    height: int | None
+    url: str = Field(description="Members only: GET with your token")
+    thumbnail_url: str | None
 
 
 class MessageRead(BaseModel):
@@ -21,11 +38,47 @@ class MessageRead(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     deleted_at: datetime | None
+    mention_ids: list[int] = Field(
+        default_factory=list, description="Members named with @username when it was sent"
+    )
+    mention_everyone: bool = Field(default=False, description="An @everyone that counted")
+    reactions: list[ReactionRead] = Field(
+        default_factory=list, description="Per emoji, in the order they first appeared"
+    )
+    attachments: list[AttachmentRead] = Field(default_factory=list)
+
+    @field_validator("mention_ids", mode="before")
+    @classmethod
+    def _none_is_nobody(cls, value: list[int] | None) -> list[int]:
+        return value or []
+
+
+class MessagesPage(BaseModel):
+    items: list[MessageRead] = Field(description="Newest first")
+    next_before: int | None = Field(description="Pass as `before` for older messages")
+    next_after: int | None = Field(description="Pass as `after` for newer messages")
+
+
+class SearchHitRead(BaseModel):
+    message: MessageRead
+    highlight: str = Field(
+        description="A snippet of the message, HTML-escaped, the matched words in <mark>"
+    )
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHitRead] = Field(description="Newest first")
+    next_cursor: int | None = Field(description="Pass as `before` for older hits")
 
 
 class MessageCreate(BaseModel):
-    content: str = Field(min_length=1, max_length=64 * 1024)
+    content: str = Field(
+        default="", max_length=64 * 1024, description="May be empty when files are attached"
+    )
     reply_to_id: Id | None = None
+    attachment_ids: list[Id] = Field(
+        default_factory=list, max_length=100, description="Your unsent uploads into the channel"
+    )
 
 
 class MessageUpdate(BaseModel):
@@ -42,6 +95,7 @@ class ChannelRead(BaseModel):
     other_user: UserBrief | None = Field(description="The other member of a direct channel")
     last_message: MessageRead | None
     unread_count: int
+    mention_count: int = Field(description="Unread messages that mention you")
     last_read_message_id: int | None
     encrypted_key: str | None = Field(description="The channel key encrypted to you")
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.identity import lookup as accounts
 from parley.identity import repository as users
-from parley.kit.ids import MAX_ID
 from parley.kit.time import utc_now
-from parley.messaging import repository
+from parley.messaging import mentions, repository, uploads
 from parley.messaging.errors import (
     AlreadyMember,
     BadCiphertext,
@@ -30,6 +29,7 @@ from parley.messaging.errors import (
     NotFriends,
     NotGroup,
 )
+from parley.messaging.schemas import MessageRead
 from parley.models import Channel, ChannelMember, Message, User
 from parley.settings import Settings
 from parley.social import service as social
@@ -47,6 +47,7 @@ class ChannelSummary:
     member: ChannelMember
     last_message: Message | None
     unread_count: int
+    mention_count: int  # unread messages that mention the member
     member_count: int
     other_user: User | None  # the other member of a direct channel
 
@@ -66,28 +67,23 @@ class ChannelsPage:
 # event payloads
 
 
-def message_data(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "channel_id": message.channel_id,
-        "author_id": message.author_id,
-        "content": message.content,
-        "reply_to_id": message.reply_to_id,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted": message.deleted_at is not None,
-    }
+def message_data(message: Message) -> events.MessageData:
+    """A message in events: the REST shape (MessageRead); reactions are not in it (their
+    `me` differs per member) but follow in MESSAGE_REACTION_ADD / _REMOVE."""
+    exclude = {"reactions", "attachments"}  # MESSAGE_CREATE adds the attachments
+    shown = MessageRead.model_validate(message).model_dump(mode="json", exclude=exclude)
+    return events.MessageData.model_validate(shown)
 
 
-def channel_data(channel: Channel, member_ids: Sequence[int]) -> dict[str, Any]:
-    return {
-        "id": channel.id,
-        "kind": channel.kind,
-        "name": channel.name,
-        "owner_id": channel.owner_id,
-        "encrypted": channel.encrypted,
-        "member_ids": list(member_ids),
-    }
+def channel_data(channel: Channel, member_ids: Sequence[int]) -> events.ChannelData:
+    return events.ChannelData(
+        id=channel.id,
+        kind=channel.kind,
+        name=channel.name,
+        owner_id=channel.owner_id,
+        encrypted=channel.encrypted,
+        member_ids=tuple(member_ids),
+    )
 
 
 # validation
@@ -192,8 +188,9 @@ async def open_direct(
             assert channel is not None
             emit(
                 session,
-                "channel.created",
-                {"user_ids": [user_id, other_id], "data": channel_data(channel, [low, high])},
+                events.ChannelCreated(
+                    user_ids=(user_id, other_id), data=channel_data(channel, [low, high])
+                ),
             )
             return channel, True
         existing = await repository.get_dm(session, low, high)
@@ -237,7 +234,7 @@ async def create_group(
             for uid in ids
         ),
     )
-    emit(session, "channel.created", {"user_ids": ids, "data": channel_data(channel, ids)})
+    emit(session, events.ChannelCreated(user_ids=tuple(ids), data=channel_data(channel, ids)))
     return channel
 
 
@@ -264,7 +261,7 @@ async def rename_channel(
     channel.name = _check_name(name)
     await session.flush()
     ids = await repository.member_ids(session, channel_id)
-    emit(session, "channel.updated", {"user_ids": ids, "data": channel_data(channel, ids)})
+    emit(session, events.ChannelUpdated(user_ids=tuple(ids), data=channel_data(channel, ids)))
     return channel
 
 
@@ -272,7 +269,7 @@ async def delete_channel(session: AsyncSession, user_id: int, channel_id: int) -
     await _owned_group(session, user_id, channel_id)
     ids = await repository.member_ids(session, channel_id)
     await repository.delete_channel(session, channel_id)
-    emit(session, "channel.deleted", {"user_ids": ids, "data": {"id": channel_id}})
+    emit(session, events.ChannelDeleted(user_ids=tuple(ids), data=events.ChannelRef(id=channel_id)))
 
 
 async def add_member(
@@ -306,12 +303,11 @@ async def add_member(
             encrypted_key=check_key(encrypted_key) if channel.encrypted and encrypted_key else None,
         ),
     )
-    data = {"channel_id": channel_id, "user": social.user_data(newcomer)}
-    emit(session, "channel.member_added", {"user_ids": [*ids, new_id], "data": data})
+    data = events.MemberAddedData(channel_id=channel_id, user=social.user_data(newcomer))
+    emit(session, events.ChannelMemberAdded(user_ids=(*ids, new_id), data=data))
     emit(
         session,
-        "channel.created",
-        {"user_ids": [new_id], "data": channel_data(channel, [*ids, new_id])},
+        events.ChannelCreated(user_ids=(new_id,), data=channel_data(channel, [*ids, new_id])),
     )
     return newcomer
 
@@ -332,25 +328,28 @@ async def remove_member(
     remaining = await repository.member_ids(session, channel_id)
     if not remaining:
         await repository.delete_channel(session, channel_id)
-        emit(session, "channel.deleted", {"user_ids": [member_id], "data": {"id": channel_id}})
+        emit(
+            session,
+            events.ChannelDeleted(user_ids=(member_id,), data=events.ChannelRef(id=channel_id)),
+        )
         return
     if channel.owner_id == member_id:
         channel.owner_id = remaining[0]
         await session.flush()
         emit(
             session,
-            "channel.updated",
-            {"user_ids": remaining, "data": channel_data(channel, remaining)},
+            events.ChannelUpdated(user_ids=tuple(remaining), data=channel_data(channel, remaining)),
         )
-    data = {"channel_id": channel_id, "user_id": member_id}
-    emit(session, "channel.member_removed", {"user_ids": [*remaining, member_id], "data": data})
+    data = events.MemberRemovedData(channel_id=channel_id, user_id=member_id)
+    emit(session, events.ChannelMemberRemoved(user_ids=(*remaining, member_id), data=data))
 
 
 async def list_channels(
     session: AsyncSession, user_id: int, *, before: int | None = None, limit: int = 50
 ) -> ChannelsPage:
-    """The caller's channels (newest first) with last message, unread count (capped at
-    UNREAD_CAP) and, for direct channels, the other user: four queries whatever the page."""
+    """The caller's channels (newest first) with last message, unread and mention counts
+    (capped at UNREAD_CAP) and, for direct channels, the other user: four queries whatever
+    the page."""
     rows = await repository.list_channels_for(
         session, user_id, before=before, limit=limit + 1, unread_cap=UNREAD_CAP
     )
@@ -362,7 +361,7 @@ async def list_channels(
 async def _summaries(
     session: AsyncSession,
     user_id: int,
-    rows: Sequence[tuple[Channel, ChannelMember, int | None, int]],
+    rows: Sequence[tuple[Channel, ChannelMember, int | None, int, int]],
 ) -> list[ChannelSummary]:
     ids = [row[0].id for row in rows]
     by_id = await repository.messages_by_ids(session, [r[2] for r in rows if r[2] is not None])
@@ -375,10 +374,11 @@ async def _summaries(
             member=member,
             last_message=by_id.get(last_id) if last_id is not None else None,
             unread_count=unread,
+            mention_count=mentioned,
             member_count=counts.get(channel.id, 0),
             other_user=others.get(channel.id),
         )
-        for channel, member, last_id, unread in rows
+        for channel, member, last_id, unread, mentioned in rows
     ]
 
 
@@ -414,7 +414,9 @@ async def _unblocked_members(session: AsyncSession, channel_id: int, author_id: 
     return _unblocked(members, author_id, await repository.blocks_involving(session, [author_id]))
 
 
-async def _recipients(session: AsyncSession, channel: Channel, author_id: int) -> list[int]:
+async def recipients(session: AsyncSession, channel: Channel, author_id: int) -> list[int]:
+    """Who receives the author's activity in the channel (Blocked: a direct channel with a
+    block either way)."""
     members = await repository.member_ids(session, channel.id)
     blocks = await repository.blocks_involving(session, [author_id])
     return _audience(channel, members, author_id, blocks)
@@ -428,6 +430,7 @@ class Draft:
     channel_id: int
     content: str
     reply_to_id: int | None = None
+    attachment_ids: tuple[int, ...] = ()  # the author's unsent uploads into the channel
 
 
 async def send_messages(
@@ -437,37 +440,55 @@ async def send_messages(
     of queries however many there are (the message writer's group commit; every send goes
     through it). Each draft is judged on its own: the outcome at its
     position is its stored message or the error that refused it."""
-    channels = await repository.channels_with_members(session, {d.channel_id for d in drafts})
+    channels, names = await repository.channels_with_members(
+        session, {d.channel_id for d in drafts}, with_names=any("@" in d.content for d in drafts)
+    )
     blocks = await repository.blocks_involving(session, {d.author_id for d in drafts})
     replies = await repository.message_channels(
         session, {d.reply_to_id for d in drafts if d.reply_to_id is not None}
     )
+    files = await uploads.for_drafts(session, {a for d in drafts for a in d.attachment_ids})
+    taken: set[int] = set()
     outcomes: list[Message | ParleyError | None] = []
-    rows: list[dict[str, Any]] = []
-    recipients: list[list[int]] = []
+    kept: list[tuple[Draft, mentions.Outgoing]] = []
     for draft in drafts:
         try:
-            recipients.append(_draft_recipients(draft, channels, blocks, replies, settings))
+            user_ids = _draft_recipients(draft, channels, blocks, replies, settings)
+            uploads.check(
+                draft.author_id, draft.channel_id, draft.attachment_ids, files, taken, settings
+            )
         except ParleyError as exc:
             outcomes.append(exc)
             continue
         outcomes.append(None)  # its stored message, once inserted
-        rows.append(
-            {
-                "channel_id": draft.channel_id,
-                "author_id": draft.author_id,
-                "content": draft.content,
-                "reply_to_id": draft.reply_to_id,
-                "created_at": utc_now(),
-            }
-        )
+        channel = channels[draft.channel_id][0]
+        kept.append((draft, mentions.Outgoing(channel, draft.author_id, draft.content, user_ids)))
+    found = mentions.resolve(settings, names, [out for _, out in kept])
+    rows = [
+        {
+            "channel_id": draft.channel_id,
+            "author_id": draft.author_id,
+            "content": draft.content,
+            "reply_to_id": draft.reply_to_id,
+            "mention_ids": named.user_ids or None,
+            "mention_everyone": named.everyone,
+            "created_at": utc_now(),
+        }
+        for (draft, _), named in zip(kept, found, strict=True)
+    ]
     inserted = iter(await repository.insert_messages(session, rows) if rows else [])
     results: list[Message | ParleyError] = [
         outcome if outcome is not None else next(inserted) for outcome in outcomes
     ]
     sent = [result for result in results if isinstance(result, Message)]
-    for message, user_ids in zip(sent, recipients, strict=True):
-        emit(session, "message.created", {"user_ids": user_ids, "data": message_data(message)})
+    await uploads.link(
+        session, [(m.id, d.attachment_ids) for m, (d, _) in zip(sent, kept, strict=True)]
+    )
+    for message, (draft, out) in zip(sent, kept, strict=True):
+        files_data = tuple(uploads.attachment_data(files[a]) for a in draft.attachment_ids)
+        data = events.SentMessageData(**message_data(message).model_dump(), attachments=files_data)
+        emit(session, events.MessageCreated(user_ids=tuple(out.recipients), data=data))
+    await mentions.store(session, list(zip(sent, found, strict=True)))
     return results
 
 
@@ -484,7 +505,8 @@ def _draft_recipients(
     if channel is None or draft.author_id not in members:
         raise ChannelNotFound()
     recipients = _audience(channel, members, draft.author_id, blocks)
-    check_content(channel, draft.content, settings)
+    if draft.content or not draft.attachment_ids:  # files may go without text
+        check_content(channel, draft.content, settings)
     if draft.reply_to_id is not None and replies.get(draft.reply_to_id) != draft.channel_id:
         raise MessageNotFound("The replied message is not in this channel")
     return recipients
@@ -515,7 +537,7 @@ async def edit_message(
     message.edited_at = utc_now()
     await session.flush()
     recipients = await _unblocked_members(session, channel_id, user_id)
-    emit(session, "message.updated", {"user_ids": recipients, "data": message_data(message)})
+    emit(session, events.MessageUpdated(user_ids=tuple(recipients), data=message_data(message)))
     return message
 
 
@@ -530,41 +552,9 @@ async def delete_message(
     message.deleted_at = utc_now()
     await session.flush()
     recipients = await _unblocked_members(session, channel_id, user_id)
-    data = {"id": message.id, "channel_id": channel_id}
-    emit(session, "message.deleted", {"user_ids": recipients, "data": data})
+    data = events.MessageRef(id=message.id, channel_id=channel_id)
+    emit(session, events.MessageDeleted(user_ids=tuple(recipients), data=data))
     return message
-
-
-async def list_messages(
-    session: AsyncSession,
-    user_id: int,
-    channel_id: int,
-    *,
-    before: int | None = None,
-    after: int | None = None,
-    around: int | None = None,
-    limit: int = 50,
-) -> list[Message]:
-    """Newest first. `before`/`after` are exclusive keyset bounds; `around` centres the
-    page on a message (included when it exists)."""
-    if not 1 <= limit <= 100:
-        raise Invalid("limit is 1-100")
-    if around is not None and (before is not None or after is not None):
-        raise Invalid("around cannot be combined with before or after")
-    await member_channel(session, user_id, channel_id)
-    if around is not None:
-        older = await repository.list_messages(
-            session,
-            channel_id,
-            # `around` itself is included; the largest id has nothing above it to exclude.
-            before=around + 1 if around < MAX_ID else None,
-            limit=(limit + 1) // 2,
-        )
-        newer = await repository.list_messages(session, channel_id, after=around, limit=limit // 2)
-        return newer + older
-    return await repository.list_messages(
-        session, channel_id, before=before, after=after, limit=limit
-    )
 
 
 async def message_page(
@@ -606,13 +596,17 @@ async def mark_read(
         raise MessageNotFound()
     await repository.set_last_read(session, channel_id, user_id, message_id)
     member.last_read_message_id = message_id
-    data = {"channel_id": channel_id, "last_read_message_id": message_id, "session_id": session_id}
-    emit(session, "read_state.updated", {"user_ids": [user_id], "data": data})
+    data = events.ReadStateData(
+        channel_id=channel_id, last_read_message_id=message_id, session_id=session_id
+    )
+    emit(session, events.ReadStateUpdated(user_ids=(user_id,), data=data))
     return member
 
 
 async def start_typing(session: AsyncSession, user_id: int, channel_id: int) -> None:
     channel, _ = await member_channel(session, user_id, channel_id)
-    recipients = [uid for uid in await _recipients(session, channel, user_id) if uid != user_id]
-    data = {"channel_id": channel_id, "user_id": user_id, "timestamp": int(utc_now().timestamp())}
-    emit(session, "typing.started", {"user_ids": recipients, "data": data})
+    others = [uid for uid in await recipients(session, channel, user_id) if uid != user_id]
+    data = events.TypingData(
+        channel_id=channel_id, user_id=user_id, timestamp=int(utc_now().timestamp())
+    )
+    emit(session, events.TypingStarted(user_ids=tuple(others), data=data))

@@ -9,9 +9,21 @@ from sqlalchemy.engine import Connection
 
 from parley.db import make_engine
 from parley.models import Base
+from parley.models.message_search import is_search_index
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _include(
+    obj: object,  # noqa: ARG001
+    name: str | None,
+    kind: str,
+    reflected: bool,
+    compare_to: object,
+) -> bool:
+    """Model comparison skips the message search index (see parley.models.message_search)."""
+    return not (reflected and compare_to is None and is_search_index(kind, name))
 
 
 def _run(connection: Connection) -> None:
@@ -20,6 +32,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         context.run_migrations()

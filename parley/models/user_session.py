@@ -31,3 +31,5 @@ class UserSession(Base):
     previous_refresh_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     refresh_rotated_at: Mapped[datetime | None]
     refresh_counter: Mapped[int] = mapped_column(default=0)
+    # how the person proved who they are (RFC 8176 values, space-separated): "pwd", "pwd otp"
+    amr: Mapped[str | None] = mapped_column(String(40))

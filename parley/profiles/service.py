@@ -24,6 +24,7 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import BadGateway, GatewayTimeout, Invalid
 from parley.identity import repository as identity_repository
@@ -76,11 +77,8 @@ async def lock_user(session: AsyncSession, user_id: int) -> None:
 async def touch_profile(session: AsyncSession, user_id: int) -> int:
     """Bump the user's profile version (atomically) and announce the change after commit."""
     version = await repository.bump_profile_version(session, user_id)
-    emit(
-        session,
-        "user.updated",
-        {"user_ids": [user_id], "data": {"user_id": user_id, "profile_version": version}},
-    )
+    data = events.ProfileVersionData(user_id=user_id, profile_version=version)
+    emit(session, events.UserUpdated(user_ids=(user_id,), data=data))
     return version
 
 
@@ -322,5 +320,5 @@ async def data_versions(session: AsyncSession, user: User) -> DataVersions:
 
 async def bump_schedule_version(session: AsyncSession) -> int:
     version = await repository.bump_version(session, SCHEDULE)
-    emit(session, "data_version.bumped", {"name": SCHEDULE, "version": version})
+    emit(session, events.DataVersionBumped(name=SCHEDULE, version=version))
     return version

@@ -1,4 +1,7 @@
-"""Wire vocabulary of the gateway: op codes, close codes, dispatch names and frames."""
+"""Wire vocabulary of the gateway: op codes, close codes, dispatch names and frames.
+
+The dispatch names come from the typed events (`parley.events`): a bus topic reaches gateway
+clients when its event model names a dispatch."""
 
 from __future__ import annotations
 
@@ -6,6 +9,10 @@ from enum import IntEnum
 from typing import Any
 
 import orjson
+
+from parley.events import DISPATCH_NAMES
+
+__all__ = ["DISPATCH_NAMES", "Close", "Op", "dispatch_prefix", "finish", "frame"]
 
 
 class Op(IntEnum):
@@ -37,25 +44,6 @@ class Close(IntEnum):
     SESSION_REPLACED = 4012  # the gateway session was resumed on another connection
     SLOW_CONSUMER = 4013  # the client does not read its events fast enough
     SERVICE_RESTART = 1012  # sent after RECONNECT
-
-
-# Bus topic -> dispatch name. Payloads are {"user_ids": [...], "data": {...}}.
-DISPATCH_NAMES: dict[str, str] = {
-    "message.created": "MESSAGE_CREATE",
-    "message.updated": "MESSAGE_UPDATE",
-    "message.deleted": "MESSAGE_DELETE",
-    "channel.created": "CHANNEL_CREATE",
-    "channel.updated": "CHANNEL_UPDATE",
-    "channel.deleted": "CHANNEL_DELETE",
-    "channel.member_added": "CHANNEL_MEMBER_ADD",
-    "channel.member_removed": "CHANNEL_MEMBER_REMOVE",
-    "typing.started": "TYPING_START",
-    "read_state.updated": "READ_STATE_UPDATE",
-    "friend.request": "FRIEND_REQUEST",
-    "friend.added": "FRIEND_ADD",
-    "friend.removed": "FRIEND_REMOVE",
-    "presence.updated": "PRESENCE_UPDATE",
-}
 
 
 def frame(op: Op, d: Any = None) -> bytes:

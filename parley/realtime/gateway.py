@@ -21,6 +21,7 @@ from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close, Op, frame
 from parley.realtime.hub import Hub
 from parley.runtime import Runtime
+from parley.social import service as social
 
 log = logging.getLogger("parley.gateway")
 
@@ -158,6 +159,7 @@ async def _identify(
             raise _Protocol(Close.AUTHENTICATION_FAILED) from None
         me = UserMe.model_validate(user).model_dump(mode="json")
         page = await messaging.list_channels(session, principal.user_id, limit=READY_CHANNELS)
+        friends = await social.friend_ids(session, principal.user_id)
     channels = [channel_read(summary).model_dump(mode="json") for summary in page.items]
     # READY is queued before the session can receive events, so it is always the first.
     ready: dict[str, Any] = {
@@ -165,6 +167,7 @@ async def _identify(
         "user": me,
         "channels": channels,
         "channels_next_cursor": page.next_cursor,
+        "presences": await _presences(hub, friends),
     }
     gs = await hub.open(
         conn,
@@ -174,6 +177,17 @@ async def _identify(
         first=lambda gs: _ready(gs, ready),
     )
     log.debug("gateway identify", extra={"user_id": gs.user_id})
+
+
+async def _presences(hub: Hub, friend_ids: list[int]) -> list[dict[str, Any]]:
+    """The friends online now (the others are offline); PRESENCE_UPDATE keeps it current.
+    Presence is best effort: while its store is unreachable the snapshot is empty."""
+    try:
+        online = await hub.presence.online(friend_ids)
+    except Exception:
+        log.warning("presence store unavailable; READY without presences")
+        return []
+    return [{"user_id": uid, "status": "online"} for uid in friend_ids if uid in online]
 
 
 def _ready(gs: GatewaySession, ready: dict[str, Any]) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from parley.events import SessionRevoked
 from parley.infra.bus import LISTENER_GAP
 from parley.realtime.events import DISPATCH_NAMES
 from parley.realtime.presence import MemoryPresence, RedisPresence
@@ -51,7 +52,7 @@ class Hub(Shutdown):
         """Call before the bus starts."""
         for topic in DISPATCH_NAMES:
             self.rt.bus.subscribe(topic, self._on_dispatch)
-        self.rt.bus.subscribe("session.revoked", self._on_session_revoked)
+        self.rt.bus.subscribe(SessionRevoked.topic, self._on_session_revoked)
         self.rt.bus.subscribe("gateway.detached", self._on_detached)
         self.rt.bus.subscribe("gateway.resumed", self._on_resumed)
         self.rt.bus.subscribe(LISTENER_GAP, self._on_listener_gap)

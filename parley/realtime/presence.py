@@ -8,6 +8,7 @@ publish `presence.updated` to the user's friends.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from parley.infra import redis_client
 
@@ -54,6 +55,10 @@ class Presence:
         """Stop counting the session; True when the user just went offline."""
         raise NotImplementedError
 
+    async def online(self, user_ids: Sequence[int]) -> set[int]:
+        """Those of `user_ids` who are online now."""
+        raise NotImplementedError
+
     async def refresh(self, user_id: int, session_id: str) -> None:  # noqa: ARG002
         """Extend the session's lease (Redis entries expire unless refreshed)."""
         return None
@@ -81,6 +86,9 @@ class MemoryPresence(Presence):
             return False
         del self._sessions[user_id]
         return True
+
+    async def online(self, user_ids: Sequence[int]) -> set[int]:
+        return {uid for uid in user_ids if self._sessions.get(uid)}
 
 
 class RedisPresence(Presence):
@@ -112,6 +120,22 @@ class RedisPresence(Presence):
         async with self._breaker():
             left = await self._remove(keys=[self._key(user_id)], args=[session_id, now])
         return int(left) == 0
+
+    async def online(self, user_ids: Sequence[int]) -> set[int]:
+        """One round trip: every user's session leases, online when one is unexpired."""
+        if not user_ids:
+            return set()
+        now = int(time.time() * 1000)
+        async with self._breaker():
+            pipe = self._redis.pipeline(transaction=False)
+            for uid in user_ids:
+                pipe.hvals(self._key(uid))
+            leases = await pipe.execute()
+        return {
+            uid
+            for uid, values in zip(user_ids, leases, strict=True)
+            if any(int(v) > now for v in values)
+        }
 
     async def close(self) -> None:
         await self._redis.aclose()

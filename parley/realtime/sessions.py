@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from parley import events
 from parley.db import emit
 from parley.infra.bus import Event
 from parley.kit.secrets import new_token
@@ -192,8 +193,8 @@ class Sessions(HubState):
             async with self.rt.db.unit_of_work() as session:
                 friends = await social.friend_ids(session, user_id)
                 if friends:
-                    data = {"user_id": user_id, "status": status}
-                    emit(session, "presence.updated", {"user_ids": friends, "data": data})
+                    data = events.PresenceData(user_id=user_id, status=status)
+                    emit(session, events.PresenceUpdated(user_ids=tuple(friends), data=data))
         except Exception:
             log.warning("presence update failed", extra={"user_id": user_id})
 

@@ -57,14 +57,15 @@ async def list_friends(
 @router.post(
     "/friends",
     status_code=201,
-    response_model=UserBrief,
+    response_model=FriendRequestResult,
     responses=responses(400, 401, 403, 404, 409),
 )
-async def add_friend(body: FriendAdd, principal: CurrentPrincipal, session: Session) -> UserBrief:
-    """Become friends at once, without a request (mutual)."""
-    return UserBrief.model_validate(
-        await service.add_friend(session, principal.user_id, body.user_id)
-    )
+async def add_friend(
+    body: FriendAdd, principal: CurrentPrincipal, session: Session
+) -> FriendRequestResult:
+    """Ask someone to be friends: a friend request they accept or decline (no friendship
+    without their consent); if they already asked you, you become friends."""
+    return await send_friend_request(FriendRequestCreate(user_id=body.user_id), principal, session)
 
 
 @router.delete("/friends/{user_id}", status_code=204, responses=responses(401, 404))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import events
 from parley.db import emit
 from parley.errors import NotFound
 from parley.identity import lookup as accounts
@@ -44,14 +44,14 @@ class PendingRequest:
     incoming: bool
 
 
-def user_data(user: User) -> dict[str, Any]:
+def user_data(user: User) -> events.UserCard:
     """The public face of a user in events."""
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "avatar_key": user.avatar_key,
-    }
+    return events.UserCard(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        avatar_key=user.avatar_key,
+    )
 
 
 async def _load(session: AsyncSession, user_id: int) -> User:
@@ -97,12 +97,20 @@ async def _make_friends(session: AsyncSession, me: User, other: User) -> None:
     except IntegrityError as exc:  # a concurrent request made them friends first
         raise AlreadyFriends() from exc
     await repository.delete_requests_between(session, me.id, other.id)
-    emit(session, "friend.added", {"user_ids": [me.id], "data": {"user": user_data(other)}})
-    emit(session, "friend.added", {"user_ids": [other.id], "data": {"user": user_data(me)}})
+    emit(
+        session,
+        events.FriendAdded(user_ids=(me.id,), data=events.FriendData(user=user_data(other))),
+    )
+    emit(
+        session,
+        events.FriendAdded(user_ids=(other.id,), data=events.FriendData(user=user_data(me))),
+    )
 
 
 async def add_friend(session: AsyncSession, user_id: int, other_id: int) -> User:
-    """Make two users friends at once (Whisper's model). Already friends -> Conflict."""
+    """Make two users friends at once, without the other's consent: Whisper's contract only
+    (its seed adds friends mutually); the native API sends a request. Already friends ->
+    Conflict."""
     other = await _other_user(session, user_id, other_id)
     if await repository.is_blocked_between(session, user_id, other_id):
         raise Blocked()
@@ -137,8 +145,10 @@ async def send_request(session: AsyncSession, user_id: int, other_id: int) -> Pe
         request = await repository.add_request(session, user_id, other_id)
     except IntegrityError as exc:
         raise RequestPending() from exc
-    data = {"id": request.id, "from_user": user_data(me), "to_user": user_data(other)}
-    emit(session, "friend.request", {"user_ids": [user_id, other_id], "data": data})
+    data = events.FriendRequestData(
+        id=request.id, from_user=user_data(me), to_user=user_data(other)
+    )
+    emit(session, events.FriendRequested(user_ids=(user_id, other_id), data=data))
     return PendingRequest(request, other, incoming=False)
 
 
@@ -181,9 +191,15 @@ async def remove_friend(
     if not removed and not missing_ok:
         raise NotFound("Not a friend")
     if removed:
-        emit(session, "friend.removed", {"user_ids": [user_id], "data": {"user_id": other_id}})
+        emit(
+            session,
+            events.FriendRemoved(user_ids=(user_id,), data=events.UserRef(user_id=other_id)),
+        )
         if not await repository.is_blocked_between(session, user_id, other_id):
-            emit(session, "friend.removed", {"user_ids": [other_id], "data": {"user_id": user_id}})
+            emit(
+                session,
+                events.FriendRemoved(user_ids=(other_id,), data=events.UserRef(user_id=user_id)),
+            )
     return removed
 
 
@@ -197,7 +213,10 @@ async def block_user(session: AsyncSession, user_id: int, other_id: int) -> User
     except IntegrityError as exc:
         raise AlreadyBlocked() from exc
     if await repository.delete_friendship(session, user_id, other_id):
-        emit(session, "friend.removed", {"user_ids": [user_id], "data": {"user_id": other_id}})
+        emit(
+            session,
+            events.FriendRemoved(user_ids=(user_id,), data=events.UserRef(user_id=other_id)),
+        )
     await repository.delete_requests_between(session, user_id, other_id)
     return other
 

@@ -88,7 +88,8 @@ async def test_messages_send_reply_edit_delete(
     assert event_log.to(mark, bob.id, "message.deleted") == [
         {"id": first["id"], "channel_id": channel_id}
     ]
-    page = (await client.get(f"/v1/channels/{channel_id}/messages", headers=bob.headers)).json()
+    listed = await client.get(f"/v1/channels/{channel_id}/messages", headers=bob.headers)
+    page = listed.json()["items"]
     assert [m["id"] for m in page] == [reply["id"], first["id"]]
     assert page[1]["content"] is None
     assert page[1]["deleted_at"] is not None
@@ -111,7 +112,9 @@ async def test_message_content_rules(
     for content in ("x" * 4001, "   "):
         response = await client.post(url, json={"content": content}, headers=alice.headers)
         assert response.status_code == 400
-    assert (await client.post(url, json={}, headers=alice.headers)).status_code == 422
+    empty = await client.post(url, json={}, headers=alice.headers)  # no text, no files
+    assert empty.status_code == 400
+    assert empty.json()["error"]["code"] == "invalid_content"
     other_channel = await open_dm(client, alice, await new_account(client, "c"))
     foreign = await send(client, alice, other_channel, "elsewhere")
     reply = await client.post(
@@ -244,16 +247,27 @@ async def test_keyset_paging_before_after_around(
     ids = [(await send(client, alice, channel_id, f"m{i}"))["id"] for i in range(9)]
     url = f"/v1/channels/{channel_id}/messages"
 
-    async def page(**params: int) -> list[int]:
+    async def page(**params: int) -> tuple[list[int], int | None, int | None]:
         response = await client.get(url, params=params, headers=bob.headers)
         assert response.status_code == 200, response.text
-        return [m["id"] for m in response.json()]
+        body = response.json()
+        return [m["id"] for m in body["items"]], body["next_before"], body["next_after"]
 
-    assert await page(limit=3) == ids[::-1][:3]
-    assert await page(limit=3, before=ids[6]) == [ids[5], ids[4], ids[3]]
-    assert await page(limit=3, after=ids[2]) == [ids[5], ids[4], ids[3]]
-    assert await page(limit=4, around=ids[4]) == [ids[6], ids[5], ids[4], ids[3]]
-    assert await page(limit=100, after=ids[-1]) == []
+    assert await page(limit=3) == (ids[::-1][:3], ids[6], None)
+    assert await page(limit=3, before=ids[6]) == ([ids[5], ids[4], ids[3]], ids[3], ids[5])
+    assert await page(limit=3, after=ids[2]) == ([ids[5], ids[4], ids[3]], ids[3], ids[5])
+    assert await page(limit=4, around=ids[4]) == ([ids[6], ids[5], ids[4], ids[3]], ids[3], ids[6])
+    assert await page(limit=3, before=ids[3]) == ([ids[2], ids[1], ids[0]], None, ids[2])
+    assert await page(limit=3, after=ids[5]) == ([ids[8], ids[7], ids[6]], ids[6], None)
+    assert await page(limit=100, after=ids[-1]) == ([], None, None)
+    # following the cursors walks the whole history, both ways
+    seen, cursor = [], None
+    while True:
+        got, cursor, _ = await page(limit=4, **({"before": cursor} if cursor else {}))
+        seen += got
+        if cursor is None:
+            break
+    assert seen == ids[::-1]
     for bad in (
         {"limit": 0},
         {"limit": 101},
@@ -466,3 +480,29 @@ async def test_nul_characters_are_rejected(
     assert (
         await client.put("/v1/users/me/keys", json=keys, headers=alice.headers)
     ).status_code == 400
+
+
+async def test_a_word_after_messages_is_not_taken_for_a_message_id(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    wrong = await client.patch(
+        f"/v1/channels/{channel_id}/messages/words", json={"content": "x"}, headers=alice.headers
+    )
+    assert wrong.status_code == 404
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "/v1/channels/{channel_id}/messages/{message_id}" in paths
+
+
+async def test_search_under_a_channels_messages_is_a_route_not_a_message_id(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    channel_id = await open_dm(client, alice, bob)
+    await send(client, alice, channel_id, "findable words")
+    found = await client.get(
+        f"/v1/channels/{channel_id}/messages/search",
+        params={"q": "findable"},
+        headers=bob.headers,
+    )
+    assert found.status_code == 200, found.text
+    assert [h["message"]["content"] for h in found.json()["items"]] == ["findable words"]

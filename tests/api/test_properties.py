@@ -87,7 +87,7 @@ async def test_around_the_largest_id_is_an_empty_page_not_a_server_error(
         headers=alice.headers,
     )
     assert response.status_code == 200, response.text
-    assert response.json() == []
+    assert response.json() == {"items": [], "next_before": None, "next_after": None}
 
 
 async def test_the_largest_channel_id_is_not_found_not_a_server_error(

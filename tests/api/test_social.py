@@ -96,13 +96,34 @@ async def test_request_validation(client: httpx.AsyncClient, alice: Account) -> 
     assert bad.status_code == 422
 
 
-async def test_add_friend_directly_is_mutual_and_conflicts_when_repeated(
-    client: httpx.AsyncClient, alice: Account, bob: Account
+async def test_adding_a_friend_asks_them_first(
+    client: httpx.AsyncClient, alice: Account, bob: Account, event_log: EventLog
 ) -> None:
-    await befriend(client, alice, bob)
-    again = await client.post("/v1/friends", json={"user_id": alice.id}, headers=bob.headers)
+    mark = event_log.mark()
+    asked = await client.post("/v1/friends", json={"user_id": bob.id}, headers=alice.headers)
+    assert asked.status_code == 201
+    assert asked.json()["friends"] is False
+    assert asked.json()["request"]["user"]["id"] == bob.id
+    assert event_log.to(mark, bob.id, "friend.request")[0]["from_user"]["id"] == alice.id
+    assert event_log.since(mark, "friend.added") == []
+    assert (await client.get("/v1/friends", headers=bob.headers)).json()["items"] == []
+    assert (await client.get("/v1/friends", headers=alice.headers)).json()["items"] == []
+    # not a friend yet: no group with bob
+    group = await client.post(
+        "/v1/channels", json={"name": "g", "member_ids": [bob.id]}, headers=alice.headers
+    )
+    assert group.status_code == 403
+    again = await client.post("/v1/friends", json={"user_id": bob.id}, headers=alice.headers)
     assert again.status_code == 409
-    assert again.json()["error"]["code"] == "already_friends"
+    # bob adding alice back is his consent
+    back = await client.post("/v1/friends", json={"user_id": alice.id}, headers=bob.headers)
+    assert back.status_code == 201
+    assert back.json() == {"request": None, "friends": True}
+    friends = (await client.get("/v1/friends", headers=alice.headers)).json()["items"]
+    assert [f["user"]["id"] for f in friends] == [bob.id]
+    repeated = await client.post("/v1/friends", json={"user_id": alice.id}, headers=bob.headers)
+    assert repeated.status_code == 409
+    assert repeated.json()["error"]["code"] == "already_friends"
     assert (
         await client.post("/v1/friends", json={"user_id": 10**12}, headers=bob.headers)
     ).status_code == 404

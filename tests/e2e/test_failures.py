@@ -104,10 +104,11 @@ async def _pair(http: httpx.AsyncClient, base: str) -> tuple[Account, Account, i
     suffix = str(time.monotonic_ns())[-9:]
     alice = await _account(http, base, f"fa_{suffix}")
     bob = await _account(http, base, f"fb_{suffix}")
-    response = await http.post(
-        f"{base}/v1/friends", json={"user_id": bob.id}, headers=alice.headers
-    )
-    assert response.status_code == 201, response.text
+    for who, other in ((alice, bob), (bob, alice)):  # asking each other is mutual consent
+        response = await http.post(
+            f"{base}/v1/friends", json={"user_id": other.id}, headers=who.headers
+        )
+        assert response.status_code == 201, response.text
     response = await http.post(
         f"{base}/v1/channels/direct", json={"user_id": bob.id}, headers=alice.headers
     )
@@ -124,10 +125,10 @@ async def _history(http: httpx.AsyncClient, base: str, who: Account, channel: in
         )
         assert response.status_code == 200, response.text
         page = response.json()
-        ids.update(int(m["id"]) for m in page)
-        if len(page) < 100:
+        ids.update(int(m["id"]) for m in page["items"])
+        if page["next_before"] is None:
             return ids
-        params["before"] = min(int(m["id"]) for m in page)
+        params["before"] = page["next_before"]
 
 
 async def _contents(gw: Gateway, until: str, within: float) -> list[str]:

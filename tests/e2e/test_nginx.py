@@ -189,7 +189,7 @@ async def test_a_scripted_session_through_nginx(stack: Stack, smtp: SmtpSink) ->
         sessions = (await http.get("/v1/sessions", headers=alice_h)).json()
         assert [s["ip"] for s in sessions] == [CLIENT_ADDRESS]
 
-        # befriend, open a DM; alice listens on the gateway through nginx
+        # bob asks alice to be friends, opens a DM; alice listens on the gateway through nginx
         assert (
             await http.post("/v1/friends", json={"user_id": alice_id}, headers=bob_h)
         ).status_code == 201

@@ -24,7 +24,7 @@ from tests.support.statements import count_commits, count_statements
 async def messages_in(client: httpx.AsyncClient, who: Account, channel_id: int) -> list[str]:
     response = await client.get(f"/v1/channels/{channel_id}/messages", headers=who.headers)
     assert response.status_code == 200, response.text
-    return [m["content"] for m in response.json()]
+    return [m["content"] for m in response.json()["items"]]
 
 
 async def test_concurrent_sends_share_transactions(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 
@@ -16,6 +17,7 @@ from parley.settings import Settings
 from tests.conftest import asgi_client
 from tests.support.accounts import new_account
 from tests.support.images import image_bytes, zip_file
+from tests.support.social import open_dm
 
 BUCKET = "parley-avatars"
 
@@ -113,3 +115,39 @@ async def test_avatar_round_trip_through_s3(s3_settings: Settings, s3_endpoint: 
     listing = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     left = listing.list_objects_v2(Bucket=BUCKET, Prefix=f"avatars/{alice.id}/")
     assert left.get("KeyCount", 0) == 0
+
+
+async def test_attachment_round_trip_through_s3(s3_settings: Settings, s3_endpoint: str) -> None:
+    app = create_app(s3_settings)
+    async with app.router.lifespan_context(app), asgi_client(app) as client:
+        alice = await new_account(client, "s3a")
+        bob = await new_account(client, "s3b")
+        channel_id = await open_dm(client, alice, bob)
+        up = await client.post(
+            f"/v1/channels/{channel_id}/attachments",
+            files={"file": ("p.png", image_bytes(), "image/png")},
+            headers=alice.headers,
+        )
+        assert up.status_code == 201, up.text
+        file = up.json()
+        sent = await client.post(
+            f"/v1/channels/{channel_id}/messages",
+            json={"attachment_ids": [file["id"]]},
+            headers=alice.headers,
+        )
+        assert sent.status_code == 201
+        fetched = await client.get(file["url"], headers=bob.headers)
+        assert fetched.status_code == 200
+        assert fetched.headers["content-type"] == "image/webp"
+        assert (await client.get(file["thumbnail_url"], headers=bob.headers)).status_code == 200
+        deleted = await client.delete(
+            f"/v1/channels/{channel_id}/messages/{sent.json()['id']}", headers=alice.headers
+        )
+        assert deleted.status_code == 204
+        listing = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+        for _ in range(60):
+            left = listing.list_objects_v2(Bucket=BUCKET, Prefix=f"attachments/{channel_id}/")
+            if left.get("KeyCount", 0) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert left.get("KeyCount", 0) == 0

@@ -358,7 +358,7 @@ async def test_messages_posted_over_rest_reach_members_only(
     assert (event["d"]["id"], event["d"]["content"]) == (message_id, "hello bob")
     # The outsider's next dispatch is one addressed to them, not Alice's message.
     await befriend(client, outsider, alice)
-    assert (await outsider_gw.dispatch())["t"] == "FRIEND_ADD"
+    assert (await outsider_gw.dispatch())["t"] == "FRIEND_REQUEST"
     await bob_gw.close()
     await outsider_gw.close()
 

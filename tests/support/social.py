@@ -36,8 +36,12 @@ class EventLog:
 
 
 async def befriend(client: httpx.AsyncClient, a: Account, b: Account) -> None:
-    response = await client.post("/v1/friends", json={"user_id": b.id}, headers=a.headers)
-    assert response.status_code == 201, response.text
+    """`a` asks, `b` accepts."""
+    asked = await client.post("/v1/friends", json={"user_id": b.id}, headers=a.headers)
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["request"]["id"]
+    accepted = await client.post(f"/v1/friend-requests/{request_id}/accept", headers=b.headers)
+    assert accepted.status_code == 200, accepted.text
 
 
 async def open_dm(client: httpx.AsyncClient, a: Account, b: Account, **extra: Any) -> int:

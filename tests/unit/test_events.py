@@ -18,10 +18,23 @@ MESSAGE = {
     "author_id": 1,
     "content": "hello",
     "reply_to_id": None,
-    "created_at": "2026-12-01T09:52:17.065018+00:00",
+    "mention_ids": [2],
+    "mention_everyone": False,
+    "created_at": "2026-12-01T09:52:17.065018Z",
     "edited_at": None,
-    "deleted": False,
+    "deleted_at": None,
 }
+ATTACHMENT = {
+    "id": 4,
+    "filename": "cat.webp",
+    "content_type": "image/webp",
+    "size": 1234,
+    "width": 64,
+    "height": 48,
+    "url": "/v1/attachments/4",
+    "thumbnail_url": "/v1/attachments/4/thumbnail",
+}
+REACTION = {"channel_id": 3, "message_id": 10, "user_id": 2, "emoji": "👍", "count": 1}
 CHANNEL = {
     "id": 3,
     "kind": "group",
@@ -32,9 +45,15 @@ CHANNEL = {
 }
 
 EXAMPLES: dict[type[ev.BusEvent], dict[str, Any]] = {
-    ev.MessageCreated: {"user_ids": [1, 2], "data": MESSAGE},
+    ev.MessageCreated: {"user_ids": [1, 2], "data": {**MESSAGE, "attachments": [ATTACHMENT]}},
     ev.MessageUpdated: {"user_ids": [1, 2], "data": {**MESSAGE, "content": "edited"}},
     ev.MessageDeleted: {"user_ids": [1, 2], "data": {"id": 10, "channel_id": 3}},
+    ev.ReactionAdded: {"user_ids": [1, 2], "data": REACTION},
+    ev.ReactionRemoved: {"user_ids": [1, 2], "data": {**REACTION, "count": 0}},
+    ev.MentionCreated: {
+        "user_ids": [2],
+        "data": {"channel_id": 3, "message_id": 10, "author_id": 1, "everyone": False},
+    },
     ev.ChannelCreated: {"user_ids": [1, 2], "data": CHANNEL},
     ev.ChannelUpdated: {"user_ids": [1, 2], "data": {**CHANNEL, "name": "renamed"}},
     ev.ChannelDeleted: {"user_ids": [1], "data": {"id": 3}},
@@ -61,6 +80,7 @@ EXAMPLES: dict[type[ev.BusEvent], dict[str, Any]] = {
     ev.UserCreated: {"user_id": 1},
     ev.SessionRevoked: {"user_id": 1, "session_ids": [7, 8], "reason": "logout"},
     ev.DataVersionBumped: {"name": "schedule", "version": 3},
+    ev.AttachmentPurged: {"keys": ["attachments/3/abc", "attachments/3/abc-thumb"]},
     ev.QrUpdated: {"hub": "client-1", "data": {"ticket_id": 9, "event": "approved"}},
 }
 

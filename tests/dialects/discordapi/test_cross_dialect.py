@@ -30,7 +30,7 @@ async def test_a_private_chat_is_the_native_direct_channel(
     )
     native_messages = await client.get(f"/v1/channels/{chat_id}/messages", headers=bob.headers)
     assert native_messages.status_code == 200, native_messages.text
-    items = native_messages.json()
+    items = native_messages.json()["items"]
     assert items[0]["content"] == "from the dialect"
     sent = await client.post(
         f"/v1/channels/{chat_id}/messages",

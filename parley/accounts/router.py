@@ -1,0 +1,58 @@
+"""Native account life: export your data, delete your account."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from parley.accounts import service
+from parley.accounts.schemas import (
+    AccountDelete,
+    AccountExportRead,
+    ExportedChannel,
+    ExportedReaction,
+    ExportedSession,
+)
+from parley.deps import RuntimeDep, Session
+from parley.identity.deps import CurrentPrincipal
+from parley.identity.schemas import UserMe
+from parley.kit.openapi import responses
+from parley.kit.time import utc_now
+from parley.messaging.schemas import MessageRead
+from parley.social.schemas import UserBrief
+
+router = APIRouter(tags=["account"])
+
+
+@router.get("/users/me/export", response_model=AccountExportRead, responses=responses(401))
+async def export_my_data(principal: CurrentPrincipal, session: Session) -> AccountExportRead:
+    """Everything Parley holds of your account, as JSON."""
+    data = await service.export_data(session, principal.user_id)
+    return AccountExportRead(
+        exported_at=utc_now(),
+        user=UserMe.model_validate(data.user),
+        sessions=[ExportedSession.model_validate(s) for s in data.sessions],
+        friends=[UserBrief.model_validate(u) for u in data.friends],
+        blocked=[UserBrief.model_validate(u) for u in data.blocked],
+        channels=[
+            ExportedChannel(
+                id=channel.id,
+                kind=channel.kind,
+                name=channel.name,
+                encrypted=channel.encrypted,
+                joined_at=member.joined_at,
+                last_read_message_id=member.last_read_message_id,
+            )
+            for channel, member in data.channels
+        ],
+        messages=[MessageRead.model_validate(m) for m in data.messages],
+        reactions=[ExportedReaction.model_validate(r) for r in data.reactions],
+    )
+
+
+@router.delete("/users/me", status_code=204, responses=responses(400, 401, 429))
+async def delete_my_account(
+    body: AccountDelete, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+) -> None:
+    """Delete your account (your password confirms): sessions revoked, profile erased,
+    messages left as tombstones."""
+    await service.delete_account(session, rt, principal.user_id, body.password)

@@ -1,0 +1,1 @@
+"""Passkeys (WebAuthn, py_webauthn): registration and passwordless sign-in."""

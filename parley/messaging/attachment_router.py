@@ -1,0 +1,88 @@
+"""Native attachments: upload into a channel, fetch as a member."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import Response
+
+from parley.deps import RuntimeDep, Session
+from parley.identity.deps import CurrentPrincipal
+from parley.kit.ids import PathId
+from parley.kit.openapi import responses
+from parley.messaging import attachments, uploads
+from parley.messaging.errors import AttachmentTooLarge
+from parley.messaging.schemas import AttachmentRead
+
+router = APIRouter(tags=["attachments"])
+
+_FILE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "The file"}
+}
+
+
+@router.post(
+    "/channels/{channel_id}/attachments",
+    status_code=201,
+    response_model=AttachmentRead,
+    responses=responses(400, 401, 403, 404, 413),
+)
+async def upload_attachment(
+    channel_id: PathId,
+    file: Annotated[UploadFile, File(description="Any file; in encrypted channels ciphertext")],
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> AttachmentRead:
+    """Upload a file into a channel; send it with a message's `attachment_ids`."""
+    limit = rt.settings.attachment_max_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise AttachmentTooLarge(f"Files are at most {limit} bytes")
+    attachment = await attachments.upload(
+        session, rt.storage, rt.settings, principal.user_id, channel_id, data, file.filename
+    )
+    return AttachmentRead.model_validate(uploads.attachment_data(attachment))
+
+
+async def _download(
+    rt: RuntimeDep, session: Session, user_id: int, attachment_id: int, *, thumbnail: bool
+) -> Response:
+    found = await attachments.fetch(
+        session, rt.storage, user_id, attachment_id, thumbnail=thumbnail
+    )
+    disposition = "inline" if found.inline else "attachment"
+    return Response(
+        found.data,
+        media_type=found.content_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(found.filename)}",
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@router.get(
+    "/attachments/{attachment_id}", response_class=Response, responses=_FILE | responses(401, 404)
+)
+async def read_attachment(
+    attachment_id: PathId, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+) -> Response:
+    """The file (members of its channel only)."""
+    return await _download(rt, session, principal.user_id, attachment_id, thumbnail=False)
+
+
+@router.get(
+    "/attachments/{attachment_id}/thumbnail",
+    response_class=Response,
+    responses=_FILE | responses(401, 404),
+)
+async def read_attachment_thumbnail(
+    attachment_id: PathId, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+) -> Response:
+    """An image's thumbnail (members of its channel only)."""
+    return await _download(rt, session, principal.user_id, attachment_id, thumbnail=True)

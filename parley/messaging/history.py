@@ -1,0 +1,110 @@
+"""Message history as members read it: keyset pages with cursors both ways, each message
+with its reactions as the viewer sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.errors import Invalid
+from parley.kit.ids import MAX_ID
+from parley.messaging import reactions, repository, service, uploads
+from parley.messaging.reactions import ReactionCount
+from parley.messaging.service import Draft
+from parley.models import Attachment, Message
+from parley.settings import Settings
+
+if TYPE_CHECKING:
+    from parley.messaging.writer import MessageWriter
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message: Message
+    reactions: list[ReactionCount]
+    attachments: list[Attachment]
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[MessageView]  # newest first
+    next_before: int | None  # pass as `before` for older messages; None: none older
+    next_after: int | None  # pass as `after` for newer messages; None: none newer (yet)
+
+
+async def views(
+    session: AsyncSession, viewer_id: int, messages: Sequence[Message]
+) -> list[MessageView]:
+    """The messages with their reactions and attachments (two queries however many)."""
+    live = [m.id for m in messages if m.deleted_at is None]
+    found = await reactions.reactions_for(session, viewer_id, live)
+    files = await uploads.of_messages(session, live)
+    return [MessageView(m, found.get(m.id, []), files.get(m.id, [])) for m in messages]
+
+
+async def list_messages(
+    session: AsyncSession,
+    user_id: int,
+    channel_id: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    around: int | None = None,
+    limit: int = 50,
+) -> HistoryPage:
+    """Newest first. `before`/`after` are exclusive keyset bounds; `around` centres the
+    page on a message (included when it exists)."""
+    if not 1 <= limit <= 100:
+        raise Invalid("limit is 1-100")
+    if around is not None and (before is not None or after is not None):
+        raise Invalid("around cannot be combined with before or after")
+    await service.member_channel(session, user_id, channel_id)
+    if around is not None:
+        older = await repository.list_messages(
+            session,
+            channel_id,
+            # `around` itself is included; the largest id has nothing above it to exclude.
+            before=around + 1 if around < MAX_ID else None,
+            limit=(limit + 1) // 2,
+        )
+        newer = await repository.list_messages(session, channel_id, after=around, limit=limit // 2)
+        rows = newer + older
+    else:
+        rows = await repository.list_messages(
+            session, channel_id, before=before, after=after, limit=limit
+        )
+    if rows:
+        older_exist, newer_exist = await repository.has_messages_beyond(
+            session, channel_id, rows[-1].id, rows[0].id
+        )
+        next_before = rows[-1].id if older_exist else None
+        next_after = rows[0].id if newer_exist else None
+    else:
+        next_before = next_after = None
+    return HistoryPage(await views(session, user_id, rows), next_before, next_after)
+
+
+async def send_message(writer: MessageWriter, session: AsyncSession, draft: Draft) -> MessageView:
+    """Send through the message writer; the answer shows the attached files."""
+    message = await writer.send(draft)
+    if not draft.attachment_ids:
+        return MessageView(message, [], [])
+    return (await views(session, draft.author_id, [message]))[0]
+
+
+async def edit_message(
+    session: AsyncSession,
+    settings: Settings,
+    user_id: int,
+    channel_id: int,
+    message_id: int,
+    content: str,
+) -> MessageView:
+    """`service.edit_message`, answered with the message's reactions."""
+    message = await service.edit_message(
+        session, settings, user_id, channel_id, message_id, content
+    )
+    return (await views(session, user_id, [message]))[0]

@@ -1,0 +1,1 @@
+"""Parley as an OpenID Connect provider for its apps (Authlib's server components)."""
