@@ -67,6 +67,18 @@ async def session_is_live(
     return found is not None
 
 
+async def live_session_owner(session: AsyncSession, session_id: int, now: datetime) -> int | None:
+    """The user a live session belongs to; None when it ended or never existed."""
+    owner: int | None = await session.scalar(
+        select(UserSession.user_id).where(
+            UserSession.id == session_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+        )
+    )
+    return owner
+
+
 async def get_session(session: AsyncSession, session_id: int) -> UserSession | None:
     return await session.get(UserSession, session_id)
 
