@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
-    mount_web(app)
+    mount_web(app, docs=settings.docs_enabled)
     return app
 
 
