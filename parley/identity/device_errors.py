@@ -13,6 +13,13 @@ class DeviceVerificationRequired(Forbidden):
     default_message = "New device: enter the code we emailed you"
 
 
+class DeviceUnverifiable(Forbidden):
+    code = "device_unverifiable"
+    default_message = (
+        "This account has no email to confirm a new device with; sign in from a known device"
+    )
+
+
 class UnknownAccount(NotFound):
     code = "unknown_account"
     default_message = "No account with this email"

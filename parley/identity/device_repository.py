@@ -51,6 +51,16 @@ async def delete_device(session: AsyncSession, user_id: int, device_id: str) -> 
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def delete_devices_since(session: AsyncSession, user_id: int, since: datetime) -> int:
+    """Forget the devices first proven at or after `since`; returns how many."""
+    result = await session.execute(
+        delete(KnownDevice)
+        .where(KnownDevice.user_id == user_id, KnownDevice.first_seen_at >= since)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def add(session: AsyncSession, row: Any) -> None:
     session.add(row)
     await session.flush()

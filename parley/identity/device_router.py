@@ -68,8 +68,8 @@ async def disown_sign_in_link(token: str, session: Session) -> HTMLResponse:
     try:
         revoked = await devices.not_me(session, token=token[:128])
     except ParleyError as exc:
-        return _page(exc.status, "This link is invalid, expired or already used.")
-    return _page(
+        return message_page(exc.status, "This link is invalid, expired or already used.")
+    return message_page(
         200,
         f"Done: {revoked} session(s) were signed out and the device was forgotten. "
         "Change your password now.",
@@ -90,8 +90,8 @@ async def verify_email_link(token: str, session: Session) -> HTMLResponse:
     try:
         await recovery.verify_email_link(session, token[:128])
     except ParleyError as exc:
-        return _page(exc.status, "This link is invalid, expired or already used.")
-    return _page(200, "Your email address is confirmed.")
+        return message_page(exc.status, "This link is invalid, expired or already used.")
+    return message_page(200, "Your email address is confirmed.")
 
 
 @router.post(
@@ -153,7 +153,7 @@ async def confirm_password_reset(
     )
 
 
-def _page(status: int, text: str) -> HTMLResponse:
+def message_page(status: int, text: str) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><meta charset=utf-8><title>Parley</title><p>{escape(text)}</p>",
         status_code=status,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from parley.errors import Conflict, Invalid, Unauthorized
+from parley.errors import Conflict, Forbidden, Invalid, Unauthorized
 
 
 class InvalidCredentials(Unauthorized):
@@ -43,3 +43,27 @@ class RefreshReused(Unauthorized):
 class RefreshRaced(Conflict):
     code = "refresh_in_progress"
     default_message = "This refresh token was just rotated by a concurrent request; use the new one"
+
+
+class ReauthenticationRequired(Forbidden):
+    code = "reauthentication_required"
+    default_message = (
+        "Changing the email or username needs current_password (an account without a password:"
+        " a sign-in within the last few minutes)"
+    )
+
+
+class WrongCurrentPassword(Forbidden):
+    code = "wrong_password"
+    commit_anyway = True
+    default_message = "current_password is wrong"
+
+
+class VerifiedChangeRequired(Conflict):
+    """A surface without re-authentication asked to change the email or username."""
+
+    code = "verified_change_required"
+    default_message = (
+        "The email and username change only through the verified flow:"
+        " POST /v1/users/me/email, or PATCH /v1/users/me with current_password"
+    )

@@ -30,6 +30,8 @@ SUBJECTS = {
     "verify": "Confirm your email",
     "reset": "Reset your Parley password",
     "notice": "New sign-in",
+    "email_change": "Confirm your new Parley email",
+    "email_changed": "Your Parley email was changed",
 }
 
 
