@@ -72,3 +72,13 @@ class WrongDevice(Forbidden):
 class NoPendingTicket(NotFound):
     code = "no_pending_ticket"
     default_message = "Nothing is waiting for a confirmation code here"
+
+
+class HubTaken(Conflict):
+    code = "hub_taken"
+    default_message = "Another desktop connection already waits on this client_id"
+
+
+class NoDesktop(NotFound):
+    code = "no_desktop"
+    default_message = "No desktop is waiting on this client_id"

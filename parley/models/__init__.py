@@ -15,6 +15,7 @@ from parley.models.friendship import Friendship
 from parley.models.known_device import KnownDevice
 from parley.models.message import Message
 from parley.models.one_time_code import OneTimeCode
+from parley.models.qr_hub_claim import QrHubClaim
 from parley.models.qr_ticket import QrTicket
 from parley.models.role import Role
 from parley.models.telegram_login_code import TelegramLoginCode
@@ -40,6 +41,7 @@ __all__ = [
     "KnownDevice",
     "Message",
     "OneTimeCode",
+    "QrHubClaim",
     "QrTicket",
     "Role",
     "TelegramLoginCode",

@@ -21,7 +21,8 @@ from parley.dialects.discordapi.schemas import (
 )
 from parley.dialects.kit import dialect_router
 from parley.errors import Unauthorized
-from parley.identity import devices, qr
+from parley.identity import devices
+from parley.identity import qr_discordapi as qr
 from parley.identity.tokens import extract_token
 
 router = dialect_router(render, tag="dialect: DiscordApi")
