@@ -173,14 +173,18 @@ async def transition_ticket(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def count_ticket_attempt(session: AsyncSession, ticket_id: int, max_attempts: int) -> bool:
-    result = await session.execute(
+async def count_ticket_attempt(
+    session: AsyncSession, ticket_id: int, max_attempts: int
+) -> int | None:
+    """Spend one try, atomically; the tries used so far, or None when none were left."""
+    used: int | None = await session.scalar(
         update(QrTicket)
         .where(QrTicket.id == ticket_id, QrTicket.attempts < max_attempts)
         .values(attempts=QrTicket.attempts + 1)
+        .returning(QrTicket.attempts)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return used
 
 
 async def take_hub(

@@ -131,15 +131,19 @@ async def check_ticket(session: AsyncSession, rt: Runtime, ticket: str, check_co
 async def _spend_check(
     session: AsyncSession, rt: Runtime, record: QrTicket, check_code: str
 ) -> None:
+    """A wrong check code spends one try (one conditional UPDATE), so concurrent guesses
+    cannot outrun the limit; the last allowed try kills the ticket for every route."""
+    limit = rt.settings.code_max_attempts
+    if record.attempts >= limit:
+        raise TicketDead()
     if record.check_hash and same(record.check_hash, token_hash(check_code.strip().upper())):
         return
-    if not await repo.count_ticket_attempt(session, record.id, rt.settings.code_max_attempts):
-        raise TicketDead()
-    if record.attempts + 1 >= rt.settings.code_max_attempts:
-        await repo.transition_ticket(session, record.id, PENDING, utc_now(), status=FAILED)
+    used = await repo.count_ticket_attempt(session, record.id, limit)
+    if used is None or used >= limit:
+        await repo.transition_ticket(session, record.id, record.status, utc_now(), status=FAILED)
         announce(session, record, event=FAILED)
         raise TicketDead()
-    raise WrongCheckCode(tries_left=rt.settings.code_max_attempts - record.attempts - 1)
+    raise WrongCheckCode(tries_left=limit - used)
 
 
 async def describe_ticket(session: AsyncSession, principal: Principal, ticket: str) -> QrTicket:
