@@ -207,7 +207,7 @@ async def challenge_device(
         session,
         rt.mailer,
         user.email,
-        f"Your Parley code: {issued.code}",
+        "Your Parley code for a new device",
         f"Hello {user.username},\n\n"
         f"Someone signed in to your Parley account from a new device "
         f"({client.user_agent or 'unknown client'}, {client.ip or 'unknown address'}).\n\n"
