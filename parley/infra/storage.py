@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import anyio
 
+from parley.kit.files import private_dir, write_private
+
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 _KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
@@ -67,9 +69,9 @@ class FileStorage:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    write_private(temporary, data)
     temporary.replace(target)
 
 
