@@ -30,9 +30,6 @@ LISTENER_GAP = "bus.listener_gap"
 # The pub/sub listener reads for this long at most, and pings Redis after this much silence.
 _POLL = 1.0
 _IDLE = 5.0
-# events another instance must not miss (a missed one would keep a revoked session alive)
-MUST_ARRIVE = frozenset({"session.revoked", "keys.rotated"})
-_RESEND_EVERY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +83,6 @@ class RedisBus(Bus):
         self._ready = asyncio.Event()
         self._origin = uuid.uuid4().hex
         self._stopping = False
-        self._retries: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="parley-bus-listener")
@@ -98,8 +94,6 @@ class RedisBus(Bus):
         # times out into "no message" (asyncio.timeout on 3.11), which would leave the
         # listener polling forever and this await hanging.
         self._stopping = True
-        for retry in list(self._retries):
-            retry.cancel()
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -118,33 +112,12 @@ class RedisBus(Bus):
                 "id": event.id,
             }
         )
-        if await self._send(data):
-            return
-        if event.topic in MUST_ARRIVE:
-            task = asyncio.create_task(self._resend(event.topic, data))
-            self._retries.add(task)
-            task.add_done_callback(self._retries.discard)
-            return
-        # Persisted state is the source of truth; realtime lags until Redis is back.
-        log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
-
-    async def _send(self, data: bytes) -> bool:
         try:
             async with self._breaker():
                 await self._redis.publish(self._channel, data)
         except (RedisError, OSError):
-            return False
-        return True
-
-    async def _resend(self, topic: str, data: bytes) -> None:
-        """A revocation (or key rotation) is never dropped: sent again every
-        `_RESEND_EVERY` seconds until Redis takes it (or the process stops)."""
-        log.warning("bus publish failed; retrying", extra={"topic": topic})
-        while not self._stopping:
-            await asyncio.sleep(_RESEND_EVERY)
-            if await self._send(data):
-                log.info("bus publish delivered after retrying", extra={"topic": topic})
-                return
+            # Persisted state is the source of truth; realtime lags until Redis is back.
+            log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
 
     async def _listen(self) -> None:
         delay = 0.1
