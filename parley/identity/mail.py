@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,39 +14,7 @@ from parley.infra.mailer import Mailer
 log = logging.getLogger("parley.mail")
 
 _PENDING = "parley.mail"
-_DEFERRED = "parley.deferred"
 _tasks: set[asyncio.Task[None]] = set()
-
-
-def run_after_commit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> None:
-    """Run `work()` in the background once the session commits (dropped on rollback), off
-    the request: its cost never shows in the reply's timing."""
-    deferred: list[Callable[[], Awaitable[None]]] | None = session.info.get(_DEFERRED)
-    if deferred is None:
-        deferred = []
-        session.info[_DEFERRED] = deferred
-        event.listen(session.sync_session, "after_commit", _start_deferred, once=True)
-        event.listen(session.sync_session, "after_rollback", _drop_deferred, once=True)
-    deferred.append(work)
-
-
-def _start_deferred(sync_session: SyncSession) -> None:
-    loop = asyncio.get_running_loop()
-    for work in sync_session.info.pop(_DEFERRED, []):
-        task = loop.create_task(_run(work))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
-
-
-def _drop_deferred(sync_session: SyncSession) -> None:
-    sync_session.info.pop(_DEFERRED, None)
-
-
-async def _run(work: Callable[[], Awaitable[None]]) -> None:
-    try:
-        await work()
-    except Exception:
-        log.exception("deferred work failed")
 
 
 def send_after_commit(

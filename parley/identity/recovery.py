@@ -12,7 +12,7 @@ from parley.identity import audit, codes, repository, service
 from parley.identity import device_repository as repo
 from parley.identity.device_errors import CodeExpired
 from parley.identity.errors import InvalidEmail
-from parley.identity.mail import run_after_commit, send_after_commit
+from parley.identity.mail import send_after_commit
 from parley.identity.validation import check_password, clean_email
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
@@ -90,9 +90,7 @@ async def _mark_verified(session: AsyncSession, user: User, email: object) -> Us
 async def request_password_reset(
     session: AsyncSession, rt: Runtime, *, email: str, client: ClientInfo
 ) -> None:
-    """Mail a reset code and link when the address is registered; silent otherwise. The
-    request does the same work either way (limits and one lookup); issuing the code runs in
-    the background after commit, so the reply's timing cannot tell the two apart."""
+    """Mail a reset code and link when the address is registered; silent otherwise."""
     address = _address(email)
     if address is None:
         return
@@ -102,26 +100,18 @@ async def request_password_reset(
     user = await repository.get_user_by_email(session, address)
     if user is None or user.disabled_at is not None:
         return
-    user_id = user.id
-    run_after_commit(session, lambda: _issue_reset(rt, user_id, address, client))
-
-
-async def _issue_reset(rt: Runtime, user_id: int, address: str, client: ClientInfo) -> None:
-    async with rt.db.unit_of_work() as session:
-        user = await service.get_user(session, user_id)
-        issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
-        link = _link(rt, "/v1/auth/password-reset", issued.link_token)
-        send_after_commit(
-            session,
-            rt.mailer,
-            address,
-            "Reset your Parley password",
-            f"Hello {user.username},\n\nSomeone asked to reset your Parley password.\n\n"
-            f"Code: {issued.code}\nLink: {link}\n\nBoth are valid for "
-            f"{rt.settings.code_ttl_seconds // 60} minutes. If you did not ask, ignore this"
-            " mail.\n",
-        )
-        await audit.record(session, "password.reset_requested", user_id=user.id, client=client)
+    issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
+    link = _link(rt, "/v1/auth/password-reset", issued.link_token)
+    send_after_commit(
+        session,
+        rt.mailer,
+        address,
+        "Reset your Parley password",
+        f"Hello {user.username},\n\nSomeone asked to reset your Parley password.\n\n"
+        f"Code: {issued.code}\nLink: {link}\n\nBoth are valid for "
+        f"{rt.settings.code_ttl_seconds // 60} minutes. If you did not ask, ignore this mail.\n",
+    )
+    await audit.record(session, "password.reset_requested", user_id=user.id, client=client)
 
 
 async def reset_password(
