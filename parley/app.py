@@ -22,7 +22,6 @@ from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
-from parley.http_guards import BodyGuard, SecurityHeaders
 from parley.identity.device_router import router as device_router
 from parley.identity.email_router import router as email_router
 from parley.identity.providers.router import router as providers_router
@@ -37,7 +36,7 @@ from parley.profiles.router import router as profiles_router
 from parley.realtime.gateway import router as gateway_router
 from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
-from parley.settings import Settings, get_settings, value_list
+from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
 
 log = logging.getLogger("parley.app")
@@ -70,16 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="A self-hostable chat platform with its own identity service.",
         lifespan=lifespan,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
-    app.add_middleware(
-        BodyGuard,
-        json_max_bytes=settings.body_max_bytes,
-        upload_max_bytes=settings.avatar_max_bytes + 64 * 1024,
-    )
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMiddleware)
     install_native_errors(app)
     # Database errors are answered by the exception middleware (4xx/503, not re-raised);
@@ -103,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
     app.include_router(v1)
-    app.include_router(_well_known_router(settings))
+    app.include_router(_well_known_router())
     app.include_router(media_router)
     mount_dialects(app, settings)
     return app
@@ -127,7 +117,7 @@ def _ops_router() -> APIRouter:
     return router
 
 
-def _well_known_router(settings: Settings) -> APIRouter:
+def _well_known_router() -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     @router.get("/.well-known/jwks.json")
@@ -135,13 +125,8 @@ def _well_known_router(settings: Settings) -> APIRouter:
         """Public keys that verify Parley's access tokens (EdDSA)."""
         return rt.keyring.jwks()
 
-    allowed = value_list(settings.metrics_allow)
-
     @router.get("/metrics", include_in_schema=False)
-    async def metrics(request: Request) -> Response:
-        client = request.client.host if request.client else ""
-        if allowed and client not in allowed:  # "none" matches no address
-            raise StarletteHTTPException(404)
+    async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

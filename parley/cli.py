@@ -80,9 +80,6 @@ def serve(
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=10,
-        timeout_keep_alive=settings.keep_alive_seconds,
-        limit_concurrency=settings.max_connections,
-        h11_max_incomplete_event_size=16 * 1024,
         ws_per_message_deflate=False,  # zlib state per socket would cost ~300 KiB each
         ws_max_size=64 * 1024,  # the gateway closes frames over 4 KiB itself (4010)
         log_config=None,

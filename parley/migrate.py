@@ -7,8 +7,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from parley.kit.files import private_dir, private_file
-
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -25,8 +23,7 @@ def ensure_sqlite_dir(database_url: str) -> None:
     if database_url.startswith("sqlite") and ":///" in database_url:
         path = database_url.split(":///", 1)[1]
         if path and path != ":memory:":
-            private_dir(Path(path).parent)
-            private_file(Path(path))  # SQLite gives its -wal and -shm files the same mode
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:

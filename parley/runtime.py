@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from parley.db import Database
 from parley.identity.keys import KeyRing
@@ -15,9 +14,7 @@ from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage, make_storage
-from parley.kit.files import private_dir
 from parley.messaging.writer import MessageWriter
-from parley.migrate import ensure_sqlite_dir
 from parley.settings import Settings
 
 
@@ -36,8 +33,6 @@ class Runtime:
     storage: Storage
     messages: MessageWriter
     geoip: GeoIP | None = None
-    # bounds concurrent image decoding (a 24-megapixel decode holds ~100 MB)
-    image_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
     async def start(self) -> None:
         self.bus.subscribe("session.revoked", self._on_session_revoked)
@@ -67,8 +62,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    private_dir(settings.data_dir)
-    ensure_sqlite_dir(settings.database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     bus = make_bus(settings.redis_url, settings.redis_prefix)
     db = Database(settings.database_url, bus)
     keyring = KeyRing(settings.keys_dir)
@@ -90,5 +84,4 @@ def build_runtime(settings: Settings) -> Runtime:
         storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
         messages=MessageWriter(db, settings),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
-        image_slots=asyncio.Semaphore(settings.image_decode_concurrency),
     )

@@ -28,13 +28,6 @@ class Settings(BaseSettings):
     dialects: str = ",".join(DEFAULT_DIALECTS)
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
-    # ops endpoints: `/metrics` only for these client addresses (empty: anyone; "none": off),
-    # `/docs`, `/redoc` and `/openapi.json` off with docs_enabled=false
-    metrics_allow: str = ""
-    docs_enabled: bool = True
-    # served configuration (uvicorn): idle keep-alive and a cap on open connections
-    keep_alive_seconds: int = 5
-    max_connections: int | None = 2000
 
     # tokens
     access_ttl_seconds: int = 15 * 60
@@ -94,8 +87,6 @@ class Settings(BaseSettings):
     rate_gateway: str = "120/minute"  # inbound frames per connection
 
     # limits
-    body_max_bytes: int = 1024 * 1024  # every request body but uploads (Content-Length first)
-    image_decode_concurrency: int = Field(default=2, ge=1)
     avatar_max_bytes: int = 5 * 1024 * 1024
     app_payload_max_bytes: int = 64 * 1024
     avatar_max_pixels: int = 24_000_000

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from html import escape
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import ParleyError
@@ -122,32 +123,17 @@ async def request_password_reset(
 async def password_reset_page(
     token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
 ) -> HTMLResponse:
-    """The link from the reset mail: a form that posts the token and the new password (its
-    script is a file of its own: the Content-Security-Policy allows no inline script)."""
-    del token  # read by the script from the address
+    """The link from the reset mail: a form that posts the token and the new password."""
     return HTMLResponse(
         "<!doctype html><meta charset=utf-8><title>Parley: new password</title>"
         "<form id=f><label>New password <input type=password name=p minlength=8 required>"
-        "</label> <button>Set password</button></form><p id=m></p>"
-        "<script src=password-reset.js></script>"
+        "</label> <button>Set password</button></form><p id=m></p><script>"
+        "f.onsubmit=async e=>{e.preventDefault();const r=await fetch("
+        "'password-reset/confirm',{method:'POST',headers:{'content-type':'application/json'},"
+        f"body:JSON.stringify({{token:{json.dumps(token)},new_password:f.p.value}})}});"
+        "m.textContent=r.ok?'Your password is changed; every session was signed out.':"
+        "'This link is invalid, expired or already used.'}</script>"
     )
-
-
-@router.get("/auth/password-reset.js", include_in_schema=False)
-async def password_reset_script() -> Response:
-    return Response(_RESET_SCRIPT, media_type="text/javascript")
-
-
-_RESET_SCRIPT = (
-    "const f=document.getElementById('f'),m=document.getElementById('m');"
-    "f.onsubmit=async e=>{e.preventDefault();"
-    "const token=new URLSearchParams(location.search).get('token');"
-    "const r=await fetch('password-reset/confirm',{method:'POST',"
-    "headers:{'content-type':'application/json'},"
-    "body:JSON.stringify({token,new_password:f.p.value})});"
-    "m.textContent=r.ok?'Your password is changed; every session was signed out.':"
-    "'This link is invalid, expired or already used.'}"
-)
 
 
 @router.post("/auth/password-reset/confirm", status_code=204, responses=responses(400, 429))

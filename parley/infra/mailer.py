@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 import anyio
 
-from parley.kit.files import private_dir, write_private
 from parley.kit.secrets import mask_email, new_token
 from parley.kit.time import utc_now
 
@@ -46,8 +45,9 @@ class OutboxMailer(Mailer):
 
     async def deliver(self, message: EmailMessage) -> None:
         name = f"{utc_now():%Y%m%dT%H%M%S%f}-{new_token(6)}.eml"
-        data = bytes(message)  # it may hold a reset link: owner-only, like its directory
-        await anyio.to_thread.run_sync(_write_outbox, self.directory, name, data)
+        path = anyio.Path(self.directory / name)
+        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        await path.write_bytes(bytes(message))
 
 
 class SmtpMailer(Mailer):
@@ -81,7 +81,3 @@ def make_mailer(url: str, sender: str, data_dir: Path) -> Mailer:
     if url.startswith(("smtp://", "smtps://")):
         return SmtpMailer(sender, url)
     raise ValueError("PARLEY_MAIL_URL must be 'outbox', smtp://… or smtps://…")
-
-
-def _write_outbox(directory: Path, name: str, data: bytes) -> None:
-    write_private(private_dir(directory) / name, data)

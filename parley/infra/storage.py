@@ -17,8 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import anyio
 
-from parley.kit.files import private_dir, write_private
-
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 _KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
@@ -69,9 +67,9 @@ class FileStorage:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    private_dir(target.parent)
+    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    write_private(temporary, data)
+    temporary.write_bytes(data)
     temporary.replace(target)
 
 

@@ -230,16 +230,15 @@ async def set_avatar(
     if len(data) > settings.avatar_max_bytes:
         raise AvatarTooLarge(f"Avatars are at most {settings.avatar_max_bytes} bytes")
     try:
-        async with rt.image_slots:
-            avatar = await anyio.to_thread.run_sync(
-                lambda: images.process_avatar(
-                    data,
-                    max_pixels=settings.avatar_max_pixels,
-                    max_side=settings.avatar_max_side,
-                    thumb_side=settings.avatar_thumb_side,
-                    filename=filename,
-                )
+        avatar = await anyio.to_thread.run_sync(
+            lambda: images.process_avatar(
+                data,
+                max_pixels=settings.avatar_max_pixels,
+                max_side=settings.avatar_max_side,
+                thumb_side=settings.avatar_thumb_side,
+                filename=filename,
             )
+        )
     except images.ImageRejected as exc:
         raise AvatarRejected(str(exc)) from exc
     key = f"avatars/{user.id}/{new_token(12)}.{images.OUTPUT_EXTENSION}"
