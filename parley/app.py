@@ -26,6 +26,7 @@ from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
 from parley.identity.device_router import router as device_router
+from parley.identity.email_router import router as email_router
 from parley.identity.passkeys.router import router as passkeys_router
 from parley.identity.providers.router import router as providers_router
 from parley.identity.qr_router import router as qr_router
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(device_router)
     v1.include_router(twofactor_router)
     v1.include_router(passkeys_router)
+    v1.include_router(email_router)
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)

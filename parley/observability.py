@@ -48,6 +48,9 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    # aiosqlite logs every call with its bound values at DEBUG (password and token hashes):
+    # never below INFO. SQLAlchemy's own logs hide them (`hide_parameters` in parley.db).
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
 
 
 class RequestMiddleware:

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = 24 * 3600
     qr_ticket_ttl_seconds: int = 120
     qr_trusted_approver_skips_code: bool = True
+    # account changes: a passwordless account re-authenticates by a sign-in this recent
+    reauth_max_age_seconds: int = 300
+    email_revert_ttl_seconds: int = 7 * 24 * 3600
 
     # two-factor sign-in
     totp_issuer: str = Field(default="Parley", min_length=1, max_length=100)

@@ -22,6 +22,13 @@ class ApprovalRequired(Unauthorized):
     default_message = "New device: check your mail and approve this sign-in, then sign in again"
 
 
+class DeviceUnverifiable(Forbidden):
+    code = "device_unverifiable"
+    default_message = (
+        "This account has no email to confirm a new device with; sign in from a known device"
+    )
+
+
 class UnknownAccount(NotFound):
     code = "unknown_account"
     default_message = "No account with this email"
@@ -74,3 +81,13 @@ class WrongDevice(Forbidden):
 class NoPendingTicket(NotFound):
     code = "no_pending_ticket"
     default_message = "Nothing is waiting for a confirmation code here"
+
+
+class HubTaken(Conflict):
+    code = "hub_taken"
+    default_message = "Another desktop connection already waits on this client_id"
+
+
+class NoDesktop(NotFound):
+    code = "no_desktop"
+    default_message = "No desktop is waiting on this client_id"

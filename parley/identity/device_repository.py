@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.models import KnownDevice, OneTimeCode, QrTicket
+from parley.models import KnownDevice, OneTimeCode, QrHubClaim, QrTicket
 
 
 async def get_device(session: AsyncSession, user_id: int, device_id: str) -> KnownDevice | None:
@@ -46,6 +47,16 @@ async def delete_device(session: AsyncSession, user_id: int, device_id: str) -> 
     result = await session.execute(
         delete(KnownDevice)
         .where(KnownDevice.user_id == user_id, KnownDevice.device_id == device_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_devices_since(session: AsyncSession, user_id: int, since: datetime) -> int:
+    """Forget the devices first proven at or after `since`; returns how many."""
+    result = await session.execute(
+        delete(KnownDevice)
+        .where(KnownDevice.user_id == user_id, KnownDevice.first_seen_at >= since)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -119,6 +130,14 @@ async def get_ticket_by_hash(session: AsyncSession, ticket_hash: str) -> QrTicke
     return await session.scalar(select(QrTicket).where(QrTicket.ticket_hash == ticket_hash))
 
 
+async def get_ticket_by_exchange(session: AsyncSession, exchange_hash: str) -> QrTicket | None:
+    return await session.scalar(select(QrTicket).where(QrTicket.exchange_hash == exchange_hash))
+
+
+async def get_ticket(session: AsyncSession, ticket_id: int) -> QrTicket | None:
+    return await session.get(QrTicket, ticket_id, populate_existing=True)
+
+
 async def latest_ticket_for_hub(
     session: AsyncSession, hub: str, status: str, now: datetime
 ) -> QrTicket | None:
@@ -154,11 +173,58 @@ async def transition_ticket(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def count_ticket_attempt(session: AsyncSession, ticket_id: int, max_attempts: int) -> bool:
-    result = await session.execute(
+async def count_ticket_attempt(
+    session: AsyncSession, ticket_id: int, max_attempts: int
+) -> int | None:
+    """Spend one try, atomically; the tries used so far, or None when none were left."""
+    used: int | None = await session.scalar(
         update(QrTicket)
         .where(QrTicket.id == ticket_id, QrTicket.attempts < max_attempts)
         .values(attempts=QrTicket.attempts + 1)
+        .returning(QrTicket.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return used
+
+
+async def take_hub(
+    session: AsyncSession, hub: str, owner_hash: str, now: datetime, expires_at: datetime
+) -> bool:
+    """Claim a hub for one owner: a new claim, or one whose previous owner's claim lapsed."""
+    try:
+        async with session.begin_nested():
+            session.add(QrHubClaim(hub=hub, owner_hash=owner_hash, expires_at=expires_at))
+    except IntegrityError:
+        result = await session.execute(
+            update(QrHubClaim)
+            .where(QrHubClaim.hub == hub, QrHubClaim.expires_at <= now)
+            .values(owner_hash=owner_hash, expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return True
+
+
+async def renew_hub(session: AsyncSession, hub: str, owner_hash: str, expires_at: datetime) -> bool:
+    result = await session.execute(
+        update(QrHubClaim)
+        .where(QrHubClaim.hub == hub, QrHubClaim.owner_hash == owner_hash)
+        .values(expires_at=expires_at)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def release_hub(session: AsyncSession, hub: str, owner_hash: str) -> None:
+    await session.execute(
+        delete(QrHubClaim)
+        .where(QrHubClaim.hub == hub, QrHubClaim.owner_hash == owner_hash)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def hub_owner(session: AsyncSession, hub: str, now: datetime) -> str | None:
+    """The live claim's owner hash, or None."""
+    return await session.scalar(
+        select(QrHubClaim.owner_hash).where(QrHubClaim.hub == hub, QrHubClaim.expires_at > now)
+    )

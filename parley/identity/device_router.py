@@ -72,10 +72,10 @@ async def approve_sign_in(
     try:
         surface = await approvals.approve(session, rt, token)
     except ParleyError as exc:
-        return _page(exc.status, "This link is invalid, expired or already used.")
+        return message_page(exc.status, "This link is invalid, expired or already used.")
     name = approvals.SURFACE_NAMES.get(surface, "your app")
     minutes = rt.settings.code_ttl_seconds // 60
-    return _page(200, f"Approved. Sign in again from {name} within {minutes} minutes.")
+    return message_page(200, f"Approved. Sign in again from {name} within {minutes} minutes.")
 
 
 @router.get("/devices", response_model=list[DeviceRead], responses=responses(401))
@@ -103,8 +103,8 @@ async def disown_sign_in_link(token: str, session: Session) -> HTMLResponse:
     try:
         revoked = await devices.not_me(session, token=token[:128])
     except ParleyError as exc:
-        return _page(exc.status, "This link is invalid, expired or already used.")
-    return _page(
+        return message_page(exc.status, "This link is invalid, expired or already used.")
+    return message_page(
         200,
         f"Done: {revoked} session(s) were signed out and the device was forgotten. "
         "Change your password now.",
@@ -125,8 +125,8 @@ async def verify_email_link(token: str, session: Session) -> HTMLResponse:
     try:
         await recovery.verify_email_link(session, token[:128])
     except ParleyError as exc:
-        return _page(exc.status, "This link is invalid, expired or already used.")
-    return _page(200, "Your email address is confirmed.")
+        return message_page(exc.status, "This link is invalid, expired or already used.")
+    return message_page(200, "Your email address is confirmed.")
 
 
 @router.post(
@@ -190,7 +190,7 @@ async def confirm_password_reset(
     )
 
 
-def _page(status: int, text: str) -> HTMLResponse:
+def message_page(status: int, text: str) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><meta charset=utf-8><title>Parley</title><p>{escape(text)}</p>",
         status_code=status,

@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.errors import NotFound
 from parley.identity import approvals, audit, codes, lookup, repository, service
 from parley.identity import device_repository as repo
-from parley.identity.device_errors import DeviceVerificationRequired, UnknownAccount, WrongDevice
+from parley.identity.device_errors import (
+    DeviceUnverifiable,
+    DeviceVerificationRequired,
+    UnknownAccount,
+    WrongDevice,
+)
 from parley.identity.errors import InvalidCredentials, InvalidEmail
 from parley.identity.mail import send_after_commit
 from parley.identity.service import IssuedTokens
@@ -223,7 +228,7 @@ async def challenge_device(
         session,
         rt.mailer,
         user.email,
-        f"Your Parley code: {issued.code}",
+        "Your Parley code for a new device",
         f"Hello {user.username},\n\n"
         f"Someone signed in to your Parley account from a new device "
         f"({client.user_agent or 'unknown client'}, {client.ip or 'unknown address'}).\n\n"
@@ -269,11 +274,20 @@ async def notify_new_device(
 async def needs_challenge(
     session: AsyncSession, rt: Runtime, user: User, device_id: str | None
 ) -> bool:
-    if not rt.settings.device_verification or not user.email:
+    """True when this sign-in must be confirmed by a mailed code. An account that has proven
+    a device but has no email (it was cleared) cannot confirm another one: DeviceUnverifiable,
+    never a silent pass."""
+    if not rt.settings.device_verification or (
+        device_id and await is_known(session, user.id, device_id)
+    ):
         return False
-    if device_id:
-        return not await is_known(session, user.id, device_id)
-    return await repo.has_devices(session, user.id)
+    if user.email and device_id:
+        return True
+    if not await repo.has_devices(session, user.id):
+        return False  # no device proven yet: nothing to protect
+    if not user.email:
+        raise DeviceUnverifiable()
+    return True
 
 
 async def _after_password(

@@ -49,3 +49,27 @@ class AccountDisabled(Forbidden):
     code = "account_disabled"
     default_message = "This account is disabled"
     commit_anyway = True
+
+
+class ReauthenticationRequired(Forbidden):
+    code = "reauthentication_required"
+    default_message = (
+        "Changing the email or username needs current_password (an account without a password:"
+        " a sign-in within the last few minutes)"
+    )
+
+
+class WrongCurrentPassword(Forbidden):
+    code = "wrong_password"
+    commit_anyway = True
+    default_message = "current_password is wrong"
+
+
+class VerifiedChangeRequired(Conflict):
+    """A surface without re-authentication asked to change the email or username."""
+
+    code = "verified_change_required"
+    default_message = (
+        "The email and username change only through the verified flow:"
+        " POST /v1/users/me/email, or PATCH /v1/users/me with current_password"
+    )

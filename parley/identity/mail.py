@@ -62,7 +62,7 @@ async def _deliver(mailer: Mailer, to: str, subject: str, body: str) -> None:
     try:
         await mailer.send(to, subject, body)
     except Exception:
-        log.exception("mail delivery failed", extra={"subject": subject})
+        log.exception("mail delivery failed")
 
 
 async def drain() -> None:

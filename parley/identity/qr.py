@@ -10,8 +10,8 @@ State changes go out as `qr.updated` events `{"hub": name, "data": {...}}`; the 
 
 - native: the desktop's socket gets `approved` without a secret and asks its own instance
   for a one-use exchange code (`issue_exchange_code`), so the secret never crosses the bus;
-- DiscordApi: the hub is the desktop's `client_id`, the phone sends the sealed token from
-  `encrypt_user_data`, and the one-use `user_payload` goes to every socket in the hub.
+- DiscordApi (`qr_discordapi`): the hub is the desktop's `client_id`, owned by one desktop
+  socket; the one-use `user_payload` is minted for that socket only.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import events
 from parley.db import emit
-from parley.errors import Unauthorized
 from parley.identity import audit, codes, devices, lookup, repository, service
 from parley.identity import device_repository as repo
 from parley.identity.device_errors import (
@@ -36,7 +35,6 @@ from parley.identity.device_errors import (
     WrongCheckCode,
     WrongDevice,
 )
-from parley.identity.sealing import BadSeal, seal, server_secret, unseal
 from parley.identity.service import IssuedTokens
 from parley.identity.tokens import Principal
 from parley.kit.client import ClientInfo
@@ -56,7 +54,6 @@ FAILED = "failed"
 
 TOPIC = events.QrUpdated.topic
 _CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_USER_DATA = "qr-user-data"
 
 
 @dataclass(frozen=True)
@@ -70,18 +67,17 @@ class NewTicket:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a hub was told: `approved` (maybe with a user payload) or `code_required`."""
+    """What a hub was told: `approved` or `code_required`."""
 
     event: str
     sent_to: str | None = None
-    user_payload: str | None = None
 
 
 def _check_code() -> str:
     return "".join(secrets.choice(_CHECK_ALPHABET) for _ in range(6))
 
 
-def _announce(session: AsyncSession, record: QrTicket, **data: object) -> None:
+def announce(session: AsyncSession, record: QrTicket, **data: object) -> None:
     emit(session, events.QrUpdated(hub=record.hub, data={"ticket_id": record.id, **data}))
 
 
@@ -136,15 +132,19 @@ async def check_ticket(session: AsyncSession, rt: Runtime, ticket: str, check_co
 async def _spend_check(
     session: AsyncSession, rt: Runtime, record: QrTicket, check_code: str
 ) -> None:
+    """A wrong check code spends one try (one conditional UPDATE), so concurrent guesses
+    cannot outrun the limit; the last allowed try kills the ticket for every route."""
+    limit = rt.settings.code_max_attempts
+    if record.attempts >= limit:
+        raise TicketDead()
     if record.check_hash and same(record.check_hash, token_hash(check_code.strip().upper())):
         return
-    if not await repo.count_ticket_attempt(session, record.id, rt.settings.code_max_attempts):
+    used = await repo.count_ticket_attempt(session, record.id, limit)
+    if used is None or used >= limit:
+        await repo.transition_ticket(session, record.id, record.status, utc_now(), status=FAILED)
+        announce(session, record, event=FAILED)
         raise TicketDead()
-    if record.attempts + 1 >= rt.settings.code_max_attempts:
-        await repo.transition_ticket(session, record.id, PENDING, utc_now(), status=FAILED)
-        _announce(session, record, event=FAILED)
-        raise TicketDead()
-    raise WrongCheckCode(tries_left=rt.settings.code_max_attempts - record.attempts - 1)
+    raise WrongCheckCode(tries_left=limit - used)
 
 
 async def describe_ticket(session: AsyncSession, principal: Principal, ticket: str) -> QrTicket:
@@ -200,13 +200,13 @@ async def approve_ticket(
             session,
             rt,
             user,
-            _desktop(record),
+            desktop_client(record),
             purpose=codes.QR_DEVICE,
             context={"ticket_id": record.id},
         )
-        _announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
+        announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
         return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
-    _announce(session, record, event=APPROVED)
+    announce(session, record, event=APPROVED)
     return Outcome(APPROVED)
 
 
@@ -215,13 +215,13 @@ async def confirm_ticket_code(session: AsyncSession, rt: Runtime, ticket: str, c
     record = await _live(session, ticket)
     if record.kind != NATIVE or record.status != CODE_REQUIRED or record.user_id is None:
         raise NoPendingTicket()
-    await _check_code_for(session, rt, record, code)
+    await check_code_for(session, rt, record, code)
     won = await repo.transition_ticket(
         session, record.id, CODE_REQUIRED, utc_now(), status=APPROVED, trusted=True
     )
     if not won:
         raise TicketUsed()
-    _announce(session, record, event=APPROVED)
+    announce(session, record, event=APPROVED)
 
 
 async def issue_exchange_code(session: AsyncSession, ticket_id: int) -> str | None:
@@ -250,108 +250,13 @@ async def exchange(
         raise WrongDevice()
     if record.exchange_hash is None or not same(record.exchange_hash, token_hash(exchange_code)):
         raise TicketNotFound()
-    return await _finish(session, rt, record, client, with_refresh=True)
-
-
-# -- DiscordApi ---------------------------------------------------------------------------
-
-
-def encrypt_user_data(rt: Runtime, principal: Principal) -> str:
-    """The phone's sealed statement "this session wants to sign a desktop in" (2 minutes)."""
-    return seal(
-        server_secret(rt.settings.keys_dir),
-        _USER_DATA,
-        {"uid": principal.user_id, "sid": principal.session_id},
-        rt.settings.qr_ticket_ttl_seconds,
-    )
-
-
-async def pending_ticket(
-    session: AsyncSession,
-    rt: Runtime,
-    *,
-    client_id: str,
-    client_ip: str | None,
-    encrypted_user_payload: str,
-    user_agent: str | None = None,
-) -> Outcome:
-    """DiscordApi `pending_ticket` from the phone in hub `client_id` (the desktop's
-    fingerprint). Unauthorized when the sealed token is bad, expired or its session ended."""
-    try:
-        claims = unseal(server_secret(rt.settings.keys_dir), _USER_DATA, encrypted_user_payload)
-        user_id, session_id = int(claims["uid"]), int(claims["sid"])
-    except (BadSeal, KeyError, TypeError, ValueError) as exc:
-        raise Unauthorized("Invalid or expired user payload") from exc
-    if not await repository.session_is_live(session, session_id, user_id, utc_now()):
-        raise Unauthorized("The phone's session has ended")
-    user = await lookup.get_live_user(session, user_id)
-    hub = client_id[:128]
-    now = utc_now()
-    record = QrTicket(
-        kind=DISCORDAPI,
-        hub=hub,
-        ticket_hash=token_hash(new_token(24)),
-        status=PENDING,
-        device_id=hub,
-        ip=client_ip[:45] if client_ip else None,
-        user_agent=user_agent,
-        user_id=user.id,
-        approved_by_session_id=session_id,
-        approved_at=now,
-        attempts=0,
-        trusted=False,
-        created_at=now,
-        expires_at=now + timedelta(seconds=rt.settings.qr_ticket_ttl_seconds),
-    )
-    await repo.add(session, record)
-    if await devices.needs_challenge(session, rt, user, hub):
-        record.status = CODE_REQUIRED
-        challenge = await devices.challenge_device(
-            session,
-            rt,
-            user,
-            _desktop(record),
-            purpose=codes.QR_DEVICE,
-            context={"ticket_id": record.id},
-        )
-        _announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
-        return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
-    record.trusted = True
-    return await _hand_out_payload(session, record, PENDING)
-
-
-async def pending_ticket_confirmation(
-    session: AsyncSession, rt: Runtime, *, client_id: str, confirmation_code: str
-) -> Outcome:
-    """DiscordApi `pending_ticket_confirmation` from either socket of hub `client_id`."""
-    record = await repo.latest_ticket_for_hub(session, client_id[:128], CODE_REQUIRED, utc_now())
-    if record is None or record.kind != DISCORDAPI or record.user_id is None:
-        raise NoPendingTicket()
-    await _check_code_for(session, rt, record, confirmation_code)
-    return await _hand_out_payload(session, record, CODE_REQUIRED)
-
-
-async def exchange_user_payload(
-    session: AsyncSession, rt: Runtime, *, client_id: str, user_payload: str, client: ClientInfo
-) -> IssuedTokens:
-    """DiscordApi `GET /auth/qr_auth/?client_id=…`: TicketNotFound (404) for an unknown,
-    used or expired payload, WrongDevice (403) when it belongs to another client_id."""
-    record = await repo.get_ticket_by_hash(session, token_hash(user_payload))
-    if record is None or record.kind != DISCORDAPI or record.status != APPROVED:
-        raise TicketNotFound()
-    if record.hub != client_id[:128]:
-        raise WrongDevice()
-    if record.expires_at <= utc_now():
-        raise TicketNotFound()
-    return await _finish(
-        session, rt, record, replace(client, device_id=record.device_id), with_refresh=False
-    )
+    return await finish(session, rt, record, client, with_refresh=True)
 
 
 # -- shared -------------------------------------------------------------------------------
 
 
-def _desktop(record: QrTicket) -> ClientInfo:
+def desktop_client(record: QrTicket) -> ClientInfo:
     return ClientInfo(
         ip=record.ip,
         user_agent=record.user_agent,
@@ -360,7 +265,7 @@ def _desktop(record: QrTicket) -> ClientInfo:
     )
 
 
-async def _check_code_for(session: AsyncSession, rt: Runtime, record: QrTicket, code: str) -> None:
+async def check_code_for(session: AsyncSession, rt: Runtime, record: QrTicket, code: str) -> None:
     """The code mailed for this very ticket (its user, its desktop device)."""
     assert record.user_id is not None
     found = await repo.latest_code(
@@ -371,26 +276,7 @@ async def _check_code_for(session: AsyncSession, rt: Runtime, record: QrTicket, 
     await codes.check(session, rt, found, code)
 
 
-async def _hand_out_payload(session: AsyncSession, record: QrTicket, from_status: str) -> Outcome:
-    payload = new_token(32)
-    await session.flush()
-    won = await repo.transition_ticket(
-        session,
-        record.id,
-        from_status,
-        utc_now(),
-        status=APPROVED,
-        trusted=True,
-        ticket_hash=token_hash(payload),
-        exchange_hash=token_hash(payload),
-    )
-    if not won:
-        raise TicketUsed()
-    _announce(session, record, event=APPROVED, user_payload=payload)
-    return Outcome(APPROVED, user_payload=payload)
-
-
-async def _finish(
+async def finish(
     session: AsyncSession, rt: Runtime, record: QrTicket, client: ClientInfo, *, with_refresh: bool
 ) -> IssuedTokens:
     won = await repo.transition_ticket(

@@ -44,7 +44,7 @@ async def send_email_verification(
         session,
         rt.mailer,
         user.email,
-        f"Confirm your email: {issued.code}",
+        "Confirm your email",
         f"Hello {user.username},\n\nYour Parley confirmation code is {issued.code}.\n\n"
         f"Or open this link:\n{link}\n\nIt is valid for "
         f"{rt.settings.code_ttl_seconds // 60} minutes.\n",
@@ -101,7 +101,7 @@ async def _send_password_reset(rt: Runtime, address: str, client: ClientInfo) ->
                 session,
                 rt.mailer,
                 address,
-                f"Reset your Parley password: {issued.code}",
+                "Reset your Parley password",
                 f"Hello {user.username},\n\nSomeone asked to reset your Parley password.\n\n"
                 f"Code: {issued.code}\nLink: {link}\n\nBoth are valid for "
                 f"{rt.settings.code_ttl_seconds // 60} minutes. If you did not ask, ignore "

@@ -100,11 +100,12 @@ async def authenticate_password(
 ) -> User:
     """Check a login (username or email) and password, with rate limits and audit."""
     login_key = login.strip().lower()
-    await rt.limiter.hit(rt.settings.rate_login, "login-account", login_key)
     if client.ip:
         await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
+    # one count per account, whichever login (username or email) names it
+    await rt.limiter.hit(rt.settings.rate_login, *_login_key(user, login_key))
     ok = await rt.passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
         await audit.record(
@@ -117,6 +118,12 @@ async def authenticate_password(
     if user.password_hash and rt.passwords.needs_rehash(user.password_hash):
         user.password_hash = await rt.passwords.hash(password)
     return user
+
+
+def _login_key(user: User | None, login_key: str) -> tuple[str, str]:
+    """The sign-in limit's key: the account when the login names one, else the login string
+    (so unknown names and addresses are limited too)."""
+    return ("login-user", str(user.id)) if user is not None else ("login-account", login_key)
 
 
 async def start_session(
@@ -244,7 +251,7 @@ async def change_password(
 ) -> None:
     """Check the old password, set the new one and revoke every other session."""
     user = await get_live_user(session, principal.user_id)
-    await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
+    await rt.limiter.hit(rt.settings.rate_login, *_login_key(user, user.username_lower))
     if not await rt.passwords.verify(user.password_hash, old_password):
         await audit.record(session, "password.change_failed", user_id=user.id, client=client)
         raise InvalidCredentials("Wrong password")

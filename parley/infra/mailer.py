@@ -31,7 +31,7 @@ class Mailer:
 
     async def send(self, to: str, subject: str, body: str) -> None:
         await self.deliver(self.build(to, subject, body))
-        log.info("mail sent", extra={"to": mask_email(to), "subject": subject})
+        log.info("mail sent", extra={"to": mask_email(to)})  # subjects and bodies may hold codes
 
     async def deliver(self, message: EmailMessage) -> None:
         raise NotImplementedError

@@ -9,22 +9,23 @@ PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) readable by its owner only; tighten it if it
-    already exists."""
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create `path` (and missing parents) readable by its owner only; with `tighten`,
+    also an existing `path`."""
     missing = [p for p in (path, *path.parents) if not p.exists()]
     for directory in reversed(missing):
         directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         os.chmod(directory, PRIVATE_DIR)
-    if not missing:
+    if tighten and not missing:
         os.chmod(path, PRIVATE_DIR)
     return path
 
 
 def private_file(path: Path) -> None:
     """Create `path` empty if missing, then make it owner-only (SQLite gives its -wal and
-    -shm files the database file's mode)."""
-    private_dir(path.parent)
+    -shm files the database file's mode). An existing folder it lies in is left as it is
+    (a database in /tmp must not close /tmp to everyone else)."""
+    private_dir(path.parent, tighten=False)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
     os.chmod(path, PRIVATE_FILE)
 

@@ -157,7 +157,7 @@ async def set_keys(
     if user.password_hash is not None:
         if password is None:
             raise KeyExists()
-        await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
+        await rt.limiter.hit(rt.settings.rate_login, "login-user", str(user.id))
         if not await rt.passwords.verify(user.password_hash, password):
             raise InvalidCredentials("Wrong password")
         key.failed_attempts = 0

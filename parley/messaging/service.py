@@ -533,11 +533,11 @@ async def edit_message(
     channel, message = await _own_message(session, user_id, channel_id, message_id)
     if message.author_id != user_id:
         raise NotAuthor()
+    audience = await recipients(session, channel, user_id)  # a DM block stops edits too
     message.content = check_content(channel, content, settings)
     message.edited_at = utc_now()
     await session.flush()
-    recipients = await _unblocked_members(session, channel_id, user_id)
-    emit(session, events.MessageUpdated(user_ids=tuple(recipients), data=message_data(message)))
+    emit(session, events.MessageUpdated(user_ids=tuple(audience), data=message_data(message)))
     return message
 
 

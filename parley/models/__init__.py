@@ -27,6 +27,7 @@ from parley.models.one_time_code import OneTimeCode
 from parley.models.passkey import Passkey
 from parley.models.passkey_challenge import PasskeyChallenge
 from parley.models.push_subscription import PushSubscription
+from parley.models.qr_hub_claim import QrHubClaim
 from parley.models.qr_ticket import QrTicket
 from parley.models.recovery_code import RecoveryCode
 from parley.models.role import Role
@@ -67,6 +68,7 @@ __all__ = [
     "Passkey",
     "PasskeyChallenge",
     "PushSubscription",
+    "QrHubClaim",
     "QrTicket",
     "RecoveryCode",
     "Role",

@@ -27,6 +27,8 @@ class QrTicket(Base):
     user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user.id", ondelete="CASCADE"))
     approved_by_session_id: Mapped[int | None] = mapped_column(BigId)
     exchange_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # DiscordApi: the hash of the desktop socket's secret (its hub claim) at pending_ticket
+    owner_hash: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
     trusted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 from starlette.datastructures import UploadFile
 
 from parley.access.deps import SuperApp
-from parley.deps import RuntimeDep, Session
-from parley.identity import lookup
-from parley.identity.deps import CurrentUser
+from parley.deps import Client, RuntimeDep, Session
+from parley.identity import email_change, lookup
+from parley.identity.deps import CurrentPrincipal, CurrentUser
+from parley.identity.email_schemas import EmailChangeRead
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
@@ -21,6 +22,7 @@ from parley.profiles.schemas import (
     DataVersionsRead,
     ProfileMe,
     ProfileUpdate,
+    ProfileUpdated,
     ScheduleVersion,
     UserPage,
     UserPublic,
@@ -54,13 +56,34 @@ async def read_my_profile(user: CurrentUser, rt: RuntimeDep) -> ProfileMe:
     return my_view(rt, user)
 
 
-@router.patch("/users/me", response_model=ProfileMe, responses=responses(400, 401, 409))
+@router.patch(
+    "/users/me", response_model=ProfileUpdated, responses=responses(400, 401, 403, 409, 429)
+)
 async def update_my_profile(
-    body: ProfileUpdate, user: CurrentUser, session: Session, rt: RuntimeDep
-) -> ProfileMe:
-    """Change profile fields, username or email (absent fields stay; null clears)."""
-    user = await service.update_profile(session, user, body.model_dump(exclude_unset=True))
-    return my_view(rt, user)
+    body: ProfileUpdate,
+    principal: CurrentPrincipal,
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+) -> ProfileUpdated:
+    """Change profile fields (absent fields stay; null clears). The username and email need
+    `current_password`; a new email is only pending until confirmed (`email_change`)."""
+    changes = body.model_dump(exclude_unset=True, exclude={"current_password"})
+    result = await email_change.update_account(
+        session, rt, principal, user, changes, current_password=body.current_password, client=client
+    )
+    pending = result.email_change
+    return ProfileUpdated(
+        **my_view(rt, result.user).model_dump(),
+        email_change=EmailChangeRead(
+            status=pending.status,
+            pending_email=pending.pending_email,
+            expires_in=pending.expires_in,
+        )
+        if pending
+        else None,
+    )
 
 
 @router.put(

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.identity.email_schemas import EmailChangeRead
+
 
 class UserPublic(BaseModel):
     """What anyone signed in may see about a user."""
@@ -51,6 +53,17 @@ class ProfileUpdate(BaseModel):
     contacts: dict[str, str] | None = None
     locale: str | None = Field(default=None, max_length=35)
     country: str | None = Field(default=None, min_length=2, max_length=2)
+    current_password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Needed to change the username or email (see POST /v1/users/me/email)",
+    )
+
+
+class ProfileUpdated(ProfileMe):
+    email_change: EmailChangeRead | None = Field(
+        default=None, description="Set when `email` was asked to change: pending until confirmed"
+    )
 
 
 class UserPage(BaseModel):

@@ -28,7 +28,7 @@ from parley import events
 from parley.db import emit
 from parley.errors import BadGateway, GatewayTimeout, Invalid
 from parley.identity import repository as identity_repository
-from parley.identity.errors import EmailTaken, UsernameTaken
+from parley.identity.errors import UsernameTaken, VerifiedChangeRequired
 from parley.identity.validation import clean_email, clean_username, username_key
 from parley.kit.secrets import new_token
 from parley.models import User
@@ -142,29 +142,32 @@ async def update_profile(
     session: AsyncSession,
     user: User,
     changes: dict[str, Any],
+    *,
+    reauthenticated: bool = False,
 ) -> User:
-    """Apply the given fields (only those present). Besides `PROFILE_FIELDS`, `username` and
-    `email` may change (409 when taken; a new email is unverified). Bumps the profile version
-    when anything changed.
+    """Apply the given fields (only those present). Besides `PROFILE_FIELDS`, `username` may
+    change when the caller re-authenticated (409 when taken). A different `email`, or a new
+    username without re-authentication, is VerifiedChangeRequired: both are logins, and
+    `parley.identity.email_change` is their only way. Bumps the profile version when
+    anything changed.
     """
     unknown = set(changes) - PROFILE_FIELDS - {"username", "email"}
     if unknown:
         raise Invalid(f"Unknown profile fields: {', '.join(sorted(unknown))}")
     changed = False
+    if "email" in changes:
+        email = clean_email(str(changes["email"])) if changes["email"] else None
+        if email != user.email:
+            raise VerifiedChangeRequired()
     if "username" in changes:
         username = clean_username(str(changes["username"] or ""))
         if username != user.username:
+            if not reauthenticated:
+                raise VerifiedChangeRequired()
             if await identity_repository.username_taken(session, username, except_id=user.id):
                 raise UsernameTaken()
             user.username, user.username_lower = username, username.lower()
             user.username_key = username_key(username)
-            changed = True
-    if "email" in changes:
-        email = clean_email(str(changes["email"])) if changes["email"] else None
-        if email != user.email:
-            if email and await identity_repository.email_taken(session, email, except_id=user.id):
-                raise EmailTaken()
-            user.email, user.email_verified_at = email, None
             changed = True
     for name in PROFILE_FIELDS & set(changes):
         value = _clean_field(name, changes[name])

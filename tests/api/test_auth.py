@@ -11,7 +11,7 @@ from parley.identity.tokens import Authenticator
 from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
-from tests.support.accounts import PASSWORD, Account, login, register, unique_name
+from tests.support.accounts import PASSWORD, Account, login, new_account, register, unique_name
 from tests.support.mail import sign_in_new_device
 from tests.support.statements import count_statements
 
@@ -411,3 +411,18 @@ async def test_requests_arriving_together_share_one_session_check(
         )
     assert {p.user_id for p in principals} == {alice.id}
     assert len([s for s in statements if s.startswith("SELECT")]) == 1, statements
+
+
+async def test_the_sign_in_limit_counts_per_account_whatever_the_login(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Issue 13, item 8: 10 wrong tries by username, then 10 more by email."""
+    settings = make_settings(rate_limits_enabled=True, rate_login="4/minute")
+    async for app in running_app(settings):
+        async with asgi_client(app) as c:
+            who = await new_account(c, "limited")
+            for login in (who.username, who.email, who.username.upper()):
+                wrong = await c.post("/v1/auth/login", json={"login": login, "password": "nope"})
+                assert wrong.status_code == 401
+            fourth = await c.post("/v1/auth/login", json={"login": who.email, "password": "no"})
+            assert fourth.status_code == 429

@@ -4,7 +4,7 @@ import httpx
 
 from parley.runtime import Runtime
 from tests.support.access import new_app, with_app
-from tests.support.accounts import Account, login, new_account, unique_name
+from tests.support.accounts import PASSWORD, Account, login, new_account, unique_name
 
 
 async def test_patch_me_updates_profile_fields_and_bumps_version(
@@ -65,24 +65,28 @@ async def test_public_view_hides_private_fields(
 async def test_username_and_email_change_and_conflicts(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
+    reauth = {"current_password": PASSWORD}
     taken_name = await client.patch(
-        "/v1/users/me", json={"username": bob.username.upper()}, headers=alice.headers
+        "/v1/users/me", json={"username": bob.username.upper(), **reauth}, headers=alice.headers
     )
     assert taken_name.status_code == 409
     assert taken_name.json()["error"]["code"] == "username_taken"
     taken_email = await client.patch(
-        "/v1/users/me", json={"email": bob.email.upper()}, headers=alice.headers
+        "/v1/users/me", json={"email": bob.email.upper(), **reauth}, headers=alice.headers
     )
     assert taken_email.status_code == 409
     assert taken_email.json()["error"]["code"] == "email_taken"
     new_name = unique_name("renamed")
     renamed = await client.patch(
         "/v1/users/me",
-        json={"username": new_name, "email": f"{new_name}@example.com"},
+        json={"username": new_name, "email": f"{new_name}@example.com", **reauth},
         headers=alice.headers,
     )
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["username"] == new_name
+    # the new address is pending until the code mailed to it comes back
+    assert renamed.json()["email"] == alice.email
+    assert renamed.json()["email_change"]["pending_email"] == f"{new_name}@example.com"
     assert (await login(client, new_name))["user"]["id"] == alice.id
 
 

@@ -255,3 +255,19 @@ async def test_qr_images(mc: httpx.AsyncClient, rt: Runtime) -> None:
     wrong = await mc.get(f"/v1/qr/{ticket.ticket}/qr.svg", params={"check": "NOPE00"})
     assert wrong.status_code == 400
     assert (await mc.get(f"/v1/qr/{ticket.ticket}/qr.svg")).status_code == 422
+
+
+async def test_concurrent_wrong_check_codes_still_kill_the_ticket(
+    mc: httpx.AsyncClient, smtp: SmtpSink, rt: Runtime
+) -> None:
+    """Issue 13, item 5: 20 concurrent wrong codes left the ticket alive, and the right code
+    still worked afterwards (unlimited guessing)."""
+    phone = await trusted_phone(mc, smtp)
+    ticket = await new_ticket(rt)
+    results = await asyncio.gather(*[approve(mc, phone, ticket, "WRONG0") for _ in range(20)])
+    assert [r.status_code for r in results].count(400) <= 4
+    assert {r.status_code for r in results} <= {400, 404}
+    png = f"/v1/qr/{ticket.ticket}/qr.png"
+    assert (await mc.get(png, params={"check": "WRONG1"})).status_code == 404
+    assert (await mc.get(png, params={"check": ticket.check_code})).status_code == 404
+    assert (await approve(mc, phone, ticket)).status_code == 404

@@ -7,7 +7,7 @@ import pytest
 
 from parley.runtime import Runtime
 from tests.support.accounts import Account, new_account
-from tests.support.social import EventLog, befriend, open_dm
+from tests.support.social import EventLog, befriend, open_dm, send
 
 
 @pytest.fixture(scope="session")
@@ -230,3 +230,18 @@ async def test_social_endpoints_need_a_token(
 ) -> None:
     response = await client.request(method, path, json={"user_id": 1})
     assert response.status_code == 401
+
+
+async def test_a_blocked_user_cannot_edit_old_messages_in_the_dm(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    """Issue 13, item 11: the edit went through (200) and the blocker saw it."""
+    channel_id = await open_dm(client, bob, alice)
+    message = await send(client, bob, channel_id, "before the block")
+    blocked = await client.post("/v1/blocks", json={"user_id": bob.id}, headers=alice.headers)
+    assert blocked.status_code == 201
+    path = f"/v1/channels/{channel_id}/messages/{message['id']}"
+    edited = await client.patch(path, json={"content": "after the block"}, headers=bob.headers)
+    assert edited.status_code == 403, edited.text
+    history = await client.get(f"/v1/channels/{channel_id}/messages", headers=alice.headers)
+    assert [m["content"] for m in history.json()] == ["before the block"]

@@ -31,6 +31,8 @@ SUBJECTS = {
     "reset": "Reset your Parley password",
     "notice": "New sign-in",
     "approve": "Approve the sign-in",
+    "email_change": "Confirm your new Parley email",
+    "email_changed": "Your Parley email was changed",
 }
 
 

@@ -21,7 +21,8 @@ from parley.dialects.discordapi.schemas import (
 )
 from parley.dialects.kit import dialect_router
 from parley.errors import Unauthorized
-from parley.identity import devices, qr
+from parley.identity import devices
+from parley.identity import qr_discordapi as qr
 from parley.identity.device_errors import DeviceVerificationRequired
 from parley.kit.bearer import extract_token
 

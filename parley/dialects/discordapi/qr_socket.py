@@ -7,6 +7,10 @@ from `/auth/encrypt_user_data/`); `pending_ticket_confirmation` (either side, th
 code). Outcomes reach every socket of the hub, on any instance, through the QR hub; after
 "Success auth" the sockets close with 1000. A refused op is answered `{"op": "error",
 "detail": ...}` and the socket stays open.
+
+The first `pc` socket owns the hub (`qr_discordapi.open_hub`): only it gets an exchangeable
+`user_payload`, minted with its own secret; every other socket hears "Success auth" with an
+empty one. A second `pc` socket for a held hub gets an error frame and is closed (1008).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from parley.deps import get_runtime
 from parley.dialects.discordapi.schemas import NO_NUL
 from parley.errors import Invalid, ParleyError
 from parley.identity import qr
+from parley.identity import qr_discordapi as discord_qr
 from parley.identity.qr_hub import get_hub
 from parley.runtime import Runtime
 
@@ -31,12 +36,20 @@ SUCCESS = "Success auth"
 _DONE = object()
 
 
-def frame_for(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A hub event in the seed's words."""
+async def frame_for(
+    rt: Runtime, client_id: str, event: dict[str, Any], secret: str | None
+) -> dict[str, Any] | None:
+    """A hub event in the seed's words; `secret` is the owner desktop socket's."""
     if event.get("event") == qr.CODE_REQUIRED:
         return {"op": NEW_DEVICE.format(event.get("sent_to") or "")}
-    if event.get("event") == qr.APPROVED and event.get("user_payload"):
-        return {"op": SUCCESS, "user_payload": event["user_payload"]}
+    if event.get("event") == qr.APPROVED:
+        payload = None
+        if secret is not None:
+            async with rt.db.unit_of_work() as session:
+                payload = await discord_qr.issue_user_payload(
+                    session, client_id, int(event["ticket_id"]), secret
+                )
+        return {"op": SUCCESS, "user_payload": payload or ""}
     return None
 
 
@@ -47,26 +60,56 @@ async def qr_auth_socket(
     client_type: Annotated[Literal["pc", "mb"], Query()],
 ) -> None:
     rt = get_runtime(websocket)
-    await websocket.accept()
     outgoing: asyncio.Queue[dict[str, Any] | object] = asyncio.Queue()
+    secret = None
+    if client_type == "pc":  # the claim is held before the desktop learns it is connected
+        try:
+            async with rt.db.unit_of_work() as session:
+                secret = await discord_qr.open_hub(session, rt, client_id)
+        except ParleyError as exc:
+            await websocket.accept()
+            await websocket.send_json({"op": "error", "detail": exc.message})
+            await websocket.close(1008)
+            return
+    await websocket.accept()
     outgoing.put_nowait({"op": f"connected type: {client_type}"})  # the original's greeting
 
     async def on_event(event: dict[str, Any]) -> None:
-        frame = frame_for(event)
+        frame = await frame_for(rt, client_id, event, secret)
         if frame is not None:
             outgoing.put_nowait(frame)
 
     user_agent = websocket.headers.get("user-agent") if client_type == "pc" else None
     async with get_hub(websocket).join(client_id, on_event):
-        reader = asyncio.create_task(
-            _read(websocket, rt, outgoing, client_id, client_ip, user_agent)
-        )
+        tasks = [
+            asyncio.create_task(_read(websocket, rt, outgoing, client_id, client_ip, user_agent))
+        ]
+        if secret is not None:
+            tasks.append(asyncio.create_task(_keep(rt, outgoing, client_id, secret)))
         try:
-            await _write(websocket, outgoing, reader)
+            await _write(websocket, outgoing, tasks[0])
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                await reader
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await task
+            if secret is not None:
+                async with rt.db.unit_of_work() as session:
+                    await discord_qr.close_hub(session, client_id, secret)
+
+
+async def _keep(
+    rt: Runtime, outgoing: asyncio.Queue[dict[str, Any] | object], client_id: str, secret: str
+) -> None:
+    """Renew the desktop's hub claim while the socket lives (a third of its lifetime)."""
+    while True:
+        await asyncio.sleep(rt.settings.qr_ticket_ttl_seconds / 3)
+        async with rt.db.unit_of_work() as session:
+            kept = await discord_qr.keep_hub(session, rt, client_id, secret)
+        if not kept:
+            outgoing.put_nowait({"op": "error", "detail": "This QR login expired"})
+            outgoing.put_nowait(_DONE)
+            return
 
 
 async def _write(
@@ -116,7 +159,7 @@ async def _read(
         try:
             async with rt.db.unit_of_work() as session:
                 if op == "pending_ticket":
-                    await qr.pending_ticket(
+                    await discord_qr.pending_ticket(
                         session,
                         rt,
                         client_id=client_id,
@@ -125,7 +168,7 @@ async def _read(
                         user_agent=user_agent,
                     )
                 elif op == "pending_ticket_confirmation":
-                    await qr.pending_ticket_confirmation(
+                    await discord_qr.pending_ticket_confirmation(
                         session,
                         rt,
                         client_id=client_id,

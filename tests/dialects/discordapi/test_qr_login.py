@@ -3,6 +3,7 @@ desktop `pc` and the phone `mb`) on a real server, with the new-device code by r
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosedOK, InvalidStatus
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus
 
 from parley.kit.secrets import new_token
 from parley.settings import Settings
@@ -24,7 +25,7 @@ NEW_DEVICE = "New auth device detected, send confirmation code to: "
 
 
 async def frame(ws: ClientConnection) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(await ws.recv(decode=True))
+    data: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(decode=True), 10))
     return data
 
 
@@ -88,7 +89,8 @@ async def run_flow(desktop: ServerProcess, phone: ServerProcess, smtp: SmtpSink)
             await send(pc, op="pending_ticket_confirmation", confirmation_code=code)
             done = await frame(pc)
             assert done["op"] == "Success auth"
-            assert await frame(mb) == done  # every socket of the hub hears the result
+            # every socket of the hub hears the result; only the desktop's payload is one
+            assert await frame(mb) == {"op": "Success auth", "user_payload": ""}
             for ws in (pc, mb):
                 with pytest.raises(ConnectionClosedOK):
                     await ws.recv()
@@ -134,7 +136,7 @@ async def run_flow(desktop: ServerProcess, phone: ServerProcess, smtp: SmtpSink)
             )
             done = await frame(pc)
             assert done["op"] == "Success auth"
-            assert await frame(mb) == done
+            assert await frame(mb) == {"op": "Success auth", "user_payload": ""}
         by_query = await http.get(
             f"{desktop.url}/auth/qr_auth/",
             params={"client_id": client_id, "Authorization": done["user_payload"]},
@@ -203,3 +205,77 @@ async def refusals(server: ServerProcess) -> None:
         assert unknown.status_code == 404
         assert isinstance(unknown.json()["detail"], str)
         assert (await http.get(f"{server.url}/auth/qr_auth/")).status_code == 422
+
+
+async def test_a_socket_that_knows_the_fingerprint_cannot_take_the_desktops_sign_in(
+    server_factory: Callable[..., ServerProcess], smtp: SmtpSink, mail_settings: Settings
+) -> None:
+    """The hub name is the fingerprint shown in the QR code: anyone may learn it. Only the
+    desktop socket that opened the hub gets a `user_payload` that can be exchanged."""
+    server = server_factory(mail_settings)
+    client_id = new_token(12)
+    async with httpx.AsyncClient(timeout=10) as http:
+        _, headers = await phone_account(http, server.url)
+        async with connect(socket_url(server, client_id, "pc")) as desktop:
+            await send(desktop, op="heartbeat")
+            assert await frame(desktop) == {"op": "heartbeat_ack"}
+            async with connect(socket_url(server, client_id, "pc")) as thief:
+                refused = await frame(thief)
+                assert refused["op"] == "error"
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(thief.recv(), 5)
+            async with (
+                connect(socket_url(server, client_id, "mb")) as spy,
+                connect(socket_url(server, client_id, "mb")) as phone,
+            ):
+                await send(
+                    phone,
+                    op="pending_ticket",
+                    encrypted_user_payload=await sealed(http, server.url, headers),
+                )
+                told = await frame(desktop)
+                assert told["op"].startswith(NEW_DEVICE)
+                assert await frame(spy) == told
+                email = await _phone_email(http, server, headers)
+                code = code_in(await last_mail(smtp, email, "device"))
+                await send(spy, op="pending_ticket_confirmation", confirmation_code=code)
+                done = await frame(desktop)
+                seen = await frame(spy)
+        assert done["op"] == seen["op"] == "Success auth"
+        assert done["user_payload"]
+        assert seen["user_payload"] == ""
+        stolen = await http.get(
+            f"{server.url}/auth/qr_auth/",
+            params={"client_id": client_id},
+            headers={"Authorization": seen["user_payload"] or "empty"},
+        )
+        assert stolen.status_code == 404
+        own = await http.get(
+            f"{server.url}/auth/qr_auth/",
+            params={"client_id": client_id},
+            headers={"Authorization": done["user_payload"]},
+        )
+        assert own.status_code == 200, own.text
+
+
+async def test_a_phone_needs_a_waiting_desktop(
+    server_factory: Callable[..., ServerProcess], mail_settings: Settings
+) -> None:
+    server = server_factory(mail_settings)
+    async with httpx.AsyncClient(timeout=10) as http:
+        _, headers = await phone_account(http, server.url)
+        async with connect(socket_url(server, new_token(12), "mb")) as phone:
+            await send(
+                phone,
+                op="pending_ticket",
+                encrypted_user_payload=await sealed(http, server.url, headers),
+            )
+            assert (await frame(phone))["op"] == "error"
+
+
+async def _phone_email(
+    http: httpx.AsyncClient, server: ServerProcess, headers: dict[str, str]
+) -> str:
+    me = await http.get(f"{server.url}/v1/users/me", headers=headers)
+    email: str = me.json()["email"]
+    return email

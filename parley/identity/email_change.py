@@ -1,0 +1,238 @@
+"""Changing the account's email (and username) as a stolen access token cannot.
+
+1. `request_change`: after re-authentication (`reauth.confirm_identity`) a new address gets a
+   6-digit code and a single-use link (an `email_change` one-time code: hashed, expiring,
+   5 tries counted atomically). The account keeps its old address meanwhile.
+2. `confirm_by_code` / `confirm_by_link`: the new address replaces the old one, verified.
+3. The old address (if any) is told, with a single-use "this wasn't me" link (`revert`) that
+   restores it, cancels pending changes and resets, forgets the devices proven since the
+   change and revokes every session.
+
+Clearing the email (`email=None`) needs the same re-authentication, applies at once and also
+notifies the old address. It never switches off the new-device check (see
+`devices.needs_challenge`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.identity import audit, codes, lookup, reauth, repository, service
+from parley.identity import device_repository as repo
+from parley.identity.device_errors import CodeExpired
+from parley.identity.errors import EmailTaken
+from parley.identity.mail import send_after_commit
+from parley.identity.tokens import Principal
+from parley.identity.validation import clean_email
+from parley.kit.client import ClientInfo
+from parley.kit.secrets import mask_email
+from parley.kit.time import utc_now
+from parley.models import User
+from parley.profiles import service as profiles
+from parley.runtime import Runtime
+
+EMAIL_CHANGE = "email_change"
+EMAIL_REVERT = "email_revert"
+CONFIRM_PATH = "/v1/auth/email-change/confirm"
+REVERT_PATH = "/v1/auth/email-change/revert"
+
+
+EmailChangeStatus = Literal["pending", "cleared", "unchanged"]
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """`pending`: a code went to `pending_email`; `cleared`: the account has no email now;
+    `unchanged`: the address asked for is already the account's."""
+
+    status: EmailChangeStatus
+    pending_email: str | None = None
+    expires_in: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountUpdate:
+    user: User
+    email_change: EmailChange | None
+
+
+async def update_account(
+    session: AsyncSession,
+    rt: Runtime,
+    principal: Principal,
+    user: User,
+    changes: dict[str, Any],
+    *,
+    current_password: str | None,
+    client: ClientInfo | None = None,
+) -> AccountUpdate:
+    """Native `PATCH /v1/users/me`: profile fields at once; a username or email change only
+    after re-authentication, the email through the verified flow."""
+    email_change = None
+    renames = "username" in changes and changes["username"] != user.username
+    if renames or ("email" in changes and changes["email"] != user.email):
+        await reauth.confirm_identity(session, rt, principal, user, current_password)
+    if "email" in changes:
+        email_change = await _change(session, rt, user, changes.pop("email"), client)
+    user = await profiles.update_profile(session, user, changes, reauthenticated=True)
+    return AccountUpdate(user, email_change)
+
+
+async def request_change(
+    session: AsyncSession,
+    rt: Runtime,
+    principal: Principal,
+    user: User,
+    *,
+    email: str | None,
+    current_password: str | None,
+    client: ClientInfo | None = None,
+) -> EmailChange:
+    """`POST /v1/users/me/email`: set, change (verified first) or clear the address."""
+    await reauth.confirm_identity(session, rt, principal, user, current_password)
+    return await _change(session, rt, user, email, client)
+
+
+async def _change(
+    session: AsyncSession, rt: Runtime, user: User, email: object, client: ClientInfo | None
+) -> EmailChange:
+    if email is None:
+        return await _clear(session, rt, user, client)
+    address = clean_email(str(email))
+    if address == user.email:
+        return EmailChange("unchanged")
+    if await repository.email_taken(session, address, except_id=user.id):
+        raise EmailTaken()
+    issued = await codes.issue(
+        session,
+        rt,
+        user,
+        EMAIL_CHANGE,
+        with_link=True,
+        context={"email": address},
+        rate_key=str(user.id),
+    )
+    minutes = rt.settings.code_ttl_seconds // 60
+    send_after_commit(
+        session,
+        rt.mailer,
+        address,
+        "Confirm your new Parley email",
+        f"Hello {user.username},\n\nYou asked to use this address for your Parley account.\n\n"
+        f"Code: {issued.code}\nLink: {_link(rt, CONFIRM_PATH, issued.link_token)}\n\n"
+        f"Both are valid for {minutes} minutes. Until then the account keeps its current"
+        " address. If you did not ask for this, ignore this mail.\n",
+    )
+    await audit.record(session, "email.change_requested", user_id=user.id, client=client)
+    return EmailChange("pending", address, rt.settings.code_ttl_seconds)
+
+
+async def _clear(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo | None
+) -> EmailChange:
+    old = user.email
+    if old is None:
+        return EmailChange("unchanged")
+    now = utc_now()
+    await repo.supersede_codes(session, user.id, EMAIL_CHANGE, now)
+    user.email, user.email_verified_at = None, None
+    await session.flush()
+    await _notify_old_address(session, rt, user, old, None, now)
+    await audit.record(session, "email.cleared", user_id=user.id, client=client)
+    await profiles.touch_profile(session, user.id)
+    return EmailChange("cleared")
+
+
+async def confirm_by_code(session: AsyncSession, rt: Runtime, user: User, code: str) -> User:
+    record = await repo.latest_code(session, user.id, EMAIL_CHANGE)
+    record = await codes.check(session, rt, record, code)
+    return await _apply(session, rt, user, str(record.context["email"]))
+
+
+async def confirm_by_link(session: AsyncSession, rt: Runtime, token: str) -> User:
+    record = await codes.redeem_link(session, token, (EMAIL_CHANGE,))
+    user = await lookup.get_live_user(session, record.user_id)
+    return await _apply(session, rt, user, str(record.context["email"]))
+
+
+async def _apply(session: AsyncSession, rt: Runtime, user: User, address: str) -> User:
+    if await repository.email_taken(session, address, except_id=user.id):
+        raise EmailTaken()
+    old, now = user.email, utc_now()
+    user.email, user.email_verified_at = address, now
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # registered by someone else meanwhile
+        raise EmailTaken() from exc
+    if old is not None:
+        await _notify_old_address(session, rt, user, old, address, now)
+    await audit.record(session, "email.changed", user_id=user.id)
+    await profiles.touch_profile(session, user.id)
+    return user
+
+
+async def _notify_old_address(
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    old: str,
+    new: str | None,
+    changed_at: datetime,
+) -> None:
+    issued = await codes.issue(
+        session,
+        rt,
+        user,
+        EMAIL_REVERT,
+        with_code=False,
+        with_link=True,
+        ttl_seconds=rt.settings.email_revert_ttl_seconds,
+        supersede=False,
+        context={"email": old, "changed_at": changed_at.isoformat()},
+    )
+    what = f"changed to {mask_email(new)}" if new else "removed"
+    days = rt.settings.email_revert_ttl_seconds // 86400
+    send_after_commit(
+        session,
+        rt.mailer,
+        old,
+        "Your Parley email was changed",
+        f"Hello {user.username},\n\nThe email of your Parley account was {what}.\n\n"
+        "If this wasn't you, open this link to restore this address, sign out everywhere"
+        f" and forget the devices added since (valid {days} days):\n"
+        f"{_link(rt, REVERT_PATH, issued.link_token)}\n\nThen reset your password.\n",
+    )
+
+
+async def revert(session: AsyncSession, *, token: str) -> int:
+    """The old address's "this wasn't me" link. Returns how many sessions were revoked."""
+    record = await codes.redeem_link(session, token, (EMAIL_REVERT,))
+    user = await lookup.get_live_user(session, record.user_id)
+    old = str(record.context["email"])
+    now = utc_now()
+    for purpose in (EMAIL_CHANGE, codes.PASSWORD_RESET, codes.VERIFY_EMAIL):
+        await repo.supersede_codes(session, user.id, purpose, now)
+    changed_at = datetime.fromisoformat(str(record.context["changed_at"]))
+    await repo.delete_devices_since(session, user.id, changed_at)
+    if user.email != old and not await repository.email_taken(session, old, except_id=user.id):
+        user.email = old
+    if user.email == old:
+        user.email_verified_at = now  # the mailbox just proved itself
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise CodeExpired("This address now belongs to another account") from exc
+    await audit.record(session, "email.reverted", user_id=user.id)
+    await profiles.touch_profile(session, user.id)
+    return await service.revoke_all_sessions(session, user.id, "email_reverted")
+
+
+def _link(rt: Runtime, path: str, token: str | None) -> str:
+    return f"{rt.settings.public_url.rstrip('/')}{path}?token={token}"

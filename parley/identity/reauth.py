@@ -1,0 +1,44 @@
+"""Re-authentication before an account change a stolen access token must not make.
+
+An account with a password proves itself with `current_password` (counted against the
+per-account sign-in limit, like a login). An account without one (signed up through a
+provider) needs a session opened within `reauth_max_age_seconds`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.identity import audit, repository
+from parley.identity.errors import ReauthenticationRequired, WrongCurrentPassword
+from parley.identity.tokens import Principal
+from parley.kit.time import utc_now
+from parley.models import User
+from parley.runtime import Runtime
+
+
+async def confirm_identity(
+    session: AsyncSession,
+    rt: Runtime,
+    principal: Principal,
+    user: User,
+    current_password: str | None,
+) -> None:
+    """Raise ReauthenticationRequired or WrongCurrentPassword unless the caller re-proved
+    who they are."""
+    if user.password_hash is not None:
+        if not current_password:
+            raise ReauthenticationRequired()
+        await rt.limiter.hit(rt.settings.rate_login, "login-user", str(user.id))
+        if not await rt.passwords.verify(user.password_hash, current_password):
+            await audit.record(
+                session, "reauth.failed", user_id=user.id, session_id=principal.session_id
+            )
+            raise WrongCurrentPassword()
+        return
+    record = await repository.get_session(session, principal.session_id)
+    max_age = timedelta(seconds=rt.settings.reauth_max_age_seconds)
+    if record is None or utc_now() - record.created_at > max_age:
+        raise ReauthenticationRequired()
