@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def private_file(path: Path) -> None:
     -shm files the database file's mode). An existing folder it lies in is left as it is
     (a database in /tmp must not close /tmp to everyone else)."""
     private_dir(path.parent, tighten=False)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    if not path.exists():  # never open an existing file: closing it drops this process's
+        # POSIX locks on it, and SQLite's locks with them
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     os.chmod(path, PRIVATE_FILE)
 
 
