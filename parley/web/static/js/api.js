@@ -248,6 +248,8 @@ export const api = {
   qrTicket: (ticket) => call("GET", `/qr/${encodeURIComponent(ticket)}`),
   qrApprove: (ticket, checkCode) =>
     call("POST", `/qr/${encodeURIComponent(ticket)}/approve`, { check_code: checkCode }),
+  qrDeny: (ticket, checkCode) =>
+    call("POST", `/qr/${encodeURIComponent(ticket)}/deny`, { check_code: checkCode }),
   qrConfirm: (ticket, code) =>
     send("POST", `/qr/${encodeURIComponent(ticket)}/confirm`, { code }, false),
   qrExchange: (ticket, exchangeCode) =>

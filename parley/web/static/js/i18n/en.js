@@ -63,6 +63,7 @@ export default {
   "qr.expires_in": "Renews in {seconds} s",
   "qr.or_open": "Or open on the phone:",
   "qr.failed": "This QR sign-in failed.",
+  "qr.denied": "The phone denied this sign-in.",
   "qr.new_code": "New QR code",
   "qr.signing_in": "Approved — signing in…",
   "qr.code_required": "The other device is new for this account: enter the code we emailed to {to}.",
