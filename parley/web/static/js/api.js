@@ -185,6 +185,7 @@ export const api = {
     call("POST", "/auth/change-password", { old_password, new_password }),
   me: () => call("GET", "/users/me"),
   verifyEmail: (code) => call("POST", "/auth/email/verify", { code }),
+  verifyEmailLink: (token) => send("POST", "/auth/email/verify/link", { token }, false),
   resendVerification: () => call("POST", "/auth/email/verify/resend"),
   requestReset: (email) => send("POST", "/auth/password-reset", { email }, false),
   confirmReset: (body) => send("POST", "/auth/password-reset/confirm", body, false),

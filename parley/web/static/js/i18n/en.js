@@ -55,6 +55,8 @@ export default {
   "verify.text": "We emailed a code to {email} when you registered.",
   "verify.confirm": "Confirm email",
   "verify.later": "Later",
+  "verify.done": "Your email address is confirmed.",
+  "verify.continue": "Continue to Parley",
   "verify.banner": "Your email address is not confirmed yet.",
   "qr.title": "Sign in with a QR code",
   "qr.instructions": "Scan it with a phone where you are signed in to Parley.",

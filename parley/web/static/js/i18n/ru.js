@@ -55,6 +55,8 @@ export default {
   "verify.text": "При регистрации мы отправили код на {email}.",
   "verify.confirm": "Подтвердить email",
   "verify.later": "Позже",
+  "verify.done": "Ваш адрес электронной почты подтверждён.",
+  "verify.continue": "Перейти в Parley",
   "verify.banner": "Ваш email ещё не подтверждён.",
   "qr.title": "Вход по QR-коду",
   "qr.instructions": "Отсканируйте его телефоном, на котором вы вошли в Parley.",
