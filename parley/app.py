@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -31,6 +32,9 @@ from parley.identity.qr_router import router as qr_router
 from parley.identity.router import router as identity_router
 from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
+from parley.kit.body import RequestBodyMiddleware
+from parley.kit.client import client_ip
+from parley.kit.headers import SecurityHeadersMiddleware
 from parley.messaging import attachments
 from parley.messaging.attachment_router import router as attachment_router
 from parley.messaging.message_router import router as message_router
@@ -88,9 +92,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="A self-hostable chat platform with its own identity service.",
         lifespan=lifespan,
-        docs_url=None,
+        docs_url=None,  # the web client serves /docs and /redoc from local files
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    app.add_middleware(
+        RequestBodyMiddleware,
+        max_bytes=settings.body_max_bytes,
+        setting=lambda name: int(getattr(settings, name)),
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMiddleware)
     app.add_middleware(ProviderCors)
     install_native_errors(app)
@@ -123,11 +134,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(_ops_router())
     v1.include_router(gateway_router)
     app.include_router(v1)
-    app.include_router(_well_known_router())
+    app.include_router(_well_known_router(settings))
     app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
-    mount_web(app)
+    mount_web(app, docs=settings.docs_enabled)
     return app
 
 
@@ -149,7 +160,7 @@ def _ops_router() -> APIRouter:
     return router
 
 
-def _well_known_router() -> APIRouter:
+def _well_known_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     @router.get("/.well-known/jwks.json")
@@ -157,11 +168,24 @@ def _well_known_router() -> APIRouter:
         """Public keys that verify Parley's access tokens (EdDSA)."""
         return rt.keyring.jwks()
 
-    @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if settings.metrics_enabled:
+        networks = settings.metrics_networks
+
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics(request: Request) -> Response:
+            if not _in_networks(client_ip(request, settings.trusted_proxy_list), networks):
+                raise StarletteHTTPException(404, "Not Found")
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _in_networks(address: str | None, networks: list[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:
@@ -212,6 +236,7 @@ _REFUSED_SQLSTATES = {
     "22021": "Text must not contain NUL characters",
     "22003": "A number is out of range",
     "22P05": "Text contains a character the database cannot store",
+    "22P02": "A value has an invalid text representation",
 }
 
 

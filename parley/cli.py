@@ -40,6 +40,8 @@ def serve(
     """Serve the HTTP API and the gateway."""
     import uvicorn
 
+    from parley.serving import uvicorn_options
+
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
         console.print("[red]error:[/red] --workers > 1 needs PARLEY_REDIS_URL (shared bus)")
@@ -52,14 +54,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=10,
-        ws_per_message_deflate=False,  # zlib state per socket would cost ~300 KiB each
-        ws_max_size=64 * 1024,  # the gateway closes frames over 4 KiB itself (4010)
-        log_config=None,
+        **uvicorn_options(settings),
     )
 
 

@@ -20,12 +20,14 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from parley.errors import ParleyError
 from parley.events import BusEvent
 from parley.infra.bus import Bus, Event
+from parley.kit.files import private_sqlite_file
 
 OUTBOX_KEY = "parley.outbox"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from parley.kit.files import private_sqlite_file
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -19,15 +21,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def ensure_sqlite_dir(database_url: str) -> None:
-    if database_url.startswith("sqlite") and ":///" in database_url:
-        path = database_url.split(":///", 1)[1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-
-
 def upgrade(database_url: str, revision: str = "head") -> None:
-    ensure_sqlite_dir(database_url)
+    private_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import anyio
+
 from parley.db import Database
 from parley.events import SessionRevoked
 from parley.identity.keys import KeyRing
@@ -17,6 +19,7 @@ from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer
 from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage, make_storage
+from parley.kit.files import private_dir
 from parley.messaging.writer import MessageWriter
 from parley.settings import Settings
 
@@ -37,6 +40,8 @@ class Runtime:
     providers: ProviderClients
     storage: Storage
     messages: MessageWriter
+    # image decoding threads at once (Pillow holds a decoded image in memory)
+    image_decoding: anyio.CapacityLimiter
     geoip: GeoIP | None = None
 
     async def start(self) -> None:
@@ -67,7 +72,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     bus = make_bus(settings.redis_url, settings.redis_prefix)
     db = Database(settings.database_url, bus)
     keyring = KeyRing(settings.keys_dir)
@@ -87,6 +92,7 @@ def build_runtime(settings: Settings) -> Runtime:
         auth=Authenticator(signer, db.sessionmaker, settings.session_cache_seconds),
         providers=ProviderClients(settings),
         storage=make_storage(settings.storage_url, settings.data_dir, settings.public_url),
+        image_decoding=anyio.CapacityLimiter(settings.image_decode_concurrency),
         messages=MessageWriter(db, settings),
         geoip=GeoIP(settings.geoip_db) if settings.geoip_db else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +30,17 @@ class Settings(BaseSettings):
     dialects: str = ",".join(DEFAULT_DIALECTS)
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
+
+    # the served HTTP connections (`parley serve`)
+    server_limit_concurrency: int = Field(default=2000, ge=1)  # connections + requests; 503 above
+    server_keep_alive_seconds: float = Field(default=5.0, gt=0)  # idle between requests
+    server_header_timeout_seconds: float = Field(default=10.0, gt=0)  # to send a request head
+
+    # operations endpoints
+    docs_enabled: bool = True  # /docs, /redoc and /openapi.json
+    metrics_enabled: bool = True
+    # client networks allowed to read /metrics (the address after PARLEY_TRUSTED_PROXIES)
+    metrics_allow: str = "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
     # tokens
     access_ttl_seconds: int = 15 * 60
@@ -103,6 +115,8 @@ class Settings(BaseSettings):
     rate_gateway: str = "120/minute"  # inbound frames per connection
 
     # limits
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)  # any request body
+    image_decode_concurrency: int = Field(default=2, ge=1)  # images decoded at once
     avatar_max_bytes: int = 5 * 1024 * 1024
     app_payload_max_bytes: int = 64 * 1024
     avatar_max_pixels: int = 24_000_000
@@ -140,6 +154,13 @@ class Settings(BaseSettings):
     push_queue_size: int = Field(default=10_000, ge=1)
     pin_pepper: SecretStr = SecretStr("")
 
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value_list(value):
+            ip_network(part, strict=False)
+        return value
+
     @field_validator("dialects")
     @classmethod
     def _known_dialects(cls, value: str) -> str:
@@ -155,6 +176,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return value_list(self.trusted_proxies)
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(part, strict=False) for part in value_list(self.metrics_allow)]
 
     @property
     def is_sqlite(self) -> bool:

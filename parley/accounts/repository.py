@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.identity.validation import username_key
 from parley.models import (
     AppPayload,
     Block,
@@ -107,6 +108,7 @@ async def erase(session: AsyncSession, user_id: int, now: datetime) -> None:
         .values(
             username=name,
             username_lower=name,
+            username_key=username_key(name),
             email=None,
             email_verified_at=None,
             password_hash=None,

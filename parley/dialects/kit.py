@@ -93,6 +93,18 @@ def status_of(exc: Exception) -> int:
     return 422
 
 
+def encodable(value: Any) -> Any:
+    """`value` (JSON-like) with any text that UTF-8 cannot carry (lone surrogates) replaced, so
+    an error body that echoes the input can always be sent."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {encodable(k): encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encodable(item) for item in value]
+    return value
+
+
 def message_of(exc: Exception) -> str:
     if isinstance(exc, ParleyError):
         return exc.message
@@ -101,5 +113,6 @@ def message_of(exc: Exception) -> str:
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-        return f"{where}: {first.get('msg', 'invalid')}" if where else "Invalid request"
+        text = f"{where}: {first.get('msg', 'invalid')}" if where else "Invalid request"
+        return str(encodable(text))
     return "Error"

@@ -26,8 +26,10 @@ from parley.identity.device_schemas import (
 )
 from parley.identity.router import token_pair
 from parley.identity.schemas import TokenPair, UserMe
+from parley.kit.headers import csp_with_script_nonce
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
+from parley.kit.secrets import new_token
 
 router = APIRouter(tags=["devices"])
 
@@ -165,15 +167,17 @@ async def password_reset_page(
 ) -> HTMLResponse:
     """The link of reset mails sent before they linked to the web client's `/reset?token=`:
     a form that posts the token and the new password."""
+    nonce = new_token(16)  # the one inline script this page may run (its own CSP)
     return HTMLResponse(
         "<!doctype html><meta charset=utf-8><title>Parley: new password</title>"
         "<form id=f><label>New password <input type=password name=p minlength=8 required>"
-        "</label> <button>Set password</button></form><p id=m></p><script>"
+        f"</label> <button>Set password</button></form><p id=m></p><script nonce={nonce}>"
         "f.onsubmit=async e=>{e.preventDefault();const r=await fetch("
         "'password-reset/confirm',{method:'POST',headers:{'content-type':'application/json'},"
         f"body:JSON.stringify({{token:{json.dumps(token)},new_password:f.p.value}})}});"
         "m.textContent=r.ok?'Your password is changed; every session was signed out.':"
-        "'This link is invalid, expired or already used.'}</script>"
+        "'This link is invalid, expired or already used.'}</script>",
+        headers={"Content-Security-Policy": csp_with_script_nonce(nonce)},
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from parley.kit.files import private_dir
 from parley.kit.secrets import new_token
 from parley.kit.time import clock
 
@@ -61,7 +62,7 @@ class KeyRing:
     def rotate(self) -> SigningKey:
         """Add a new signing key. Old keys keep verifying the tokens they signed."""
         key = SigningKey(new_token(8), clock.timestamp(), Ed25519PrivateKey.generate())
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         pem = key.private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

@@ -6,18 +6,22 @@ address before the lookup, and mail leaves in the background after commit.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.identity import audit, codes, lookup, repository, service
 from parley.identity import device_repository as repo
 from parley.identity.device_errors import CodeExpired
 from parley.identity.errors import InvalidEmail
-from parley.identity.mail import send_after_commit
+from parley.identity.mail import run_after_commit, send_after_commit
 from parley.identity.validation import check_password, clean_email
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import User
 from parley.runtime import Runtime
+
+log = logging.getLogger("parley.identity.recovery")
 
 
 async def send_email_verification(
@@ -71,28 +75,41 @@ async def _mark_verified(session: AsyncSession, user: User, email: object) -> Us
 async def request_password_reset(
     session: AsyncSession, rt: Runtime, *, email: str, client: ClientInfo
 ) -> None:
-    """Mail a reset code and link when the address is registered; silent otherwise."""
+    """Mail a reset code and link when the address is registered; silent otherwise.
+
+    The request itself only counts its rate limits; looking the address up, issuing the code
+    and mailing it run after commit in their own unit of work, so the answer takes the same
+    time whether or not the address is registered."""
     address = _address(email)
     if address is None:
         return
     await rt.limiter.hit(rt.settings.rate_code_mail, "code-mail", codes.PASSWORD_RESET, address)
     if client.ip:
         await rt.limiter.hit(rt.settings.rate_login_ip, "reset-ip", client.ip)
-    user = await repository.get_user_by_email(session, address)
-    if not lookup.is_live(user):
-        return
-    issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
-    link = _link(rt, "/reset", issued.link_token)
-    send_after_commit(
-        session,
-        rt.mailer,
-        address,
-        f"Reset your Parley password: {issued.code}",
-        f"Hello {user.username},\n\nSomeone asked to reset your Parley password.\n\n"
-        f"Code: {issued.code}\nLink: {link}\n\nBoth are valid for "
-        f"{rt.settings.code_ttl_seconds // 60} minutes. If you did not ask, ignore this mail.\n",
-    )
-    await audit.record(session, "password.reset_requested", user_id=user.id, client=client)
+    run_after_commit(session, lambda: _send_password_reset(rt, address, client))
+
+
+async def _send_password_reset(rt: Runtime, address: str, client: ClientInfo) -> None:
+    try:
+        async with rt.db.unit_of_work() as session:
+            user = await repository.get_user_by_email(session, address)
+            if not lookup.is_live(user):
+                return
+            issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
+            link = _link(rt, "/reset", issued.link_token)
+            send_after_commit(
+                session,
+                rt.mailer,
+                address,
+                f"Reset your Parley password: {issued.code}",
+                f"Hello {user.username},\n\nSomeone asked to reset your Parley password.\n\n"
+                f"Code: {issued.code}\nLink: {link}\n\nBoth are valid for "
+                f"{rt.settings.code_ttl_seconds // 60} minutes. If you did not ask, ignore "
+                "this mail.\n",
+            )
+            await audit.record(session, "password.reset_requested", user_id=user.id, client=client)
+    except Exception:
+        log.exception("password reset request failed")
 
 
 async def reset_password(

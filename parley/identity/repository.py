@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.identity.validation import username_key
 from parley.models import AuditEvent, User, UserSession
 
 
@@ -17,7 +18,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
-    return await session.scalar(select(User).where(User.username_lower == username.lower()))
+    return await session.scalar(select(User).where(User.username_key == username_key(username)))
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -25,15 +26,15 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
 
 
 async def get_user_by_login(session: AsyncSession, login: str) -> User | None:
-    lowered = login.lower()
+    key, lowered = username_key(login), login.lower()
     return await session.scalar(
-        select(User).where(or_(User.username_lower == lowered, User.email == lowered)).limit(1)
+        select(User).where(or_(User.username_key == key, User.email == lowered)).limit(1)
     )
 
 
 async def username_taken(session: AsyncSession, username: str, *, except_id: int = 0) -> bool:
     found = await session.scalar(
-        select(User.id).where(User.username_lower == username.lower(), User.id != except_id)
+        select(User.id).where(User.username_key == username_key(username), User.id != except_id)
     )
     return found is not None
 
@@ -64,6 +65,18 @@ async def session_is_live(
         )
     )
     return found is not None
+
+
+async def live_session_owner(session: AsyncSession, session_id: int, now: datetime) -> int | None:
+    """The user a live session belongs to; None when it ended or never existed."""
+    owner: int | None = await session.scalar(
+        select(UserSession.user_id).where(
+            UserSession.id == session_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+        )
+    )
+    return owner
 
 
 async def get_session(session: AsyncSession, session_id: int) -> UserSession | None:

@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from parley.errors import Invalid
+from parley.kit.files import private_dir
 from parley.kit.time import clock
 
 _FILE = "server-secret.bin"
@@ -34,7 +35,7 @@ def server_secret(keys_dir: Path) -> bytes:
     cached = _cache.get(path)
     if cached is not None:
         return cached
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(keys_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

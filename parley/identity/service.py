@@ -23,7 +23,12 @@ from parley.identity.errors import (
 )
 from parley.identity.lookup import get_live_user
 from parley.identity.tokens import Principal
-from parley.identity.validation import check_password, clean_email, clean_username
+from parley.identity.validation import (
+    check_password,
+    clean_email,
+    clean_username,
+    username_key,
+)
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, token_hash
 from parley.kit.time import utc_now
@@ -74,6 +79,7 @@ async def create_account(
     user = User(
         username=username,
         username_lower=username.lower(),
+        username_key=username_key(username),
         email=email,
         password_hash=await rt.passwords.hash(password) if password is not None else None,
         contacts={},

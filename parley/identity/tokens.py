@@ -8,6 +8,7 @@ before; the database is read only the first time a session is seen, or after
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,6 +24,23 @@ from parley.kit.time import clock
 
 ISSUER = "parley"
 _MAX_CACHED_TOKENS = 100_000
+_MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in every database we run on
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def _id(claim: object) -> int:
+    """`sub` and `sid` exactly as `issue` writes them: a decimal string of a positive 64-bit
+    id. Anything else (numbers, signs, spaces, ids no column can hold) is refused here, so
+    no surface ever reaches the database with it."""
+    if not isinstance(claim, str) or not _ID.fullmatch(claim) or int(claim) > _MAX_ID:
+        raise Unauthorized("Invalid token")
+    return int(claim)
+
+
+def _expiry(claim: object) -> float:
+    if isinstance(claim, bool) or not isinstance(claim, int) or not 0 < claim <= _MAX_ID:
+        raise Unauthorized("Invalid token")
+    return float(claim)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +48,10 @@ class Principal:
     user_id: int
     session_id: int
     expires_at: float
+
+
+def _key(principal: Principal) -> tuple[int, int]:
+    return principal.session_id, principal.user_id
 
 
 class TokenSigner:
@@ -63,11 +85,10 @@ class TokenSigner:
                 issuer=ISSUER,
                 options={"require": ["exp", "sub", "sid"], "verify_exp": False},
             )
-            principal = Principal(int(claims["sub"]), int(claims["sid"]), float(claims["exp"]))
         except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
             raise Unauthorized("Invalid token") from exc
-        # `not (exp > now)` also refuses a NaN expiry, which would otherwise never expire.
-        if not principal.expires_at > clock.timestamp():
+        principal = Principal(_id(claims["sub"]), _id(claims["sid"]), _expiry(claims["exp"]))
+        if principal.expires_at <= clock.timestamp():
             raise Unauthorized("Token expired")
         return principal
 
@@ -83,9 +104,10 @@ class Authenticator:
         self.sessionmaker = sessionmaker
         self.session_cache_seconds = session_cache_seconds
         self._tokens: OrderedDict[str, Principal] = OrderedDict()
-        self._live_sessions: dict[int, float] = {}
+        # keyed by (session, user): a session vouches only for the user it belongs to
+        self._live_sessions: dict[tuple[int, int], float] = {}
         self._revoked: dict[int, float] = {}
-        self._checks: dict[int, asyncio.Future[None]] = {}
+        self._checks: dict[tuple[int, int], asyncio.Future[None]] = {}
 
     async def authenticate(self, token: str) -> Principal:
         principal = self._tokens.get(token)
@@ -94,25 +116,24 @@ class Authenticator:
             self._remember(token, principal)
         elif principal.expires_at <= clock.timestamp():
             raise Unauthorized("Token expired")
-        sid = principal.session_id
-        if sid in self._revoked:
+        if principal.session_id in self._revoked:
             raise Unauthorized("Session revoked")
-        if self._live_sessions.get(sid, 0.0) < time.monotonic():
+        if self._live_sessions.get(_key(principal), 0.0) < time.monotonic():
             await self._checked(principal)
         return principal
 
     async def _checked(self, principal: Principal) -> None:
         """One database read per session however many requests need it at once: when the
         cached answer lapses under load, every in-flight request would otherwise read it."""
-        sid = principal.session_id
-        check = self._checks.get(sid)
+        key = _key(principal)
+        check = self._checks.get(key)
         if check is None:
-            check = self._checks[sid] = asyncio.ensure_future(self._check_session(principal))
-            check.add_done_callback(partial(self._check_done, sid))
+            check = self._checks[key] = asyncio.ensure_future(self._check_session(principal))
+            check.add_done_callback(partial(self._check_done, key))
         await asyncio.shield(check)
 
-    def _check_done(self, sid: int, check: asyncio.Future[None]) -> None:
-        self._checks.pop(sid, None)
+    def _check_done(self, key: tuple[int, int], check: asyncio.Future[None]) -> None:
+        self._checks.pop(key, None)
         if not check.cancelled():
             check.exception()  # retrieved here too, in case every waiter gave up
 
@@ -124,7 +145,8 @@ class Authenticator:
 
     def forget_session(self, session_id: int) -> None:
         """Called for `session.revoked` events from any instance."""
-        self._live_sessions.pop(session_id, None)
+        for key in [k for k in self._live_sessions if k[0] == session_id]:
+            del self._live_sessions[key]
         self._revoked[session_id] = time.monotonic() + 24 * 3600
         if len(self._revoked) > _MAX_CACHED_TOKENS:
             now = time.monotonic()
@@ -132,13 +154,14 @@ class Authenticator:
 
     async def _check_session(self, principal: Principal) -> None:
         async with self.sessionmaker() as session:
-            live = await repository.session_is_live(
-                session, principal.session_id, principal.user_id, clock.now()
-            )
-        if not live:
+            owner = await repository.live_session_owner(session, principal.session_id, clock.now())
+        if owner is None:
             self.forget_session(principal.session_id)
             raise Unauthorized("Session revoked")
-        self._live_sessions[principal.session_id] = time.monotonic() + self.session_cache_seconds
+        if owner != principal.user_id:
+            # a forged token naming someone else: refused, and the owner's session lives on
+            raise Unauthorized("Invalid token")
+        self._live_sessions[_key(principal)] = time.monotonic() + self.session_cache_seconds
 
     def _remember(self, token: str, principal: Principal) -> None:
         self._tokens[token] = principal

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,13 @@ LISTENER_GAP = "bus.listener_gap"
 # The pub/sub listener reads for this long at most, and pings Redis after this much silence.
 _POLL = 1.0
 _IDLE = 5.0
+
+# Events another instance must not miss (a missed one leaves a stale grant there until its
+# session cache lapses): a failed publish is kept and retried, in order and with the same
+# id, until Redis takes it. Other events are realtime only and are dropped.
+MUST_ARRIVE = ("session.revoked", "keys.rotated")
+_RETRY_MAX = 0.5
+_MAX_PENDING = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,8 @@ class RedisBus(Bus):
         self._ready = asyncio.Event()
         self._origin = uuid.uuid4().hex
         self._stopping = False
+        self._pending: deque[bytes] = deque(maxlen=_MAX_PENDING)
+        self._retrying: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="parley-bus-listener")
@@ -94,10 +104,11 @@ class RedisBus(Bus):
         # times out into "no message" (asyncio.timeout on 3.11), which would leave the
         # listener polling forever and this await hanging.
         self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._retrying):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._redis.aclose()
 
     async def publish(self, event: Event) -> None:
@@ -112,12 +123,42 @@ class RedisBus(Bus):
                 "id": event.id,
             }
         )
+        must_arrive = event.topic.startswith(MUST_ARRIVE)
+        if must_arrive and self._pending:
+            self._pending.append(data)  # behind the ones still waiting, in order
+            return
         try:
             async with self._breaker():
                 await self._redis.publish(self._channel, data)
         except (RedisError, OSError):
-            # Persisted state is the source of truth; realtime lags until Redis is back.
-            log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
+            if not must_arrive:
+                # Persisted state is the source of truth; realtime lags until Redis is back.
+                log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
+                return
+            log.warning("bus publish failed; retrying", extra={"topic": event.topic})
+            self._pending.append(data)
+            if self._retrying is None:
+                self._retrying = asyncio.create_task(self._retry(), name="parley-bus-retry")
+
+    async def _retry(self) -> None:
+        """Publish the kept events until Redis takes them. Not through the breaker: this
+        one task may wait the full timeout, so the first attempt after a stall ends is the
+        one that gets through (within `_RETRY_MAX` of Redis answering again)."""
+        delay = 0.05
+        try:
+            while self._pending and not self._stopping:
+                try:
+                    await self._redis.publish(self._channel, self._pending[0])
+                except (RedisError, OSError):
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, _RETRY_MAX)
+                    continue
+                self._pending.popleft()
+                delay = 0.05
+                if not self._pending:
+                    log.info("bus publish retried; delivered")
+        finally:
+            self._retrying = None
 
     async def _listen(self) -> None:
         delay = 0.1

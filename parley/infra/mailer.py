@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 import anyio
 
+from parley.kit.files import private_dir, write_private
 from parley.kit.secrets import mask_email, new_token
 from parley.kit.time import utc_now
 
@@ -45,9 +46,12 @@ class OutboxMailer(Mailer):
 
     async def deliver(self, message: EmailMessage) -> None:
         name = f"{utc_now():%Y%m%dT%H%M%S%f}-{new_token(6)}.eml"
-        path = anyio.Path(self.directory / name)
-        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
-        await path.write_bytes(bytes(message))
+        await anyio.to_thread.run_sync(_write_outbox, self.directory, name, bytes(message))
+
+
+def _write_outbox(directory: Path, name: str, data: bytes) -> None:
+    # Outbox mail holds reset links and sign-in codes: owner-only, like the database.
+    write_private(private_dir(directory) / name, data)
 
 
 class SmtpMailer(Mailer):

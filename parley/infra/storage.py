@@ -17,6 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import anyio
 
+from parley.kit.files import private_dir, write_private
+from parley.kit.secrets import new_token
+
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 # Keys under this prefix are never served publicly (message attachments); an S3 bucket that
 # serves its objects publicly must exclude it in its policy.
@@ -77,9 +80,9 @@ class FileStorage:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    private_dir(target.parent)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{new_token(6)}.tmp")
+    write_private(temporary, data)
     temporary.replace(target)
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from parley.deps import RuntimeDep, Session
 from parley.identity.deps import CurrentPrincipal
+from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
+from parley.kit.uploads import upload_file, upload_schema
 from parley.messaging import attachments, uploads
 from parley.messaging.errors import AttachmentTooLarge
 from parley.messaging.schemas import AttachmentRead
@@ -28,11 +31,13 @@ _FILE: dict[int | str, dict[str, Any]] = {
     status_code=201,
     response_model=AttachmentRead,
     responses=responses(400, 401, 403, 404, 413),
+    openapi_extra=upload_schema("file", "Any file; in encrypted channels ciphertext"),
 )
+@upload_route("attachment_max_bytes")
 async def upload_attachment(
     channel_id: PathId,
-    file: Annotated[UploadFile, File(description="Any file; in encrypted channels ciphertext")],
     principal: CurrentPrincipal,
+    file: Annotated[UploadFile, upload_file("file")],
     session: Session,
     rt: RuntimeDep,
 ) -> AttachmentRead:

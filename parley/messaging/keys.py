@@ -27,6 +27,7 @@ from parley.errors import Invalid, NotFound
 from parley.identity import lookup as accounts
 from parley.identity import repository as users
 from parley.identity.errors import InvalidCredentials
+from parley.kit.files import private_dir
 from parley.kit.time import utc_now
 from parley.messaging import repository
 from parley.messaging.errors import KeyExists, KeyLocked, KeyMissing, WrongPin
@@ -69,7 +70,7 @@ def pepper(settings: Settings) -> bytes:
         return configured.encode()
     path = settings.data_dir / "pin_pepper"
     if path not in _peppers:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         if not path.exists():
             # Write a complete file aside, then link it into place: exactly one process
             # wins and nobody ever reads a half-written pepper.

@@ -16,6 +16,8 @@ class User(Base):
     id: Mapped[int] = id_column()
     username: Mapped[str] = mapped_column(String(32))
     username_lower: Mapped[str] = mapped_column(String(32), unique=True)
+    # `identity.validation.username_key`: look-alike names share it, so it decides uniqueness
+    username_key: Mapped[str] = mapped_column(String(128), unique=True)
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     email_verified_at: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Query
+from starlette.datastructures import UploadFile
 
 from parley.access.deps import SuperApp
 from parley.deps import RuntimeDep, Session
 from parley.identity import lookup
 from parley.identity.deps import CurrentUser
+from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
+from parley.kit.uploads import upload_file, upload_schema
 from parley.profiles import service
 from parley.profiles.errors import AvatarTooLarge
 from parley.profiles.schemas import (
@@ -60,10 +63,16 @@ async def update_my_profile(
     return my_view(rt, user)
 
 
-@router.put("/users/me/avatar", response_model=ProfileMe, responses=responses(400, 401, 413))
+@router.put(
+    "/users/me/avatar",
+    response_model=ProfileMe,
+    responses=responses(400, 401, 413),
+    openapi_extra=upload_schema("file", "PNG, JPEG, WebP or GIF"),
+)
+@upload_route("avatar_max_bytes")
 async def upload_my_avatar(
-    file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF")],
     user: CurrentUser,
+    file: Annotated[UploadFile, upload_file("file")],
     session: Session,
     rt: RuntimeDep,
 ) -> ProfileMe:

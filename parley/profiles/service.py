@@ -29,7 +29,7 @@ from parley.db import emit
 from parley.errors import BadGateway, GatewayTimeout, Invalid
 from parley.identity import repository as identity_repository
 from parley.identity.errors import EmailTaken, UsernameTaken
-from parley.identity.validation import clean_email, clean_username
+from parley.identity.validation import clean_email, clean_username, username_key
 from parley.kit.secrets import new_token
 from parley.models import User
 from parley.profiles import images, repository
@@ -157,6 +157,7 @@ async def update_profile(
             if await identity_repository.username_taken(session, username, except_id=user.id):
                 raise UsernameTaken()
             user.username, user.username_lower = username, username.lower()
+            user.username_key = username_key(username)
             changed = True
     if "email" in changes:
         email = clean_email(str(changes["email"])) if changes["email"] else None
@@ -225,7 +226,8 @@ async def set_avatar(
                 max_side=settings.avatar_max_side,
                 thumb_side=settings.avatar_thumb_side,
                 filename=filename,
-            )
+            ),
+            limiter=rt.image_decoding,
         )
     except images.ImageRejected as exc:
         raise AvatarRejected(str(exc)) from exc

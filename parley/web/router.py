@@ -62,7 +62,7 @@ def _page(name: str, headers: dict[str, str] = _PAGE_HEADERS) -> FileResponse:
     return FileResponse(STATIC / name, media_type="text/html", headers=headers)
 
 
-def _router() -> APIRouter:
+def _router(docs: bool) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def index() -> FileResponse:
@@ -70,6 +70,9 @@ def _router() -> APIRouter:
 
     for path in CLIENT_ROUTES:
         router.add_api_route(path, index, methods=["GET"])
+
+    if not docs:
+        return router
 
     @router.get("/docs")
     async def swagger() -> FileResponse:
@@ -82,8 +85,9 @@ def _router() -> APIRouter:
     return router
 
 
-def mount_web(app: FastAPI) -> None:
-    """Add the client's routes and assets; the app must be built with `docs_url=None` and
-    `redoc_url=None` (FastAPI's own pages load their scripts from a CDN)."""
-    app.include_router(_router())
+def mount_web(app: FastAPI, *, docs: bool = True) -> None:
+    """Add the client's routes and assets, and with `docs` the API's pages at `/docs` and
+    `/redoc`; the app must be built with `docs_url=None` and `redoc_url=None` (FastAPI's own
+    pages load their scripts from a CDN)."""
+    app.include_router(_router(docs))
     app.mount("/assets", _Assets(directory=STATIC), name="assets")

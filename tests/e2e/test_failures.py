@@ -428,3 +428,66 @@ async def test_a_postgres_restart_answers_503_then_recovers_without_restarting_p
         for _ in range(3):
             response = await http.get(f"{server.url}/v1/channels", headers=alice.headers)
             assert response.status_code == 200, response.text
+
+
+async def _refused_after(
+    http: httpx.AsyncClient, server: ServerProcess, who: Account, within: float
+) -> tuple[float, int]:
+    """Seconds until `server` refuses `who`'s token, and how many requests it accepted."""
+    started = time.monotonic()
+    accepted = 0
+    while time.monotonic() - started < within:
+        response = await http.get(f"{server.url}/v1/auth/validate", headers=who.headers)
+        if response.status_code == 401:
+            return time.monotonic() - started, accepted
+        assert response.status_code == 200, response.text
+        accepted += 1
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still accepted after {within} s ({accepted} requests)")
+
+
+async def test_a_logout_during_a_redis_stall_reaches_the_other_instance_once_redis_answers(
+    servers: Callable[..., ServerProcess], private_redis: PrivateRedis
+) -> None:
+    """The revocation's publish times out while Redis is stalled: it is retried until Redis
+    takes it, so B refuses the token within 2 s of Redis answering (not after B's session
+    cache lapses)."""
+    a, b = servers(), servers()
+    async with httpx.AsyncClient(timeout=10) as http:
+        alice = await _account(http, a.url, f"rs_{str(time.monotonic_ns())[-9:]}")
+        assert (await http.get(f"{b.url}/v1/auth/validate", headers=alice.headers)).is_success
+        # A restart first: A's publishing connection is stale, so the publish during the
+        # stall opens a new one and times out before the command is ever sent.
+        private_redis.stop()
+        private_redis.start()
+        await asyncio.sleep(3)  # both listeners subscribed again (B forgot its cache)
+        assert (await http.get(f"{b.url}/v1/auth/validate", headers=alice.headers)).is_success
+        private_redis.pause()
+        try:
+            stalled = time.monotonic()
+            response = await http.post(f"{a.url}/v1/auth/logout", headers=alice.headers)
+            assert response.status_code == 204, response.text
+            revoked = await http.get(f"{a.url}/v1/auth/validate", headers=alice.headers)
+            assert revoked.status_code == 401
+            await asyncio.sleep(max(0.0, 2.5 - (time.monotonic() - stalled)))
+        finally:
+            private_redis.resume()
+        took, accepted = await _refused_after(http, b, alice, within=35)
+        assert took < 2.0, (took, accepted)
+
+
+async def test_a_logout_while_redis_is_down_reaches_the_other_instance_once_it_is_back(
+    servers: Callable[..., ServerProcess], private_redis: PrivateRedis
+) -> None:
+    a, b = servers(), servers()
+    async with httpx.AsyncClient(timeout=10) as http:
+        alice = await _account(http, a.url, f"rd_{str(time.monotonic_ns())[-9:]}")
+        assert (await http.get(f"{b.url}/v1/auth/validate", headers=alice.headers)).is_success
+        private_redis.stop()
+        try:
+            response = await http.post(f"{a.url}/v1/auth/logout", headers=alice.headers)
+            assert response.status_code == 204, response.text
+        finally:
+            private_redis.start()  # back, empty
+        took, accepted = await _refused_after(http, b, alice, within=35)
+        assert took < 4.0, (took, accepted)  # B's listener reconnects within 2 s

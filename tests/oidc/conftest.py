@@ -3,6 +3,7 @@ registered as OpenID Connect clients through the real services."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -25,6 +26,10 @@ from tests.support.accounts import Account, new_account, unique_name
 from tests.support.servers import ServerProcess, free_port, start_server
 
 SCOPE = "openid profile email roles payload"
+
+with warnings.catch_warnings():  # Authlib's httpx client announces a move to httpx2 on import
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 
 @dataclass

@@ -46,7 +46,7 @@ async def test_encrypted_dm_is_read_by_both_and_only_ciphertext_reaches_the_serv
     await audit(pavel.page, "chat-encrypted")
 
     channel_id = int(olga.page.url.rsplit("/", 1)[1])
-    stored = await api_get(web_server, olga.page, f"/v1/channels/{channel_id}/messages")
+    stored = (await api_get(web_server, olga.page, f"/v1/channels/{channel_id}/messages"))["items"]
     assert len(stored) == 2
     for row in stored:
         assert "eagle" not in row["content"]
@@ -102,7 +102,7 @@ async def test_encrypted_group_hands_its_key_to_a_member_added_later(
     await send(late.page, "I can read it")
     await expect(message(page, "I can read it")).to_be_visible()
     channel_id = int(page.url.rsplit("/", 1)[1])
-    stored = await api_get(web_server, late.page, f"/v1/channels/{channel_id}/messages")
+    stored = (await api_get(web_server, late.page, f"/v1/channels/{channel_id}/messages"))["items"]
     assert all("read it" not in row["content"] for row in stored)
     host.check_clean()
     late.check_clean()

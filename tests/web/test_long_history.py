@@ -64,7 +64,7 @@ async def test_ten_thousand_messages_scroll_in_a_window_and_jump_to_first_unread
         page = await http.get(
             f"/v1/channels/{channel_id}/messages?limit=1&after=0", headers=as_reader
         )
-        first_id = page.json()[-1]["id"]
+        first_id = page.json()["items"][-1]["id"]
         # The reader has read up to message 9,000.
         marked = await http.post(
             f"/v1/channels/{channel_id}/read",

@@ -6,7 +6,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from parley.dialects.kit import message_of, status_of
+from parley.dialects.kit import encodable, message_of, status_of
 from parley.errors import Conflict, Invalid, ParleyError, RateLimited, TooLarge
 
 # Domain error codes the seed answers differently from the native API. Mapped here (not
@@ -32,7 +32,7 @@ _MESSAGE_BY_CODE = {
 
 def render(exc: Exception) -> Response:
     if isinstance(exc, RequestValidationError):
-        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return JSONResponse({"detail": encodable(jsonable_encoder(exc.errors()))}, status_code=422)
     status = status_of(exc)
     message = message_of(exc)
     if isinstance(exc, Conflict | Invalid | TooLarge):

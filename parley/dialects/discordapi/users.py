@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import File, Query, UploadFile
+from fastapi import Query
+from starlette.datastructures import UploadFile
 
 from parley.deps import RuntimeDep, Session
 from parley.dialects.discordapi.deps import DiscordPrincipal
@@ -13,6 +14,8 @@ from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, Us
 from parley.dialects.kit import dialect_router
 from parley.errors import NotFound
 from parley.identity import lookup
+from parley.kit.body import upload_route
+from parley.kit.uploads import upload_file, upload_schema
 from parley.profiles import service as profiles
 from parley.profiles.schemas import UserPublic
 from parley.profiles.views import public_view
@@ -46,11 +49,13 @@ async def find_user(
     "/users/upload-avatar/",
     response_model=CapitalDetail,
     response_model_by_alias=True,
-    responses={400: {"model": Detail}, 401: {"model": Detail}},
+    responses={400: {"model": Detail}, 401: {"model": Detail}, 413: {"model": Detail}},
+    openapi_extra=upload_schema("avatar_file"),
 )
+@upload_route("avatar_max_bytes")
 async def upload_avatar(
-    avatar_file: Annotated[UploadFile, File()],
     principal: DiscordPrincipal,
+    avatar_file: Annotated[UploadFile, upload_file("avatar_file")],
     session: Session,
     rt: RuntimeDep,
 ) -> CapitalDetail:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from parley.kit.files import private_dir
 from parley.kit.secrets import new_token
 from parley.kit.time import clock
 
@@ -23,7 +24,7 @@ STATE_TTL_SECONDS = 600
 
 
 def load_key(directory: Path) -> bytes:
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     path = directory / KEY_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from parley.identity.providers.base import ProviderProfile
+from parley.identity.validation import single_script
 from parley.kit.secrets import new_token
 
 _NOT_ALLOWED = re.compile(r"[^\w.\-]+")
@@ -18,7 +19,7 @@ def username_base(profile: ProviderProfile) -> str:
         if not candidate:
             continue
         cleaned = _NOT_ALLOWED.sub("_", candidate.strip()).strip("._-")[:_BASE_MAX].strip("._-")
-        if len(cleaned) >= 3:
+        if len(cleaned) >= 3 and single_script(cleaned):
             return cleaned
     return f"{profile.provider}_{profile.external_id}"[:_BASE_MAX]
 

@@ -232,7 +232,8 @@ export const api = {
     call("POST", `/channels/${id}/members`, { user_id: userId, encrypted_key: encryptedKey }),
   removeMember: (id, userId) => call("DELETE", `/channels/${id}/members/${userId}`),
   channelKey: (id) => call("GET", `/channels/${id}/key`),
-  messages: (id, params) => call("GET", `/channels/${id}/messages${q({ limit: 50, ...params })}`),
+  messages: async (id, params) =>
+    (await call("GET", `/channels/${id}/messages${q({ limit: 50, ...params })}`)).items,
   sendMessage: (id, content, replyTo) =>
     call("POST", `/channels/${id}/messages`, { content, reply_to_id: replyTo || undefined }),
   editMessage: (id, messageId, content) =>

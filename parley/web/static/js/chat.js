@@ -26,11 +26,7 @@ export function resetChat() {
   });
 }
 
-const normalize = (m) => ({
-  ...m,
-  deleted_at: m.deleted_at ?? (m.deleted ? m.edited_at || m.created_at : null),
-  content: m.deleted ? null : m.content,
-});
+const normalize = (m) => ({ ...m, content: m.deleted_at ? null : m.content });
 
 function remember(user) {
   if (user && user.id) store.state.users.set(user.id, { ...store.state.users.get(user.id), ...user });
