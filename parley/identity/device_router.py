@@ -99,7 +99,8 @@ async def disown_sign_in(body: LinkToken, session: Session) -> Revoked:
 
 @router.get("/auth/not-me", response_class=HTMLResponse, responses=responses(400))
 async def disown_sign_in_link(token: str, session: Session) -> HTMLResponse:
-    """One click from the new-sign-in mail (same as the POST)."""
+    """The link of new-sign-in mails sent before they linked to the web client's
+    `/wasnt-me/{token}` (same as the POST)."""
     try:
         revoked = await devices.not_me(session, token=token[:128])
     except ParleyError as exc:
@@ -119,9 +120,15 @@ async def verify_email(
     return UserMe.model_validate(await recovery.verify_email_code(session, rt, user, body.code))
 
 
+@router.post("/auth/email/verify/link", status_code=204, responses=responses(400))
+async def verify_email_by_link(body: LinkToken, session: Session) -> None:
+    """The token from the verification mail's link (the web client's `/verify?token=`)."""
+    await recovery.verify_email_link(session, body.token)
+
+
 @router.get("/auth/email/verify", response_class=HTMLResponse, responses=responses(400))
 async def verify_email_link(token: str, session: Session) -> HTMLResponse:
-    """The link from the verification mail."""
+    """The link of verification mails sent before they linked to the web client."""
     try:
         await recovery.verify_email_link(session, token[:128])
     except ParleyError as exc:
@@ -158,7 +165,8 @@ async def request_password_reset(
 async def password_reset_page(
     token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
 ) -> HTMLResponse:
-    """The link from the reset mail: a form that posts the token and the new password."""
+    """The link of reset mails sent before they linked to the web client's `/reset?token=`:
+    a form that posts the token and the new password."""
     nonce = new_token(16)  # the one inline script this page may run (its own CSP)
     return HTMLResponse(
         "<!doctype html><meta charset=utf-8><title>Parley: new password</title>"

@@ -258,7 +258,7 @@ async def notify_new_device(
         ttl_seconds=rt.settings.link_ttl_seconds,
         supersede=False,
     )
-    link = f"{rt.settings.public_url.rstrip('/')}/v1/auth/not-me?token={issued.link_token}"
+    link = f"{rt.settings.public_url.rstrip('/')}/wasnt-me/{issued.link_token}"  # web client
     where = ", ".join(part for part in (client.user_agent, client.ip, client.country) if part)
     send_after_commit(
         session,

@@ -51,6 +51,7 @@ CODE_REQUIRED = "code_required"
 APPROVED = "approved"
 EXCHANGED = "exchanged"
 FAILED = "failed"
+DENIED = "denied"
 
 TOPIC = events.QrUpdated.topic
 _CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -115,7 +116,7 @@ async def create_ticket(session: AsyncSession, rt: Runtime, client: ClientInfo) 
 
 async def _live(session: AsyncSession, ticket: str) -> QrTicket:
     record = await repo.get_ticket_by_hash(session, token_hash(ticket))
-    if record is None or record.expires_at <= utc_now() or record.status == FAILED:
+    if record is None or record.expires_at <= utc_now() or record.status in (FAILED, DENIED):
         raise TicketNotFound()
     return record
 
@@ -208,6 +209,27 @@ async def approve_ticket(
         return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
     announce(session, record, event=APPROVED)
     return Outcome(APPROVED)
+
+
+async def deny_ticket(
+    session: AsyncSession, rt: Runtime, principal: Principal, ticket: str, check_code: str
+) -> None:
+    """The signed-in phone refuses: the desktop's socket is told `denied`. A ticket waiting
+    for its code can only be refused by the person who approved it."""
+    record = await _live(session, ticket)
+    if record.kind != NATIVE or record.status not in (PENDING, CODE_REQUIRED):
+        raise TicketNotFound()
+    if record.user_id is not None and record.user_id != principal.user_id:
+        raise TicketNotFound()
+    await _spend_check(session, rt, record, check_code)
+    if not await repo.transition_ticket(
+        session, record.id, record.status, utc_now(), status=DENIED
+    ):
+        raise TicketUsed()
+    await audit.record(
+        session, "qr.denied", user_id=principal.user_id, session_id=principal.session_id
+    )
+    _announce(session, record, event=DENIED)
 
 
 async def confirm_ticket_code(session: AsyncSession, rt: Runtime, ticket: str, code: str) -> None:

@@ -40,7 +40,7 @@ CheckCode = Query(min_length=1, max_length=16, description="The check code sent 
 async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
     """Desktop side. Frames sent: `ticket` (ticket, check_code, url, qr_png, qr_svg,
     expires_in), `code_required` (sent_to), `approved` (exchange_code), `failed`,
-    `expired`; `{"op": "heartbeat"}` answers `heartbeat_ack`."""
+    `denied`, `expired`; `{"op": "heartbeat"}` answers `heartbeat_ack`."""
     rt = get_runtime(websocket)
     hub = get_hub(websocket)
     await websocket.accept()
@@ -103,8 +103,8 @@ async def _relay(
             if code is not None:
                 await _close(websocket, {"op": "approved", "exchange_code": code})
                 return
-        elif kind == qr.FAILED:
-            await _close(websocket, {"op": "failed"})
+        elif kind in (qr.FAILED, qr.DENIED):
+            await _close(websocket, {"op": kind})
             return
 
 
@@ -167,6 +167,18 @@ async def approve_ticket(
     """The signed-in phone approves the desktop (with the check code from the QR)."""
     outcome = await qr.approve_ticket(session, rt, principal, ticket, body.check_code)
     return QrApproval(status=outcome.event, sent_to=outcome.sent_to)
+
+
+@router.post("/qr/{ticket}/deny", status_code=204, responses=responses(400, 401, 404, 409, 429))
+async def deny_ticket(
+    ticket: str,
+    body: ApproveRequest,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> None:
+    """The signed-in phone refuses the desktop (with the check code from the QR)."""
+    await qr.deny_ticket(session, rt, principal, ticket, body.check_code)
 
 
 @router.post("/qr/{ticket}/confirm", response_model=QrApproval, responses=responses(400, 404, 409))

@@ -39,7 +39,7 @@ async def send_email_verification(
         context={"email": user.email},
         rate_key=user.email if rate_limited else None,
     )
-    link = _link(rt, "/v1/auth/email/verify", issued.link_token)
+    link = _link(rt, "/verify", issued.link_token)
     send_after_commit(
         session,
         rt.mailer,
@@ -96,7 +96,7 @@ async def _send_password_reset(rt: Runtime, address: str, client: ClientInfo) ->
             if not lookup.is_live(user):
                 return
             issued = await codes.issue(session, rt, user, codes.PASSWORD_RESET, with_link=True)
-            link = _link(rt, "/v1/auth/password-reset", issued.link_token)
+            link = _link(rt, "/reset", issued.link_token)
             send_after_commit(
                 session,
                 rt.mailer,
@@ -150,4 +150,5 @@ def _address(email: str) -> str | None:
 
 
 def _link(rt: Runtime, path: str, token: str | None) -> str:
+    """A mailed link: a web client route that posts the token to the API."""
     return f"{rt.settings.public_url.rstrip('/')}{path}?token={token}"

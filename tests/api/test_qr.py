@@ -242,6 +242,63 @@ async def test_auth_other_users_missing_tickets_and_bad_input(
     assert (await approve(mc, bob, ticket)).status_code == 409
 
 
+async def deny(
+    mc: httpx.AsyncClient, who: Account, ticket: qr.NewTicket, check: str | None = None
+) -> httpx.Response:
+    return await mc.post(
+        f"/v1/qr/{ticket.ticket}/deny",
+        json={"check_code": check or ticket.check_code},
+        headers=who.headers,
+    )
+
+
+async def test_phone_denies_a_ticket_and_it_is_gone(
+    mc: httpx.AsyncClient, smtp: SmtpSink, rt: Runtime
+) -> None:
+    phone = await trusted_phone(mc, smtp)
+    ticket = await new_ticket(rt)
+    wrong = await deny(mc, phone, ticket, "WRONG0")
+    assert wrong.status_code == 400
+    assert (await deny(mc, phone, ticket)).status_code == 204
+    assert (await deny(mc, phone, ticket)).status_code == 404
+    assert (await approve(mc, phone, ticket)).status_code == 404
+    assert (await mc.get(f"/v1/qr/{ticket.ticket}", headers=phone.headers)).status_code == 404
+    assert await exchange_code(rt, ticket) is None
+    async with rt.db.unit_of_work() as session:
+        record = await session.get(type(ticket.record), ticket.record.id)
+        assert record is not None
+        assert record.status == qr.DENIED
+
+
+async def test_the_approver_denies_while_the_code_is_awaited_and_nobody_else_can(
+    mc: httpx.AsyncClient, smtp: SmtpSink, rt: Runtime
+) -> None:
+    alice = await new_account(mc, "qr")  # untrusted phone: approval waits for the code
+    bob = await new_account(mc, "qr")
+    ticket = await new_ticket(rt)
+    assert (await approve(mc, alice, ticket)).json()["status"] == "code_required"
+    assert (await deny(mc, bob, ticket)).status_code == 404
+    assert (await deny(mc, alice, ticket)).status_code == 204
+    code = code_in(await last_mail(smtp, alice.email, "device"))
+    late = await mc.post(f"/v1/qr/{ticket.ticket}/confirm", json={"code": code})
+    assert late.status_code == 404
+
+
+async def test_deny_needs_a_session_a_real_ticket_and_a_check_code(
+    mc: httpx.AsyncClient, smtp: SmtpSink, rt: Runtime
+) -> None:
+    alice = await trusted_phone(mc, smtp)
+    ticket = await new_ticket(rt)
+    anonymous = await mc.post(f"/v1/qr/{ticket.ticket}/deny", json={"check_code": "X"})
+    assert anonymous.status_code == 401
+    missing = await mc.post("/v1/qr/nope/deny", json={"check_code": "X"}, headers=alice.headers)
+    assert missing.status_code == 404
+    bad = await mc.post(f"/v1/qr/{ticket.ticket}/deny", json={}, headers=alice.headers)
+    assert bad.status_code == 422
+    assert (await approve(mc, alice, ticket)).status_code == 200
+    assert (await deny(mc, alice, ticket)).status_code == 404  # approved already
+
+
 async def test_qr_images(mc: httpx.AsyncClient, rt: Runtime) -> None:
     ticket = await new_ticket(rt)
     png = await mc.get(f"/v1/qr/{ticket.ticket}/qr.png", params={"check": ticket.check_code})

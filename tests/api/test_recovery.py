@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, new_account, register, unique_name
-from tests.support.mail import code_in, last_mail, link_token_in, mail_to
+from tests.support.mail import code_in, last_mail, link_in, link_token_in, mail_to
 from tests.support.servers import SmtpSink
 
 NEW_PASSWORD = "a brand new password"
@@ -66,14 +66,31 @@ async def test_verification_link_and_resend(mc: httpx.AsyncClient, smtp: SmtpSin
     resent = await mc.post("/v1/auth/email/verify/resend", headers=alice.headers)
     assert resent.status_code == 202
     first, second = await _two(smtp, alice.email)
-    old = link_token_in(first, "/v1/auth/email/verify")
-    new = link_token_in(second, "/v1/auth/email/verify")
+    assert link_in(first, "/verify").startswith("http://testserver/verify?token=")  # web client
+    old = link_token_in(first, "/verify")
+    new = link_token_in(second, "/verify")
     # the resend superseded the first mail
-    assert (await mc.get("/v1/auth/email/verify", params={"token": old})).status_code == 400
-    page = await mc.get("/v1/auth/email/verify", params={"token": new})
+    link = "/v1/auth/email/verify/link"
+    superseded = await mc.post(link, json={"token": old})
+    assert superseded.status_code == 400
+    assert superseded.json()["error"]["code"] == "invalid_link"
+    assert (await mc.post(link, json={"token": new})).status_code == 204
+    me = await mc.get("/v1/users/me", headers=alice.headers)
+    assert me.json()["email_verified_at"] is not None
+    assert (await mc.post(link, json={"token": new})).status_code == 400
+    assert (await mc.post(link, json={"token": "junk"})).status_code == 400
+    assert (await mc.post(link, json={})).status_code == 422
+
+
+async def test_verification_links_of_older_mails_still_open_a_server_page(
+    mc: httpx.AsyncClient, smtp: SmtpSink
+) -> None:
+    alice = await new_account(mc, "rec")
+    token = link_token_in(await last_mail(smtp, alice.email, "verify"), "/verify")
+    page = await mc.get("/v1/auth/email/verify", params={"token": token})
     assert page.status_code == 200
     assert "confirmed" in page.text
-    assert (await mc.get("/v1/auth/email/verify", params={"token": new})).status_code == 400
+    assert (await mc.get("/v1/auth/email/verify", params={"token": token})).status_code == 400
     assert (await mc.get("/v1/auth/email/verify")).status_code == 422
 
 
@@ -117,7 +134,7 @@ async def test_password_reset_with_code_revokes_every_session(
 async def test_password_reset_by_link(mc: httpx.AsyncClient, smtp: SmtpSink) -> None:
     alice = await new_account(mc, "rec")
     await mc.post("/v1/auth/password-reset", json={"email": alice.email})
-    token = link_token_in(await last_mail(smtp, alice.email, "reset"), "/v1/auth/password-reset")
+    token = link_token_in(await last_mail(smtp, alice.email, "reset"), "/reset")
     page = await mc.get("/v1/auth/password-reset", params={"token": token})
     assert page.status_code == 200
     assert f'token:"{token}"' in page.text

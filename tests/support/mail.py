@@ -71,10 +71,16 @@ def code_in(message: Message) -> str:
     return match.group(1)
 
 
-def link_token_in(message: Message, path: str) -> str:
-    match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", body_of(message))
+def link_in(message: Message, path: str) -> str:
+    """The mailed link to `path` (`path?token=…`, or `path/…` for a path ending in "/")."""
+    tail = r"[A-Za-z0-9_\-]+" if path.endswith("/") else r"\?token=[A-Za-z0-9_\-]+"
+    match = re.search(r"https?://[^/\s]+" + re.escape(path) + tail, body_of(message))
     assert match, body_of(message)
-    return match.group(1)
+    return match.group(0)
+
+
+def link_token_in(message: Message, path: str) -> str:
+    return re.split(r"[/=]", link_in(message, path))[-1]
 
 
 async def sign_in_new_device(

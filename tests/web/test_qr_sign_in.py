@@ -90,6 +90,31 @@ async def test_phone_that_is_signed_out_signs_in_first_and_comes_back_to_approve
         await context.close()
 
 
+async def test_phone_denies_and_the_desktop_says_so_and_offers_a_new_code(
+    browser: Browser, web_server: ServerProcess, smtp: SmtpSink
+) -> None:
+    phone = await register(browser, web_server, smtp, "qrdeny", phone=True)
+    desktop, page, problems = await open_browser(browser, web_server, user_agent=DESKTOP_UA)
+    await page.goto("/signin")
+    first = await qr_link(page, web_server)
+    await phone.page.goto(first)
+    await phone.page.get_by_role("button", name="Deny").click()
+    await expect(phone.page).to_have_url(re.compile(r"/chat"))
+
+    await expect(page.get_by_role("alert")).to_have_text("The phone denied this sign-in.")
+    await audit(page, "sign-in-qr-denied")
+    await page.get_by_role("button", name="New QR code").click()
+    await expect(page.get_by_role("alert")).to_have_count(0)
+    link = page.get_by_role("link", name=re.compile(r"qr.+c="))
+    await expect(link).not_to_have_attribute("href", first)
+    await phone.page.goto(first)  # the denied ticket is gone
+    await expect(phone.page.get_by_role("alert")).to_be_visible()
+    await expect(phone.page.get_by_role("button", name="Approve")).to_have_count(0)
+    assert not problems, problems
+    await desktop.close()
+    await phone.context.close()
+
+
 async def test_the_desktop_renews_an_expired_qr_code(
     browser: Browser,
     server_factory: Callable[..., ServerProcess],

@@ -185,6 +185,7 @@ export const api = {
     call("POST", "/auth/change-password", { old_password, new_password }),
   me: () => call("GET", "/users/me"),
   verifyEmail: (code) => call("POST", "/auth/email/verify", { code }),
+  verifyEmailLink: (token) => send("POST", "/auth/email/verify/link", { token }, false),
   resendVerification: () => call("POST", "/auth/email/verify/resend"),
   requestReset: (email) => send("POST", "/auth/password-reset", { email }, false),
   confirmReset: (body) => send("POST", "/auth/password-reset/confirm", body, false),
@@ -249,6 +250,8 @@ export const api = {
   qrTicket: (ticket) => call("GET", `/qr/${encodeURIComponent(ticket)}`),
   qrApprove: (ticket, checkCode) =>
     call("POST", `/qr/${encodeURIComponent(ticket)}/approve`, { check_code: checkCode }),
+  qrDeny: (ticket, checkCode) =>
+    call("POST", `/qr/${encodeURIComponent(ticket)}/deny`, { check_code: checkCode }),
   qrConfirm: (ticket, code) =>
     send("POST", `/qr/${encodeURIComponent(ticket)}/confirm`, { code }, false),
   qrExchange: (ticket, exchangeCode) =>

@@ -4,8 +4,15 @@ import { html, render, useEffect, useState } from "../vendor/preact-htm.js";
 import { api, currentAuth, onAuthChange, setAuth } from "./api.js";
 import { resetChat, startRealtime } from "./chat.js";
 import { LANGUAGES, currentLang, onLangChange, setLang, t } from "./i18n.js";
-import { Link, navigate } from "./ui.js";
-import { ForgotPage, RegisterPage, ResetPage, SignInPage, VerifyEmailPage } from "./views/auth.js";
+import { Link, navigate, query } from "./ui.js";
+import {
+  ForgotPage,
+  RegisterPage,
+  ResetPage,
+  SignInPage,
+  VerifyEmailPage,
+  VerifyLinkPage,
+} from "./views/auth.js";
 import { AuthorizePage } from "./views/authorize.js";
 import { ChatPage } from "./views/chat.js";
 import { FriendsPage } from "./views/friends.js";
@@ -19,6 +26,7 @@ const PUBLIC = [
   [/^\/register$/, () => html`<${RegisterPage} />`],
   [/^\/forgot$/, () => html`<${ForgotPage} />`],
   [/^\/reset$/, () => html`<${ResetPage} />`],
+  [/^\/verify$/, () => html`<${VerifyLinkPage} />`],
   [
     /^\/wasnt-me\/(?:(sign-in|email)\/)?([^/]+)$/,
     (m) => html`<${WasntMePage} kind=${m[1] || "sign-in"} token=${decodeURIComponent(m[2])} />`,
@@ -32,7 +40,7 @@ const PRIVATE = [
   [/^\/profile$/, () => html`<${ProfilePage} />`],
   [/^\/security$/, () => html`<${SecurityPage} />`],
   [/^\/keys$/, () => html`<${KeysPage} />`],
-  [/^\/verify$/, () => html`<${VerifyEmailPage} />`],
+  [/^\/verify$/, () => (query("token") ? html`<${VerifyLinkPage} />` : html`<${VerifyEmailPage} />`)],
   [/^\/qr\/([^/]+)$/, (m) => html`<${QrApprovePage} ticket=${decodeURIComponent(m[1])} />`],
   [/^\/authorize$/, () => html`<${AuthorizePage} />`],
 ];
@@ -137,7 +145,8 @@ function App() {
   }
   const view = match(PRIVATE, pathname);
   if (!view) {
-    if (pathname.startsWith("/wasnt-me/")) return match(PUBLIC, pathname)();
+    // mail links work in a signed-in browser too
+    if (pathname.startsWith("/wasnt-me/") || pathname === "/reset") return match(PUBLIC, pathname)();
     queueMicrotask(() => navigate("/chat", true));
     return null;
   }

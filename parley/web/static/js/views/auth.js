@@ -1,6 +1,6 @@
 // Signed-out screens: sign in (password, device code, QR), create account, forgot and reset
 // password; and the signed-in email confirmation.
-import { html, useState } from "../../vendor/preact-htm.js";
+import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { api, setAuth, updateUser, currentAuth } from "../api.js";
 import { t } from "../i18n.js";
 import { ErrorLine, Field, Link, Notice, navigate, query, useAction } from "../ui.js";
@@ -349,5 +349,32 @@ export function VerifyEmailPage() {
         <${Link} href="/chat" class="button link">${t("verify.later")}<//>
       </div>
     </form>
+  </main>`;
+}
+
+/** `/verify?token=` from the verification mail: works signed in or out. */
+export function VerifyLinkPage() {
+  const token = query("token");
+  const [done, setDone] = useState(false);
+  const [run, , error] = useAction(async () => {
+    await api.verifyEmailLink(token);
+    if (currentAuth()) updateUser(await api.me());
+    setDone(true);
+  });
+  useEffect(() => {
+    if (token) run();
+    else navigate("/signin?next=%2Fverify", true); // the code form needs a session
+  }, [token]);
+  return html`<main class="auth" id="main">
+    <section class="card" aria-labelledby="verify-link-title">
+      <h1 id="verify-link-title">${t("verify.title")}</h1>
+      <${ErrorLine} error=${error} />
+      ${done ? html`<${Notice}>${t("verify.done")}<//>` : error ? null : html`<p>${t("common.loading")}</p>`}
+      <p class="links">
+        ${currentAuth()
+          ? html`<${Link} href="/chat">${t("verify.continue")}<//>`
+          : html`<${Link} href="/signin">${t("auth.back_to_sign_in")}<//>`}
+      </p>
+    </section>
   </main>`;
 }

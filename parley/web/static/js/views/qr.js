@@ -42,9 +42,9 @@ export function QrSignIn({ onSignedIn }) {
         } catch {
           setStatus("failed");
         }
-      } else if (frame.op === "failed") {
+      } else if (frame.op === "failed" || frame.op === "denied") {
         finished = true;
-        setStatus("failed");
+        setStatus(frame.op);
       } else if (frame.op === "expired") {
         finished = true;
         setGeneration((g) => g + 1); // a fresh code
@@ -73,8 +73,8 @@ export function QrSignIn({ onSignedIn }) {
             ${t("qr.or_open")} <a class="qr-link" href=${ticket.url}>${ticket.url}</a>
           </p>`
       : html`<p>${t("common.loading")}</p>`}
-    ${status === "failed"
-      ? html`<p class="error" role="alert">${t("qr.failed")}</p>
+    ${status === "failed" || status === "denied"
+      ? html`<p class="error" role="alert">${t(`qr.${status}`)}</p>
           <button type="button" onClick=${() => setGeneration((g) => g + 1)}>${t("qr.new_code")}</button>`
       : null}
     ${status === "signing_in" ? html`<${Notice}>${t("qr.signing_in")}<//>` : null}
@@ -120,6 +120,10 @@ export function QrApprovePage({ ticket }) {
     const result = await api.qrApprove(ticket, check);
     setOutcome(result);
   });
+  const [deny, denying, denyError] = useAction(async () => {
+    await api.qrDeny(ticket, check);
+    navigate("/chat?qr=denied");
+  });
   const [code, setCode] = useState("");
   const [confirm, confirming, confirmError] = useAction(async () => {
     setOutcome(await api.qrConfirm(ticket, code.trim()));
@@ -158,12 +162,12 @@ export function QrApprovePage({ ticket }) {
             </form>`
           : info
             ? html`<p>${t("qr.approve_question")}</p>
-                <${ErrorLine} error=${approveError} />
+                <${ErrorLine} error=${approveError || denyError} />
                 <div class="actions">
                   <button type="button" onClick=${approve} disabled=${approving}>
                     ${t("qr.approve")}
                   </button>
-                  <button type="button" class="secondary" onClick=${() => navigate("/chat?qr=denied")}>
+                  <button type="button" class="secondary" onClick=${deny} disabled=${denying}>
                     ${t("qr.deny")}
                   </button>
                 </div>`
