@@ -229,7 +229,7 @@ async def deny_ticket(
     await audit.record(
         session, "qr.denied", user_id=principal.user_id, session_id=principal.session_id
     )
-    _announce(session, record, event=DENIED)
+    announce(session, record, event=DENIED)
 
 
 async def confirm_ticket_code(session: AsyncSession, rt: Runtime, ticket: str, code: str) -> None:
