@@ -244,4 +244,4 @@ async def test_a_blocked_user_cannot_edit_old_messages_in_the_dm(
     edited = await client.patch(path, json={"content": "after the block"}, headers=bob.headers)
     assert edited.status_code == 403, edited.text
     history = await client.get(f"/v1/channels/{channel_id}/messages", headers=alice.headers)
-    assert [m["content"] for m in history.json()] == ["before the block"]
+    assert [m["content"] for m in history.json()["items"]] == ["before the block"]

@@ -58,11 +58,15 @@ async def test_renaming_to_a_look_alike_is_refused(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
     response = await client.patch(
-        "/v1/users/me", json={"username": fullwidth(alice.username)}, headers=bob.headers
+        "/v1/users/me",
+        json={"username": fullwidth(alice.username), "current_password": PASSWORD},
+        headers=bob.headers,
     )
     assert response.status_code == 409, response.text
     mixed = await client.patch(
-        "/v1/users/me", json={"username": CYRILLIC_A + "bc_def"}, headers=bob.headers
+        "/v1/users/me",
+        json={"username": CYRILLIC_A + "bc_def", "current_password": PASSWORD},
+        headers=bob.headers,
     )
     assert mixed.status_code == 400, mixed.text
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from parley.identity.providers.base import ProviderProfile
 from parley.identity.validation import single_script
-from parley.kit.secrets import new_token
 
 _NOT_ALLOWED = re.compile(r"[^\w.\-]+")
 _BASE_MAX = 24
@@ -25,7 +25,8 @@ def username_base(profile: ProviderProfile) -> str:
 
 
 def username_candidates(base: str, tries: int = 8) -> list[str]:
-    """`base`, `base_2` ... then a random suffix that is practically always free."""
+    """`base`, `base_2` ... then a random number suffix that is practically always free
+    (digits, so a Cyrillic base stays in one script)."""
     names = [base] + [f"{base}_{n}" for n in range(2, tries + 1)]
-    names.append(f"{base}_{new_token(4).lower().replace('-', 'x')[:6]}")
+    names.append(f"{base}_{secrets.randbelow(900_000) + 100_000}")
     return names

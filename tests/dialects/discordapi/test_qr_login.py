@@ -217,6 +217,7 @@ async def test_a_socket_that_knows_the_fingerprint_cannot_take_the_desktops_sign
     async with httpx.AsyncClient(timeout=10) as http:
         _, headers = await phone_account(http, server.url)
         async with connect(socket_url(server, client_id, "pc")) as desktop:
+            assert await frame(desktop) == {"op": "connected type: pc"}
             await send(desktop, op="heartbeat")
             assert await frame(desktop) == {"op": "heartbeat_ack"}
             async with connect(socket_url(server, client_id, "pc")) as thief:
@@ -228,6 +229,7 @@ async def test_a_socket_that_knows_the_fingerprint_cannot_take_the_desktops_sign
                 connect(socket_url(server, client_id, "mb")) as spy,
                 connect(socket_url(server, client_id, "mb")) as phone,
             ):
+                assert await frame(spy) == await frame(phone) == {"op": "connected type: mb"}
                 await send(
                     phone,
                     op="pending_ticket",
@@ -265,6 +267,7 @@ async def test_a_phone_needs_a_waiting_desktop(
     async with httpx.AsyncClient(timeout=10) as http:
         _, headers = await phone_account(http, server.url)
         async with connect(socket_url(server, new_token(12), "mb")) as phone:
+            assert await frame(phone) == {"op": "connected type: mb"}
             await send(
                 phone,
                 op="pending_ticket",
