@@ -25,7 +25,7 @@ NEW_DEVICE = "New auth device detected, send confirmation code to: "
 
 
 async def frame(ws: ClientConnection) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(decode=True), 10))
+    data: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(decode=True), 20))
     return data
 
 
