@@ -79,7 +79,7 @@ def start_server(
     port: int | None = None,
 ) -> ServerProcess:
     port = port or free_port()
-    env = {**os.environ, **settings_env(settings), **(extra_env or {})}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings_env(settings), **(extra_env or {})}
     log_path = os.path.join(log_dir, f"server-{port}.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)

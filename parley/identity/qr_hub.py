@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,7 +21,8 @@ from parley.infra.bus import Bus, Event
 
 log = logging.getLogger("parley.qr")
 
-Listener = Callable[[dict[str, Any]], Awaitable[None]]
+# Listeners only hand the event on (to a queue): they run inside whichever task published it.
+Listener = Callable[[dict[str, Any]], None]
 
 
 class QrHub:
@@ -50,7 +51,7 @@ class QrHub:
         data = event.payload.get("data") or {}
         for listener in list(self._members.get(hub, ())):
             try:
-                await listener(dict(data))
+                listener(dict(data))
             except Exception:
                 log.warning("qr hub listener failed", exc_info=True)
 

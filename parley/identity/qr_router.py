@@ -48,7 +48,7 @@ async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
     async with rt.db.unit_of_work() as session:
         new = await qr.create_ticket(session, rt, client)
     events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    async with hub.join(new.record.hub, events.put):
+    async with hub.join(new.record.hub, events.put_nowait):
         base = f"/v1/qr/{new.ticket}/qr"
         await websocket.send_json(
             {

@@ -109,17 +109,10 @@ async def test_unknown_desktop_code_then_only_the_hub_owner_gets_a_payload(
     client_id = new_token(12)
     pc: list[dict[str, Any]] = []
     mb: list[dict[str, Any]] = []
-
-    async def to_pc(data: dict[str, Any]) -> None:
-        pc.append(data)
-
-    async def to_mb(data: dict[str, Any]) -> None:
-        mb.append(data)
-
     secret = await open_hub(rt, client_id)
     with pytest.raises(HubTaken):
         await open_hub(rt, client_id)
-    async with hub.join(client_id, to_pc), hub.join(client_id, to_mb):
+    async with hub.join(client_id, pc.append), hub.join(client_id, mb.append):
         assert hub.size(client_id) == 2
         token = dq.encrypt_user_data(rt, principal(alice))
         outcome = await pending(rt, client_id, token)

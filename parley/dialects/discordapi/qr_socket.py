@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
@@ -34,6 +36,13 @@ router = APIRouter(tags=["dialect: DiscordApi"])
 NEW_DEVICE = "New auth device detected, send confirmation code to: {}"
 SUCCESS = "Success auth"
 _DONE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Heard:
+    """A hub event waiting in a socket's queue to become that socket's frame."""
+
+    event: dict[str, Any]
 
 
 async def frame_for(
@@ -74,20 +83,20 @@ async def qr_auth_socket(
     await websocket.accept()
     outgoing.put_nowait({"op": f"connected type: {client_type}"})  # the original's greeting
 
-    async def on_event(event: dict[str, Any]) -> None:
-        frame = await frame_for(rt, client_id, event, secret)
-        if frame is not None:
-            outgoing.put_nowait(frame)
+    async def to_frame(event: dict[str, Any]) -> dict[str, Any] | None:
+        return await frame_for(rt, client_id, event, secret)
 
     user_agent = websocket.headers.get("user-agent") if client_type == "pc" else None
-    async with get_hub(websocket).join(client_id, on_event):
+    # The hub only queues its events: each socket turns them into frames in its own task, so
+    # one socket closing never cuts short what another one is told.
+    async with get_hub(websocket).join(client_id, lambda event: outgoing.put_nowait(_Heard(event))):
         tasks = [
             asyncio.create_task(_read(websocket, rt, outgoing, client_id, client_ip, user_agent))
         ]
         if secret is not None:
             tasks.append(asyncio.create_task(_keep(rt, outgoing, client_id, secret)))
         try:
-            await _write(websocket, outgoing, tasks[0])
+            await _write(websocket, outgoing, tasks[0], to_frame)
         finally:
             for task in tasks:
                 task.cancel()
@@ -116,6 +125,7 @@ async def _write(
     websocket: WebSocket,
     outgoing: asyncio.Queue[dict[str, Any] | object],
     reader: asyncio.Task[None],
+    to_frame: Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]],
 ) -> None:
     while True:
         getter = asyncio.create_task(outgoing.get())
@@ -124,6 +134,10 @@ async def _write(
             getter.cancel()
             return
         frame = getter.result()
+        if isinstance(frame, _Heard):
+            frame = await to_frame(frame.event)
+            if frame is None:
+                continue
         if frame is _DONE or not isinstance(frame, dict):
             return
         try:

@@ -207,10 +207,6 @@ async def refusals(server: ServerProcess) -> None:
         assert (await http.get(f"{server.url}/auth/qr_auth/")).status_code == 422
 
 
-@pytest.mark.skip(
-    reason="intermittent: after the spy's confirmation code the desktop's 'Success auth' sometimes"
-    " does not arrive (passes alone); under investigation, see docs/security.md",
-)
 async def test_a_socket_that_knows_the_fingerprint_cannot_take_the_desktops_sign_in(
     server_factory: Callable[..., ServerProcess], smtp: SmtpSink, mail_settings: Settings
 ) -> None:
