@@ -25,12 +25,12 @@ from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
-from parley.identity.device_router import router as device_router
-from parley.identity.email_router import router as email_router
+from parley.identity.devices.router import router as device_router
 from parley.identity.passkeys.router import router as passkeys_router
 from parley.identity.providers.router import router as providers_router
-from parley.identity.qr_router import router as qr_router
-from parley.identity.router import router as identity_router
+from parley.identity.qr.router import router as qr_router
+from parley.identity.recovery.router import router as recovery_router
+from parley.identity.sessions.router import router as identity_router
 from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
 from parley.kit.body import RequestBodyMiddleware
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(device_router)
     v1.include_router(twofactor_router)
     v1.include_router(passkeys_router)
-    v1.include_router(email_router)
+    v1.include_router(recovery_router)
     v1.include_router(qr_router)
     v1.include_router(access_router)
     v1.include_router(profiles_router)

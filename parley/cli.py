@@ -81,7 +81,7 @@ def users_create(
     ] = "",
 ) -> None:
     """Create an account."""
-    from parley.identity import accounts
+    from parley.identity.accounts import signup as accounts
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
@@ -96,7 +96,7 @@ def users_create(
 @users_app.command("list")
 def users_list(limit: int = 100, after: int = 0) -> None:
     """List accounts by id."""
-    from parley.identity import repository
+    from parley.identity.sessions import repository
 
     async def work(rt: Runtime) -> list[tuple[int, str, str | None]]:
         async with rt.db.unit_of_work() as session:
@@ -117,7 +117,8 @@ def users_set_password(
     ] = "",
 ) -> None:
     """Set a password and revoke every session of the account."""
-    from parley.identity import repository, service
+    from parley.identity.accounts import service
+    from parley.identity.sessions import repository
 
     async def work(rt: Runtime) -> None:
         async with rt.db.unit_of_work() as session:
@@ -133,7 +134,7 @@ def users_set_password(
 @users_app.command("unlock-key")
 def users_unlock_key(username: str) -> None:
     """Clear the PIN failure count that locked a user's E2E private key."""
-    from parley.identity import repository
+    from parley.identity.sessions import repository
     from parley.messaging import keys
 
     async def work(rt: Runtime) -> None:

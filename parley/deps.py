@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from parley.identity.tokens import Principal
+from parley.identity.sessions.tokens import Principal
 from parley.kit.client import ClientInfo, client_info
 from parley.runtime import Runtime
 

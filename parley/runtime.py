@@ -10,10 +10,10 @@ import anyio
 
 from parley.db import Database
 from parley.events import SessionRevoked
-from parley.identity.keys import KeyRing
-from parley.identity.passwords import Passwords
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.providers.clients import ProviderClients
-from parley.identity.tokens import Authenticator, TokenSigner
+from parley.identity.sessions.keys import KeyRing
+from parley.identity.sessions.tokens import Authenticator, TokenSigner
 from parley.infra.bus import LISTENER_GAP, Bus, Event, make_bus
 from parley.infra.geoip import GeoIP
 from parley.infra.mailer import Mailer, make_mailer

@@ -207,7 +207,7 @@ def roles_assign(
     """Give a user roles."""
     from parley.access import service
     from parley.errors import NotFound
-    from parley.identity import repository
+    from parley.identity.sessions import repository
     from parley.kit.cli import console
     from parley.runtime import run_with_runtime
 

@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection
 from parley.access import service
 from parley.deps import Session, get_runtime
 from parley.errors import Unauthorized
-from parley.identity.deps import get_current_user
+from parley.identity.accounts.deps import get_current_user
 from parley.kit.bearer import extract_token
 from parley.models import App, User
 

@@ -20,8 +20,8 @@ from parley.access.schemas import (
     UserAppPayload,
 )
 from parley.deps import RuntimeDep, Session
-from parley.identity import lookup
-from parley.identity.deps import CurrentUser
+from parley.identity.accounts import lookup
+from parley.identity.accounts.deps import CurrentUser
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity.validation import username_key
+from parley.identity.accounts.validation import username_key
 from parley.models import (
     AppPayload,
     Block,

@@ -13,8 +13,8 @@ from parley.accounts.schemas import (
     ExportedSession,
 )
 from parley.deps import RuntimeDep, Session
-from parley.identity.deps import CurrentPrincipal
-from parley.identity.schemas import UserMe
+from parley.identity.accounts.deps import CurrentPrincipal
+from parley.identity.sessions.schemas import UserMe
 from parley.kit.openapi import responses
 from parley.kit.time import utc_now
 from parley.messaging.schemas import MessageRead

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley.identity.schemas import UserMe
+from parley.identity.sessions.schemas import UserMe
 from parley.messaging.schemas import MessageRead
 from parley.social.schemas import UserBrief
 

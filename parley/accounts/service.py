@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts import repository
-from parley.identity import lookup
-from parley.identity import service as identity
-from parley.identity.errors import InvalidCredentials
+from parley.identity.accounts import lookup
+from parley.identity.accounts.errors import InvalidCredentials
+from parley.identity.sessions import service as session_service
 from parley.kit.time import utc_now
 from parley.messaging import attachments
 from parley.messaging import service as messaging
@@ -56,7 +56,7 @@ async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, passw
     if not await rt.passwords.verify(user.password_hash, password):
         raise InvalidCredentials("Wrong password")
     await profiles.lock_user(session, user_id)
-    await identity.revoke_all_sessions(session, user_id, "account_deleted")
+    await session_service.revoke_all_sessions(session, user_id, "account_deleted")
     for friend_id in await social.friend_ids(session, user_id):
         await social.remove_friend(session, user_id, friend_id)
     for channel_id in await repository.group_ids_of(session, user_id):

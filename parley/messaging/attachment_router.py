@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from parley.deps import RuntimeDep, Session
-from parley.identity.deps import CurrentPrincipal
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses

@@ -24,9 +24,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid, NotFound
-from parley.identity import lookup as accounts
-from parley.identity import repository as users
-from parley.identity.errors import InvalidCredentials
+from parley.identity.accounts import lookup as accounts
+from parley.identity.accounts.errors import InvalidCredentials
+from parley.identity.sessions import repository as users
 from parley.kit.files import private_dir
 from parley.kit.time import utc_now
 from parley.messaging import repository

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from parley.deps import RuntimeDep, Session
-from parley.identity.deps import CurrentPrincipal
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
 from parley.messaging import attachments, history, reactions, search, uploads

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.errors import Invalid, NotFound, ParleyError
-from parley.identity import lookup as accounts
-from parley.identity import repository as users
+from parley.identity.accounts import lookup as accounts
+from parley.identity.sessions import repository as users
 from parley.kit.time import utc_now
 from parley.messaging import mentions, repository, uploads
 from parley.messaging.errors import (

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from parley.access.deps import Admin
 from parley.deps import Session
-from parley.identity.deps import CurrentPrincipal
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
 from parley.messaging.schemas import MessageRead

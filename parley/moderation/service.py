@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
-from parley.identity import repository as users
-from parley.identity import service as identity
+from parley.identity.sessions import repository as users
+from parley.identity.sessions import service as session_service
 from parley.kit.time import utc_now
 from parley.messaging import repository as messages
 from parley.messaging import service as messaging
@@ -52,7 +52,7 @@ async def disable_user(session: AsyncSession, user_id: int) -> User:
     user = await repository.set_disabled(session, user_id, utc_now())
     if user is None:
         raise NotFound("No such user")
-    await identity.revoke_all_sessions(session, user_id, "account_disabled")
+    await session_service.revoke_all_sessions(session, user_id, "account_disabled")
     return user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parley.deps import RuntimeDep, Session
-from parley.identity.deps import CurrentPrincipal
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.notifications import service

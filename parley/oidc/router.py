@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.identity.deps import CurrentPrincipal
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.openapi import responses
 from parley.oidc import service
 from parley.oidc.schemas import OAUTH_ERRORS, AuthorizeAnswer, AuthorizeRequest, ClientInfo

@@ -19,7 +19,7 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Unauthorized
-from parley.identity.tokens import Principal
+from parley.identity.sessions.tokens import Principal
 from parley.kit.time import clock
 from parley.oidc import consents
 from parley.oidc.adapters import SCOPES, SECRET_METHODS, Client, EndUser

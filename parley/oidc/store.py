@@ -11,9 +11,9 @@ import anyio.from_thread
 from authlib.oauth2.rfc6749 import OAuth2Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit
-from parley.identity import service as identity
-from parley.identity.tokens import Principal
+from parley.identity.accounts import audit
+from parley.identity.sessions import service as session_service
+from parley.identity.sessions.tokens import Principal
 from parley.kit.secrets import token_hash
 from parley.kit.time import utc_now
 from parley.models import OidcAuthorizationCode, OidcToken
@@ -201,7 +201,7 @@ class Store:
     async def end_session(self, user_id: int, session_id: int) -> None:
         """RP-initiated logout: end the Parley session the id_token names (and with it
         every refresh token bound to it)."""
-        await identity.logout(self.session, Principal(user_id, session_id, 0.0))
+        await session_service.logout(self.session, Principal(user_id, session_id, 0.0))
 
 
 def _at(timestamp: int) -> datetime:

@@ -9,9 +9,10 @@ from starlette.datastructures import UploadFile
 
 from parley.access.deps import SuperApp
 from parley.deps import Client, RuntimeDep, Session
-from parley.identity import email_change, lookup
-from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.email_schemas import EmailChangeRead
+from parley.identity.accounts import lookup
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.recovery import email_change
+from parley.identity.recovery.schemas import EmailChangeRead
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses

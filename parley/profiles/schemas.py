@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley.identity.email_schemas import EmailChangeRead
+from parley.identity.recovery.schemas import EmailChangeRead
 
 
 class UserPublic(BaseModel):

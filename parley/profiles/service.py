@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.errors import BadGateway, GatewayTimeout, Invalid
-from parley.identity import repository as identity_repository
-from parley.identity.errors import UsernameTaken, VerifiedChangeRequired
-from parley.identity.validation import clean_email, clean_username, username_key
+from parley.identity.accounts.errors import UsernameTaken, VerifiedChangeRequired
+from parley.identity.accounts.validation import clean_email, clean_username, username_key
+from parley.identity.sessions import repository as identity_repository
 from parley.kit.secrets import new_token
 from parley.models import User
 from parley.profiles import images, repository
@@ -148,7 +148,7 @@ async def update_profile(
     """Apply the given fields (only those present). Besides `PROFILE_FIELDS`, `username` may
     change when the caller re-authenticated (409 when taken). A different `email`, or a new
     username without re-authentication, is VerifiedChangeRequired: both are logins, and
-    `parley.identity.email_change` is their only way. Bumps the profile version when
+    `parley.identity.recovery.email_change` is their only way. Bumps the profile version when
     anything changed.
     """
     unknown = set(changes) - PROFILE_FIELDS - {"username", "email"}

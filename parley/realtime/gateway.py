@@ -12,9 +12,9 @@ from fastapi import APIRouter, WebSocket
 from limits import parse
 
 from parley.errors import NotFound, Unauthorized
-from parley.identity import lookup
-from parley.identity.schemas import UserMe
-from parley.identity.tokens import Principal
+from parley.identity.accounts import lookup
+from parley.identity.sessions.schemas import UserMe
+from parley.identity.sessions.tokens import Principal
 from parley.messaging import service as messaging
 from parley.messaging.router import channel_read
 from parley.realtime.connection import Connection, GatewaySession

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.access import service as access
 from parley.access.errors import AppExists, AppNotFound
 from parley.errors import Invalid
-from parley.identity import lookup
+from parley.identity.accounts import lookup
 from parley.models import App, User
 from parley.profiles import service as profiles
 from parley.runtime import Runtime

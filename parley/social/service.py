@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.errors import NotFound
-from parley.identity import lookup as accounts
-from parley.identity import repository as users
+from parley.identity.accounts import lookup as accounts
+from parley.identity.sessions import repository as users
 from parley.models import Block, FriendRequest, User
 from parley.social import repository
 from parley.social.errors import (

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from parley.identity.tokens import Authenticator
+from parley.identity.sessions.tokens import Authenticator
 from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
@@ -362,7 +362,7 @@ async def test_registration_rate_limit_per_ip(make_settings: Callable[..., Setti
 async def test_audit_log_records_sign_ins_and_failures(
     client: httpx.AsyncClient, alice: Account, app: object
 ) -> None:
-    from parley.identity import repository
+    from parley.identity.sessions import repository
 
     await client.post("/v1/auth/login", json={"login": alice.username, "password": "wrong-wrong"})
     await client.post("/v1/auth/logout", headers=alice.headers)

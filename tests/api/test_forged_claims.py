@@ -12,7 +12,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from parley.identity.tokens import ISSUER
+from parley.identity.sessions.tokens import ISSUER
 from parley.kit.time import clock
 from parley.runtime import Runtime
 from tests.support.accounts import Account

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from parley.identity import qr
+from parley.identity.qr import service as qr
 from parley.kit.client import ClientInfo
 from parley.kit.time import clock
 from parley.runtime import Runtime

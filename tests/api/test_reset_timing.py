@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from parley.identity.mail import drain
+from parley.identity.devices.mail import drain
 from tests.support.accounts import Account, unique_name
 
 SAMPLES = 60

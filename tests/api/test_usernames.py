@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from parley.identity.validation import username_key
+from parley.identity.accounts.validation import username_key
 from tests.support.accounts import PASSWORD, Account, new_account, unique_name
 
 CYRILLIC_A = "\u0430"

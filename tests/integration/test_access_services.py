@@ -11,7 +11,7 @@ import pytest
 
 from parley.access import service as access
 from parley.errors import BadGateway, Invalid
-from parley.identity import lookup
+from parley.identity.accounts import lookup
 from parley.profiles import service as profiles
 from parley.profiles.errors import AvatarRejected
 from parley.runtime import Runtime

@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from fastapi import FastAPI
 
-from parley.identity import devices
-from parley.identity.device_errors import (
+from parley.identity.accounts.errors import InvalidCredentials
+from parley.identity.devices import service as devices
+from parley.identity.devices.errors import (
     CodeExpired,
     DeviceVerificationRequired,
     UnknownAccount,
     WrongCode,
 )
-from parley.identity.errors import InvalidCredentials
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions.service import IssuedTokens
 from parley.kit.client import ClientInfo
 from parley.runtime import Runtime
 from parley.settings import Settings

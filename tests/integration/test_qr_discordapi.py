@@ -11,18 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Unauthorized
-from parley.identity import qr
-from parley.identity import qr_discordapi as dq
-from parley.identity.device_errors import (
-    HubTaken,
-    NoDesktop,
-    NoPendingTicket,
-    TicketNotFound,
-    WrongCode,
-    WrongDevice,
-)
-from parley.identity.qr_hub import QrHub
-from parley.identity.tokens import Principal
+from parley.identity.devices.errors import WrongCode, WrongDevice
+from parley.identity.qr import discordapi as dq
+from parley.identity.qr import service as qr
+from parley.identity.qr.errors import HubTaken, NoDesktop, NoPendingTicket, TicketNotFound
+from parley.identity.qr.hub import QrHub
+from parley.identity.sessions.tokens import Principal
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token
 from parley.kit.time import clock

@@ -9,7 +9,7 @@ import pytest
 from parley.access import service as access
 from parley.access.errors import AppNotFound
 from parley.errors import Invalid
-from parley.identity import lookup
+from parley.identity.accounts import lookup
 from parley.schedule import service as schedule
 from parley.schedule.errors import NotYourProfile, RoleChangeForbidden
 from parley.settings import Settings

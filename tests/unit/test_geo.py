@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.identity.geo import first_forwarded_ip, language_region, resolve_country
+from parley.identity.accounts.geo import first_forwarded_ip, language_region, resolve_country
 from parley.infra.geoip import GeoIP
 from tests.support.geoip import write_country_db
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from parley.errors import Invalid
-from parley.identity.passwords import Passwords
-from parley.identity.validation import check_password, clean_email, clean_username
+from parley.identity.accounts.passwords import Passwords
+from parley.identity.accounts.validation import check_password, clean_email, clean_username
 from parley.settings import Settings
 
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parley.errors import Unauthorized
-from parley.identity.keys import KeyRing
-from parley.identity.tokens import ISSUER, TokenSigner
+from parley.identity.sessions.keys import KeyRing
+from parley.identity.sessions.tokens import ISSUER, TokenSigner
 from parley.kit.bearer import extract_token
 
 JSON = st.recursive(

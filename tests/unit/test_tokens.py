@@ -6,8 +6,8 @@ import jwt
 import pytest
 
 from parley.errors import Unauthorized
-from parley.identity.keys import KeyRing
-from parley.identity.tokens import TokenSigner
+from parley.identity.sessions.keys import KeyRing
+from parley.identity.sessions.tokens import TokenSigner
 from parley.kit.bearer import extract_token
 from parley.kit.time import clock
 

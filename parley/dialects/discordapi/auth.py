@@ -21,9 +21,9 @@ from parley.dialects.discordapi.schemas import (
 )
 from parley.dialects.kit import dialect_router
 from parley.errors import Unauthorized
-from parley.identity import devices
-from parley.identity import qr_discordapi as qr
-from parley.identity.device_errors import DeviceVerificationRequired
+from parley.identity.devices import service as devices
+from parley.identity.devices.errors import DeviceVerificationRequired
+from parley.identity.qr import discordapi as qr
 from parley.kit.bearer import extract_token
 
 router = dialect_router(render, tag="dialect: DiscordApi")

@@ -8,7 +8,7 @@ from fastapi import Depends
 
 from parley.deps import authenticate
 from parley.errors import Forbidden
-from parley.identity.tokens import Principal
+from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import Bearer
 
 bearer = Bearer(

@@ -26,9 +26,9 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from parley.deps import get_runtime
 from parley.dialects.discordapi.schemas import NO_NUL
 from parley.errors import Invalid, ParleyError
-from parley.identity import qr
-from parley.identity import qr_discordapi as discord_qr
-from parley.identity.qr_hub import get_hub
+from parley.identity.qr import discordapi as discord_qr
+from parley.identity.qr import service as qr
+from parley.identity.qr.hub import get_hub
 from parley.runtime import Runtime
 
 router = APIRouter(tags=["dialect: DiscordApi"])

@@ -13,8 +13,8 @@ from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid
-from parley.identity import accounts
-from parley.identity.geo import first_forwarded_ip, resolve_country
+from parley.identity.accounts import signup as accounts
+from parley.identity.accounts.geo import first_forwarded_ip, resolve_country
 
 core = dialect_router(render, tag="dialect: DiscordApi")
 

@@ -13,7 +13,7 @@ from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, UserOut
 from parley.dialects.kit import dialect_router
 from parley.errors import NotFound
-from parley.identity import lookup
+from parley.identity.accounts import lookup
 from parley.kit.body import upload_route
 from parley.kit.uploads import upload_file, upload_schema
 from parley.profiles import service as profiles

@@ -11,7 +11,7 @@ from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, Detail, Token, YandexUrl, errors
 from parley.dialects.kit import dialect_router
-from parley.identity.geo import first_forwarded_ip, resolve_country
+from parley.identity.accounts.geo import first_forwarded_ip, resolve_country
 from parley.identity.providers import service as providers
 
 router = dialect_router(render, tag="dialect: DiscordApi")

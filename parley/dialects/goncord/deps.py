@@ -11,7 +11,7 @@ from parley.access import service as access
 from parley.access.deps import app_token_header
 from parley.access.errors import InvalidAppToken, SuperAppRequired
 from parley.deps import Session
-from parley.identity.deps import CurrentUser
+from parley.identity.accounts.deps import CurrentUser
 
 
 async def require_super_app(

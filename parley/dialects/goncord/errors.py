@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from parley.dialects.kit import message_of, status_of
 from parley.errors import Invalid, ParleyError, RateLimited
-from parley.identity.errors import InvalidCredentials
+from parley.identity.accounts.errors import InvalidCredentials
 
 # domain error code -> the request field it is about
 FIELDS = {

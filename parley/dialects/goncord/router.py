@@ -33,10 +33,12 @@ from parley.dialects.goncord.schemas import (
     role_names,
 )
 from parley.dialects.kit import dialect_router, error_responses
-from parley.identity import accounts, devices
-from parley.identity import service as identity
-from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.errors import InvalidCredentials, WeakPassword
+from parley.identity.accounts import service as identity
+from parley.identity.accounts import signup as accounts
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.accounts.errors import InvalidCredentials, WeakPassword
+from parley.identity.devices import service as devices
+from parley.identity.sessions import service as sessions
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
 
@@ -180,7 +182,7 @@ async def create_token(
 @router.delete(f"{PREFIX}/tokens", status_code=204, responses=errors(401))
 async def delete_token(principal: CurrentPrincipal, session: Session) -> Response:
     """Выход: revokes the current session only; clears the `jwt` cookie."""
-    await identity.logout(session, principal)
+    await sessions.logout(session, principal)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, httponly=True, samesite="lax")
     return response

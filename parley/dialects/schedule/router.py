@@ -26,11 +26,11 @@ from parley.dialects.schedule.schemas import (
     Tokens,
     VariantItem,
 )
-from parley.identity import service as identity
-from parley.identity.deps import CurrentUser
+from parley.identity.accounts.deps import CurrentUser
 from parley.identity.providers import router as provider_routes
 from parley.identity.providers import service as providers
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions import service as sessions
+from parley.identity.sessions.service import IssuedTokens
 from parley.kit.ids import MAX_ID
 from parley.profiles import service as profiles
 from parley.schedule import service as schedule
@@ -112,7 +112,7 @@ async def refresh_tokens(
     body: RefreshBody, session: Session, rt: RuntimeDep, client: Client
 ) -> Tokens:
     """Rotate the refresh token (undocumented in the seed): a new pair."""
-    issued = await identity.refresh(session, rt, refresh_token=body.refreshToken, client=client)
+    issued = await sessions.refresh(session, rt, refresh_token=body.refreshToken, client=client)
     return tokens(issued)
 
 

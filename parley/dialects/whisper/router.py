@@ -46,9 +46,12 @@ from parley.dialects.whisper.schemas import (
     WhisperUserRead,
 )
 from parley.errors import Invalid
-from parley.identity import accounts, devices, lookup
-from parley.identity import service as identity
-from parley.identity.errors import EmailTaken, UsernameTaken
+from parley.identity.accounts import lookup
+from parley.identity.accounts import service as identity
+from parley.identity.accounts import signup as accounts
+from parley.identity.accounts.errors import EmailTaken, UsernameTaken
+from parley.identity.devices import service as devices
+from parley.identity.sessions import service as sessions
 from parley.messaging import keys
 from parley.messaging import service as messaging
 from parley.profiles import service as profiles
@@ -104,7 +107,7 @@ async def logout(principal: OptionalWhisperPrincipal, session: Session) -> Respo
     """登出: revokes this token's session; 204 also without a token (the seed lists only 204
     and 500). A bad token is 401."""
     if principal is not None:
-        await identity.logout(session, principal)
+        await sessions.logout(session, principal)
     return Response(status_code=204)
 
 

@@ -24,7 +24,7 @@ from webauthn.helpers import bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
 
-from parley.identity import audit
+from parley.identity.accounts import audit
 from parley.identity.passkeys import repository as repo
 from parley.identity.passkeys.errors import PasskeyChallengeExpired, PasskeySignInFailed
 from parley.kit.client import ClientInfo

@@ -7,7 +7,7 @@ from dataclasses import replace
 from fastapi import APIRouter
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.identity.deps import CurrentUser
+from parley.identity.accounts.deps import CurrentUser
 from parley.identity.passkeys import service
 from parley.identity.passkeys.schemas import (
     PasskeyAdded,
@@ -16,8 +16,8 @@ from parley.identity.passkeys.schemas import (
     PasskeyRegistration,
     PasskeySignIn,
 )
-from parley.identity.router import token_pair
-from parley.identity.schemas import TokenPair
+from parley.identity.sessions.router import token_pair
+from parley.identity.sessions.schemas import TokenPair
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 

@@ -24,7 +24,7 @@ from webauthn.helpers.structs import (
 )
 
 from parley.errors import NotFound
-from parley.identity import audit, lookup
+from parley.identity.accounts import audit, lookup
 from parley.identity.passkeys import ceremony
 from parley.identity.passkeys import repository as repo
 from parley.identity.passkeys.errors import (
@@ -33,7 +33,7 @@ from parley.identity.passkeys.errors import (
     PasskeyRejected,
     PasskeySignInFailed,
 )
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions.service import IssuedTokens
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.login import proven_sign_in
 from parley.kit.client import ClientInfo

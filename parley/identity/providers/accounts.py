@@ -12,14 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import OUTBOX_KEY
 from parley.errors import Forbidden, NotFound, ParleyError
-from parley.identity import audit, lookup, recovery
-from parley.identity import repository as identity_repository
-from parley.identity import service as identity_service
-from parley.identity.errors import EmailTaken, UsernameTaken
+from parley.identity.accounts import audit, lookup
+from parley.identity.accounts import service as identity_service
+from parley.identity.accounts.errors import EmailTaken, UsernameTaken
 from parley.identity.providers import repository
 from parley.identity.providers.base import ProviderProfile
 from parley.identity.providers.errors import NotRegistered, ProviderTimeout, ProviderUnavailable
 from parley.identity.providers.naming import username_base, username_candidates
+from parley.identity.recovery import service as recovery
+from parley.identity.sessions import repository as identity_repository
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import ExternalIdentity, User

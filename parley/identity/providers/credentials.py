@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit
+from parley.identity.accounts import audit
 from parley.identity.providers import repository
 from parley.identity.providers.base import PROVIDERS, TITLES, ProviderProfile, well_formed
 from parley.identity.providers.errors import (

@@ -8,14 +8,14 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
-from parley.identity import audit
-from parley.identity import service as identity_service
+from parley.identity.accounts import audit
 from parley.identity.providers import repository
 from parley.identity.providers.accounts import sign_up_with, user_for
 from parley.identity.providers.base import http_url
 from parley.identity.providers.credentials import Credential, authorize_url, verify
 from parley.identity.providers.errors import AlreadyRegistered, IdentityMismatch
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions import service as sessions
+from parley.identity.sessions.service import IssuedTokens
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import same
 from parley.models import User
@@ -55,7 +55,7 @@ async def login_with_yandex(
     """A long-lived single-token session for a registered Yandex account (404 otherwise)."""
     found = await verify(session, rt, "yandex", Credential(token=oauth_token), client=client)
     user = await user_for(session, rt, found, client, create=False)
-    return await identity_service.start_session(
+    return await sessions.start_session(
         session, rt, user, client, surface=surface, with_refresh=False
     )
 
@@ -91,6 +91,6 @@ async def schedule_auth(
         avatar_url=found.avatar_url or http_url(avatar_url),
     )
     user = await user_for(session, rt, found, client, create=True)
-    return await identity_service.start_session(
+    return await sessions.start_session(
         session, rt, user, client, surface="schedule", with_refresh=True
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from parley.identity.accounts.validation import single_script
 from parley.identity.providers.base import ProviderProfile
-from parley.identity.validation import single_script
 
 _NOT_ALLOWED = re.compile(r"[^\w.\-]+")
 _BASE_MAX = 24

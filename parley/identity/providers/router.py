@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Body, Header, Query
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.identity.deps import CurrentPrincipal
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.identity.providers import service
 from parley.identity.providers.schemas import (
     AuthorizeUrlRead,
@@ -18,8 +18,8 @@ from parley.identity.providers.schemas import (
     ProviderSignIn,
 )
 from parley.identity.providers.service import Credential
-from parley.identity.router import token_pair
-from parley.identity.schemas import TokenPair
+from parley.identity.sessions.router import token_pair
+from parley.identity.sessions.schemas import TokenPair
 from parley.kit.openapi import responses
 
 router = APIRouter(prefix="/auth/providers", tags=["providers"])

@@ -19,9 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.errors import NotFound
-from parley.identity import audit
-from parley.identity import repository as identity_repository
-from parley.identity import service as identity_service
+from parley.identity.accounts import audit
 from parley.identity.providers import repository
 from parley.identity.providers.accounts import new_identity, refresh_identity, user_for
 from parley.identity.providers.base import TITLES
@@ -52,7 +50,9 @@ from parley.identity.providers.webhook import (
     receive_telegram_update,
     send_telegram_reply,
 )
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions import repository as identity_repository
+from parley.identity.sessions import service as sessions
+from parley.identity.sessions.service import IssuedTokens
 from parley.kit.client import ClientInfo
 from parley.models import ExternalIdentity
 from parley.profiles import service as profiles
@@ -128,7 +128,7 @@ async def sign_in(
         await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
     profile = await verify(session, rt, provider, credential, client=client)
     user = await user_for(session, rt, profile, client, create=True)
-    return await identity_service.start_session(
+    return await sessions.start_session(
         session, rt, user, client, surface=surface, with_refresh=with_refresh
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Forbidden
-from parley.identity import audit
+from parley.identity.accounts import audit
 from parley.identity.providers import repository
 from parley.identity.providers.telegram import CODE, CODE_TTL_SECONDS
 from parley.kit.secrets import token_hash

@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, codes
+from parley.identity.accounts import audit
+from parley.identity.devices import codes
 from parley.identity.passkeys import ceremony
 from parley.identity.passkeys import repository as passkey_repo
 from parley.identity.twofactor import repository as repo

@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, devices, lookup
-from parley.identity import device_repository as codes_repo
-from parley.identity import service as identity
-from parley.identity.device_errors import WrongDevice
+from parley.identity.accounts import audit, lookup
+from parley.identity.devices import repository as codes_repo
+from parley.identity.devices import service as devices
+from parley.identity.devices.errors import WrongDevice
 from parley.identity.passkeys import ceremony
 from parley.identity.passkeys.errors import PasskeyChallengeExpired, PasskeySignInFailed
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions import service as sessions
+from parley.identity.sessions.service import IssuedTokens
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.challenge import LOGIN_SECOND_FACTOR
 from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
@@ -124,6 +125,6 @@ async def proven_sign_in(
         _device, added = await devices.remember(session, user.id, client)
         if added:
             await devices.notify_new_device(session, rt, user, client)
-    return await identity.start_session(
+    return await sessions.start_session(
         session, rt, user, client, surface=surface, with_refresh=with_refresh, amr=amr
     )

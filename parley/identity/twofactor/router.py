@@ -8,9 +8,9 @@ from dataclasses import replace
 from fastapi import APIRouter
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.identity.deps import CurrentUser
-from parley.identity.router import token_pair
-from parley.identity.schemas import TokenPair
+from parley.identity.accounts.deps import CurrentUser
+from parley.identity.sessions.router import token_pair
+from parley.identity.sessions.schemas import TokenPair
 from parley.identity.twofactor import login, totp
 from parley.identity.twofactor.login import PasskeyAnswer
 from parley.identity.twofactor.schemas import (

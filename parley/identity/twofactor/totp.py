@@ -14,9 +14,9 @@ import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
-from parley.identity import audit
-from parley.identity.errors import InvalidCredentials
-from parley.identity.sealing import decrypt, encrypt, keyed_hash, server_secret
+from parley.identity.accounts import audit
+from parley.identity.accounts.errors import InvalidCredentials
+from parley.identity.sessions.sealing import decrypt, encrypt, keyed_hash, server_secret
 from parley.identity.twofactor import repository as repo
 from parley.identity.twofactor.errors import (
     TotpAlreadyEnabled,

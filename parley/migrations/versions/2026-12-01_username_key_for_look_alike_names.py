@@ -1,7 +1,7 @@
 """username key for look-alike names
 
 Adds `user.username_key` (NFKC + case folding + confusables, see
-`parley.identity.validation.username_key`) with a unique constraint, filled for existing
+`parley.identity.accounts.validation.username_key`) with a unique constraint, filled for existing
 accounts. Existing accounts whose names already collide keep working: every one after the
 first (by id) gets its key suffixed with `#<id>`, which no valid username can produce.
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from parley.identity.validation import username_key
+from parley.identity.accounts.validation import username_key
 
 revision: str = '57938a11a6aa'
 down_revision: str | Sequence[str] | None = 'be919ef59909'

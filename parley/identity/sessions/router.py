@@ -8,9 +8,12 @@ from fastapi import APIRouter, Request, Response
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import Unauthorized
-from parley.identity import accounts, devices, service
-from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.schemas import (
+from parley.identity.accounts import service
+from parley.identity.accounts import signup as accounts
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.devices import service as devices
+from parley.identity.sessions import service as session_service
+from parley.identity.sessions.schemas import (
     ChangePasswordRequest,
     LoginRequest,
     RefreshRequest,
@@ -20,7 +23,7 @@ from parley.identity.schemas import (
     TokenPair,
     UserMe,
 )
-from parley.identity.service import IssuedTokens
+from parley.identity.sessions.service import IssuedTokens
 from parley.kit.bearer import extract_token
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
@@ -70,14 +73,14 @@ async def refresh_tokens(
 ) -> TokenPair:
     """Trade a refresh token for a new pair; the old refresh token is spent."""
     return token_pair(
-        await service.refresh(session, rt, refresh_token=body.refresh_token, client=client)
+        await session_service.refresh(session, rt, refresh_token=body.refresh_token, client=client)
     )
 
 
 @router.post("/auth/logout", status_code=204, responses=responses(401))
 async def logout_user(principal: CurrentPrincipal, session: Session) -> None:
     """Revoke the current session."""
-    await service.logout(session, principal)
+    await session_service.logout(session, principal)
 
 
 @router.post("/auth/change-password", status_code=204, responses=responses(400, 401, 429))
@@ -121,7 +124,7 @@ async def validate_token(request: Request) -> Response:
 @router.get("/sessions", response_model=list[SessionRead], responses=responses(401))
 async def list_sessions(principal: CurrentPrincipal, session: Session) -> list[SessionRead]:
     """The caller's live sessions, most recently used first."""
-    rows = await service.list_sessions(session, principal.user_id)
+    rows = await session_service.list_sessions(session, principal.user_id)
     return [
         SessionRead.model_validate(row).model_copy(
             update={"current": row.id == principal.session_id}
@@ -133,13 +136,13 @@ async def list_sessions(principal: CurrentPrincipal, session: Session) -> list[S
 @router.delete("/sessions", response_model=RevokedCount, responses=responses(401))
 async def revoke_other_sessions(principal: CurrentPrincipal, session: Session) -> RevokedCount:
     """Revoke every session except the current one."""
-    return RevokedCount(revoked=await service.revoke_other_sessions(session, principal))
+    return RevokedCount(revoked=await session_service.revoke_other_sessions(session, principal))
 
 
 @router.delete("/sessions/{session_id}", status_code=204, responses=responses(401, 404))
 async def revoke_session(session_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Revoke one of the caller's sessions."""
-    await service.revoke_session(session, principal, session_id)
+    await session_service.revoke_session(session, principal, session_id)
 
 
 @router.get("/users/me", response_model=UserMe, responses=responses(401))

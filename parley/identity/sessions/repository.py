@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity.validation import username_key
+from parley.identity.accounts.validation import username_key
 from parley.models import AuditEvent, User, UserSession
 
 

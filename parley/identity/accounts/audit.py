@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import repository
+from parley.identity.sessions import repository
 from parley.kit.client import ClientInfo
 from parley.models import AuditEvent
 

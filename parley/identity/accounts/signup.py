@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.access import service as access
-from parley.identity import recovery, service
+from parley.identity.accounts import service
+from parley.identity.recovery import service as recovery
 from parley.kit.client import ClientInfo
 from parley.messaging import keys as key_material
 from parley.models import App, User

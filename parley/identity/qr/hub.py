@@ -1,7 +1,7 @@
 """The QR hub: sockets grouped by hub name, fed by `qr.updated` events from any instance.
 
 A socket joins with a listener; every `qr.updated` event for that hub (published by
-`parley.identity.qr` on whichever instance did the work, carried by the bus) reaches every
+`parley.identity.qr.service` on whichever instance did the work, carried by the bus) reaches every
 listener of the hub on this instance. With Redis configured the desktop and the phone may be
 connected to different instances.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from parley.identity.qr import TOPIC
+from parley.identity.qr.service import TOPIC
 from parley.infra.bus import Bus, Event
 
 log = logging.getLogger("parley.qr")

@@ -9,7 +9,7 @@ from typing import TypeGuard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
-from parley.identity import repository
+from parley.identity.sessions import repository
 from parley.models import User
 
 

@@ -18,8 +18,8 @@ import jwt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parley.errors import Unauthorized
-from parley.identity import repository
-from parley.identity.keys import KeyRing
+from parley.identity.sessions import repository
+from parley.identity.sessions.keys import KeyRing
 from parley.kit.time import clock
 
 ISSUER = "parley"

@@ -20,17 +20,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Unauthorized
-from parley.identity import codes, devices, lookup, repository
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import (
+from parley.identity.accounts import lookup
+from parley.identity.devices import codes
+from parley.identity.devices import repository as repo
+from parley.identity.devices import service as devices
+from parley.identity.devices.errors import WrongDevice
+from parley.identity.qr.errors import (
     HubTaken,
     NoDesktop,
     NoPendingTicket,
     TicketNotFound,
     TicketUsed,
-    WrongDevice,
 )
-from parley.identity.qr import (
+from parley.identity.qr.service import (
     APPROVED,
     CODE_REQUIRED,
     DISCORDAPI,
@@ -41,9 +43,10 @@ from parley.identity.qr import (
     desktop_client,
     finish,
 )
-from parley.identity.sealing import BadSeal, seal, server_secret, unseal
-from parley.identity.service import IssuedTokens
-from parley.identity.tokens import Principal
+from parley.identity.sessions import repository
+from parley.identity.sessions.sealing import BadSeal, seal, server_secret, unseal
+from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import Principal
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, token_hash
 from parley.kit.time import utc_now

@@ -13,10 +13,12 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, codes, repository
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import ApprovalRequired, InvalidLink
-from parley.identity.mail import send_after_commit
+from parley.identity.accounts import audit
+from parley.identity.devices import codes
+from parley.identity.devices import repository as repo
+from parley.identity.devices.errors import ApprovalRequired, InvalidLink
+from parley.identity.devices.mail import send_after_commit
+from parley.identity.sessions import repository
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email, token_hash
 from parley.kit.time import utc_now

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import CodeExpired, InvalidLink, WrongCode
-from parley.identity.sealing import keyed_hash, server_secret
+from parley.identity.devices import repository as repo
+from parley.identity.devices.errors import CodeExpired, InvalidLink, WrongCode
+from parley.identity.sessions.sealing import keyed_hash, server_secret
 from parley.kit.secrets import new_token, numeric_code, same, token_hash
 from parley.kit.time import utc_now
 from parley.models import OneTimeCode, User

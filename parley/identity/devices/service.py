@@ -17,19 +17,22 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
-from parley.identity import approvals, audit, codes, lookup, repository, service
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import (
+from parley.identity.accounts import audit, lookup, service
+from parley.identity.accounts.errors import InvalidCredentials, InvalidEmail
+from parley.identity.accounts.validation import clean_email
+from parley.identity.devices import approvals, codes
+from parley.identity.devices import repository as repo
+from parley.identity.devices.errors import (
     DeviceUnverifiable,
     DeviceVerificationRequired,
     UnknownAccount,
     WrongDevice,
 )
-from parley.identity.errors import InvalidCredentials, InvalidEmail
-from parley.identity.mail import send_after_commit
-from parley.identity.service import IssuedTokens
+from parley.identity.devices.mail import send_after_commit
+from parley.identity.sessions import repository
+from parley.identity.sessions import service as session_service
+from parley.identity.sessions.service import IssuedTokens
 from parley.identity.twofactor.challenge import require_second_factor
-from parley.identity.validation import clean_email
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
@@ -199,7 +202,7 @@ async def not_me(session: AsyncSession, *, token: str) -> int:
     if record.device_id:
         await repo.delete_device(session, record.user_id, record.device_id)
     await audit.record(session, "device.disowned", user_id=record.user_id)
-    return await service.revoke_all_sessions(session, record.user_id, "not_me")
+    return await session_service.revoke_all_sessions(session, record.user_id, "not_me")
 
 
 async def challenge_device(
@@ -325,7 +328,7 @@ async def _finish_device_login(
 async def _start(
     session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
-    return await service.start_session(
+    return await session_service.start_session(
         session,
         rt,
         user,

@@ -1,114 +1,106 @@
-"""Native device trust, email verification and password reset: /v1/devices, /v1/auth/…"""
+"""Native email verification, password reset and verified email change: /v1/auth/email/…,
+/v1/auth/password-reset…, /v1/users/me/email and the links mailed by them."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from html import escape
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import ParleyError
-from parley.identity import approvals, devices, recovery
-from parley.identity.deps import CurrentPrincipal, CurrentUser
-from parley.identity.device_schemas import (
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.devices.router import message_page
+from parley.identity.devices.schemas import (
     Accepted,
     CodeRequest,
-    DeviceRead,
     EmailRequest,
     LinkToken,
-    LoginVerifyRequest,
     PasswordResetConfirm,
     Revoked,
 )
-from parley.identity.router import token_pair
-from parley.identity.schemas import TokenPair, UserMe
+from parley.identity.recovery import email_change
+from parley.identity.recovery import service as recovery
+from parley.identity.recovery.schemas import EmailChangeRead, EmailChangeRequest
+from parley.identity.sessions.schemas import UserMe
 from parley.kit.headers import csp_with_script_nonce
-from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.kit.secrets import new_token
 
-router = APIRouter(tags=["devices"])
-
-
-@router.post("/auth/login/verify", response_model=TokenPair, responses=responses(400, 403, 429))
-async def verify_login(
-    body: LoginVerifyRequest, session: Session, rt: RuntimeDep, client: Client
-) -> TokenPair:
-    """Finish a sign-in from a new device with the emailed code; the device becomes known."""
-    client = replace(client, device_id=body.device_id)
-    issued = await devices.verify_login(
-        session, rt, challenge=body.challenge, code=body.code, client=client
-    )
-    return token_pair(issued)
-
-
-@router.get(approvals.APPROVE_PATH.removeprefix("/v1"), response_class=HTMLResponse)
-async def approve_sign_in_page(
-    token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
-) -> HTMLResponse:
-    """The link from the approval mail: a button that approves (mail scanners that fetch
-    links do not approve anything)."""
-    return HTMLResponse(
-        "<!doctype html><meta charset=utf-8><title>Parley: approve sign-in</title>"
-        f'<form method=post><input type=hidden name=token value="{escape(token)}">'
-        "<p>Approve the sign-in this mail is about?</p><button>Approve</button></form>"
-    )
+router = APIRouter(tags=["recovery"])
 
 
 @router.post(
-    approvals.APPROVE_PATH.removeprefix("/v1"),
-    response_class=HTMLResponse,
-    responses=responses(400),
+    "/users/me/email", response_model=EmailChangeRead, responses=responses(400, 401, 403, 409, 429)
 )
-async def approve_sign_in(
-    token: Annotated[str, Form(max_length=128)], session: Session, rt: RuntimeDep
-) -> HTMLResponse:
-    """Approve the sign-in from the mail: the same client may now sign in once, within the
-    code lifetime."""
+async def change_my_email(
+    body: EmailChangeRequest,
+    principal: CurrentPrincipal,
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+) -> EmailChangeRead:
+    """Set or change the email (a code goes to the new address; it replaces the old one only
+    when confirmed) or remove it (null). Needs `current_password`."""
+    result = await email_change.request_change(
+        session,
+        rt,
+        principal,
+        user,
+        email=body.email,
+        current_password=body.current_password,
+        client=client,
+    )
+    return EmailChangeRead(
+        status=result.status,
+        pending_email=result.pending_email,
+        expires_in=result.expires_in,
+    )
+
+
+@router.post("/users/me/email/confirm", response_model=UserMe, responses=responses(400, 401, 409))
+async def confirm_my_email(
+    body: CodeRequest, user: CurrentUser, session: Session, rt: RuntimeDep
+) -> UserMe:
+    """Confirm the new address with the code mailed to it."""
+    return UserMe.model_validate(await email_change.confirm_by_code(session, rt, user, body.code))
+
+
+@router.post("/auth/email-change/confirm", response_model=UserMe, responses=responses(400, 409))
+async def confirm_email_change(body: LinkToken, session: Session, rt: RuntimeDep) -> UserMe:
+    """Confirm the new address with the link's token (no sign-in needed)."""
+    return UserMe.model_validate(await email_change.confirm_by_link(session, rt, body.token))
+
+
+@router.get("/auth/email-change/confirm", response_class=HTMLResponse, responses=responses(400))
+async def confirm_email_change_link(token: str, session: Session, rt: RuntimeDep) -> HTMLResponse:
+    """One click from the confirmation mail (same as the POST)."""
     try:
-        surface = await approvals.approve(session, rt, token)
+        await email_change.confirm_by_link(session, rt, token[:128])
     except ParleyError as exc:
         return message_page(exc.status, "This link is invalid, expired or already used.")
-    name = approvals.SURFACE_NAMES.get(surface, "your app")
-    minutes = rt.settings.code_ttl_seconds // 60
-    return message_page(200, f"Approved. Sign in again from {name} within {minutes} minutes.")
+    return message_page(200, "Your new email address is confirmed.")
 
 
-@router.get("/devices", response_model=list[DeviceRead], responses=responses(401))
-async def list_devices(principal: CurrentPrincipal, session: Session) -> list[DeviceRead]:
-    """The caller's known devices, most recently seen first."""
-    rows = await devices.list_devices(session, principal.user_id)
-    return [DeviceRead.model_validate(row) for row in rows]
+@router.post("/auth/email-change/revert", response_model=Revoked, responses=responses(400))
+async def revert_email_change(body: LinkToken, session: Session) -> Revoked:
+    """The old address's "this wasn't me" link: restore it and revoke every session."""
+    return Revoked(revoked=await email_change.revert(session, token=body.token))
 
 
-@router.delete("/devices/{device_pk}", status_code=204, responses=responses(401, 404))
-async def forget_device(device_pk: PathId, principal: CurrentPrincipal, session: Session) -> None:
-    """Forget a known device: its next sign-in needs an emailed code again."""
-    await devices.forget_device(session, principal.user_id, device_pk)
-
-
-@router.post("/auth/not-me", response_model=Revoked, responses=responses(400))
-async def disown_sign_in(body: LinkToken, session: Session) -> Revoked:
-    """The "this wasn't me" link: revoke every session and forget the device."""
-    return Revoked(revoked=await devices.not_me(session, token=body.token))
-
-
-@router.get("/auth/not-me", response_class=HTMLResponse, responses=responses(400))
-async def disown_sign_in_link(token: str, session: Session) -> HTMLResponse:
-    """The link of new-sign-in mails sent before they linked to the web client's
-    `/wasnt-me/{token}` (same as the POST)."""
+@router.get("/auth/email-change/revert", response_class=HTMLResponse, responses=responses(400))
+async def revert_email_change_link(token: str, session: Session) -> HTMLResponse:
+    """One click from the email-changed notice (same as the POST)."""
     try:
-        revoked = await devices.not_me(session, token=token[:128])
+        revoked = await email_change.revert(session, token=token[:128])
     except ParleyError as exc:
         return message_page(exc.status, "This link is invalid, expired or already used.")
     return message_page(
         200,
-        f"Done: {revoked} session(s) were signed out and the device was forgotten. "
-        "Change your password now.",
+        f"Done: your address is restored and {revoked} session(s) were signed out. "
+        "Reset your password now.",
     )
 
 
@@ -195,11 +187,4 @@ async def confirm_password_reset(
         token=body.token,
         email=body.email,
         code=body.code,
-    )
-
-
-def message_page(status: int, text: str) -> HTMLResponse:
-    return HTMLResponse(
-        f"<!doctype html><meta charset=utf-8><title>Parley</title><p>{escape(text)}</p>",
-        status_code=status,
     )

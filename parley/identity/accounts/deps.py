@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from parley.deps import Session, authenticate
-from parley.identity import service
-from parley.identity.tokens import Principal
+from parley.identity.accounts import service
+from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import Bearer
 from parley.models import User
 

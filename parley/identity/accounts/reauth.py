@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, repository
-from parley.identity.errors import ReauthenticationRequired, WrongCurrentPassword
-from parley.identity.tokens import Principal
+from parley.identity.accounts import audit
+from parley.identity.accounts.errors import ReauthenticationRequired, WrongCurrentPassword
+from parley.identity.sessions import repository
+from parley.identity.sessions.tokens import Principal
 from parley.kit.time import utc_now
 from parley.models import User
 from parley.runtime import Runtime

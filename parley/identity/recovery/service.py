@@ -10,18 +10,20 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, codes, lookup, repository, service
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import CodeExpired
-from parley.identity.errors import InvalidEmail
-from parley.identity.mail import run_after_commit, send_after_commit
-from parley.identity.validation import check_password, clean_email
+from parley.identity.accounts import audit, lookup, service
+from parley.identity.accounts.errors import InvalidEmail
+from parley.identity.accounts.validation import check_password, clean_email
+from parley.identity.devices import codes
+from parley.identity.devices import repository as repo
+from parley.identity.devices.errors import CodeExpired
+from parley.identity.devices.mail import run_after_commit, send_after_commit
+from parley.identity.sessions import repository
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import User
 from parley.runtime import Runtime
 
-log = logging.getLogger("parley.identity.recovery")
+log = logging.getLogger("parley.identity.recovery.service")
 
 
 async def send_email_verification(

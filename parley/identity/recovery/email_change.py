@@ -22,13 +22,16 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity import audit, codes, lookup, reauth, repository, service
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import CodeExpired
-from parley.identity.errors import EmailTaken
-from parley.identity.mail import send_after_commit
-from parley.identity.tokens import Principal
-from parley.identity.validation import clean_email
+from parley.identity.accounts import audit, lookup, reauth
+from parley.identity.accounts.errors import EmailTaken
+from parley.identity.accounts.validation import clean_email
+from parley.identity.devices import codes
+from parley.identity.devices import repository as repo
+from parley.identity.devices.errors import CodeExpired
+from parley.identity.devices.mail import send_after_commit
+from parley.identity.sessions import repository
+from parley.identity.sessions import service as session_service
+from parley.identity.sessions.tokens import Principal
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
@@ -231,7 +234,7 @@ async def revert(session: AsyncSession, *, token: str) -> int:
         raise CodeExpired("This address now belongs to another account") from exc
     await audit.record(session, "email.reverted", user_id=user.id)
     await profiles.touch_profile(session, user.id)
-    return await service.revoke_all_sessions(session, user.id, "email_reverted")
+    return await session_service.revoke_all_sessions(session, user.id, "email_reverted")
 
 
 def _link(rt: Runtime, path: str, token: str | None) -> str:

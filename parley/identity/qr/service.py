@@ -24,19 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley import events
 from parley.db import emit
-from parley.identity import audit, codes, devices, lookup, repository, service
-from parley.identity import device_repository as repo
-from parley.identity.device_errors import (
-    CodeExpired,
+from parley.identity.accounts import audit, lookup
+from parley.identity.devices import codes
+from parley.identity.devices import repository as repo
+from parley.identity.devices import service as devices
+from parley.identity.devices.errors import CodeExpired, WrongDevice
+from parley.identity.qr.errors import (
     NoPendingTicket,
     TicketDead,
     TicketNotFound,
     TicketUsed,
     WrongCheckCode,
-    WrongDevice,
 )
-from parley.identity.service import IssuedTokens
-from parley.identity.tokens import Principal
+from parley.identity.sessions import repository
+from parley.identity.sessions import service as sessions
+from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import Principal
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, same, token_hash
 from parley.kit.time import utc_now
@@ -312,6 +315,6 @@ async def finish(
         _, added = await devices.remember(session, user.id, client)
         if added:
             await devices.notify_new_device(session, rt, user, client)
-    return await service.start_session(
+    return await sessions.start_session(
         session, rt, user, client, surface=record.kind, with_refresh=with_refresh
     )

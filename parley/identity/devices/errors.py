@@ -1,8 +1,8 @@
-"""Errors of device trust, one-time codes and QR login."""
+"""Errors of device trust and one-time codes."""
 
 from __future__ import annotations
 
-from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from parley.errors import Forbidden, Invalid, NotFound, Unauthorized
 
 
 class DeviceVerificationRequired(Forbidden):
@@ -51,43 +51,6 @@ class InvalidLink(Invalid):
     default_message = "This link is invalid, expired or already used"
 
 
-class TicketNotFound(NotFound):
-    code = "ticket_not_found"
-    default_message = "No such QR ticket, or it expired"
-
-
-class TicketDead(NotFound):
-    code = "ticket_not_found"
-    commit_anyway = True
-    default_message = "Too many wrong check codes; this QR code is dead"
-
-
-class TicketUsed(Conflict):
-    code = "ticket_used"
-    default_message = "This QR ticket was already approved or used"
-
-
-class WrongCheckCode(Invalid):
-    code = "invalid_check_code"
-    commit_anyway = True
-    default_message = "The check code does not match this QR ticket"
-
-
 class WrongDevice(Forbidden):
     code = "wrong_device"
     default_message = "This ticket or code belongs to another device"
-
-
-class NoPendingTicket(NotFound):
-    code = "no_pending_ticket"
-    default_message = "Nothing is waiting for a confirmation code here"
-
-
-class HubTaken(Conflict):
-    code = "hub_taken"
-    default_message = "Another desktop connection already waits on this client_id"
-
-
-class NoDesktop(NotFound):
-    code = "no_desktop"
-    default_message = "No desktop is waiting on this client_id"

@@ -9,7 +9,7 @@ from functools import cache
 from confusable_homoglyphs import confusables
 from email_validator import EmailNotValidError, validate_email
 
-from parley.identity.errors import InvalidEmail, InvalidUsername, WeakPassword
+from parley.identity.accounts.errors import InvalidEmail, InvalidUsername, WeakPassword
 
 _USERNAME = re.compile(r"^[\w.\-]{3,32}$")
 USERNAME_KEY_MAX = 128

@@ -14,18 +14,18 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 
 from parley.deps import Client, RuntimeDep, Session, get_runtime
-from parley.identity import qr
-from parley.identity.deps import CurrentPrincipal
-from parley.identity.qr_hub import get_hub
-from parley.identity.qr_schemas import (
+from parley.identity.accounts.deps import CurrentPrincipal
+from parley.identity.qr import service as qr
+from parley.identity.qr.hub import get_hub
+from parley.identity.qr.schemas import (
     ApproveRequest,
     ConfirmRequest,
     ExchangeRequest,
     QrApproval,
     QrTicketInfo,
 )
-from parley.identity.router import token_pair
-from parley.identity.schemas import TokenPair
+from parley.identity.sessions.router import token_pair
+from parley.identity.sessions.schemas import TokenPair
 from parley.kit import qr as qr_image
 from parley.kit.client import client_info
 from parley.kit.openapi import responses
