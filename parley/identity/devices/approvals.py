@@ -5,6 +5,10 @@ instead and is refused with `ApprovalRequired`. The link approves exactly that c
 surface, address and user agent of the refused request (its *binding*). Once approved, the
 same request from the same client succeeds, once, within `code_ttl_seconds`; the binding
 then becomes a known device, so later sign-ins from it pass without mail.
+
+An account with a second factor (TOTP or a passkey) gets an approval link at every password
+sign-in of such a contract, known device or not, and its approval page asks for the TOTP or a
+recovery code (`second_factor` links): the contract's login cannot carry that step itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from parley.identity.devices import repository as repo
 from parley.identity.devices.errors import ApprovalRequired, InvalidLink
 from parley.identity.devices.mail import send_after_commit
 from parley.identity.sessions import repository
+from parley.identity.twofactor.approval import confirm_on_link
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email, token_hash
 from parley.kit.time import utc_now
@@ -26,7 +31,7 @@ from parley.models import User
 from parley.runtime import Runtime
 
 APPROVE_PATH = "/v1/auth/login/approve"
-SURFACE_NAMES = {"whisper": "Whisper", "goncord": "Goncord"}
+SURFACE_NAMES = {"whisper": "Whisper", "goncord": "Goncord", "discordapi": "DiscordApi"}
 
 
 def bind(client: ClientInfo, surface: str) -> ClientInfo:
@@ -35,8 +40,11 @@ def bind(client: ClientInfo, surface: str) -> ClientInfo:
     return replace(client, device_id=f"{surface}:{key}")
 
 
-async def redeem(session: AsyncSession, user: User, client: ClientInfo) -> bool:
-    """Spend the approval of this bound client, if there is a live one (one winner)."""
+async def redeem(
+    session: AsyncSession, user: User, client: ClientInfo, *, second_factor: bool = False
+) -> bool:
+    """Spend the approval of this bound client, if there is a live one (one winner);
+    `second_factor`: only an approval that checked the second factor counts."""
     assert client.device_id is not None
     record = await repo.latest_code(
         session, user.id, codes.LOGIN_APPROVED, device_id=client.device_id
@@ -44,30 +52,60 @@ async def redeem(session: AsyncSession, user: User, client: ClientInfo) -> bool:
     now = utc_now()
     if record is None or record.used_at is not None or record.expires_at <= now:
         return False
+    if second_factor and not record.context.get("second_factor"):
+        return False
     return await repo.consume_code(session, record.id, now)
 
 
 async def request(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: str
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    surface: str,
+    *,
+    second_factor: bool = False,
 ) -> ApprovalRequired:
     """Mail the approval link for this bound client (once while a link is pending) and return
-    the error that tells the client to check the mail."""
+    the error that tells the client to check the mail; `second_factor`: the link's page asks
+    for the second factor."""
     assert user.email is not None
     assert client.device_id is not None
     sent_to = mask_email(user.email)
     pending = await repo.latest_code(
         session, user.id, codes.LOGIN_APPROVAL, device_id=client.device_id
     )
-    if pending is None or pending.used_at is not None or pending.expires_at <= utc_now():
-        await _mail(session, rt, user, client, surface)
+    if (
+        pending is None
+        or pending.used_at is not None
+        or pending.expires_at <= utc_now()
+        or bool(pending.context.get("second_factor")) != second_factor
+    ):
+        await _mail(session, rt, user, client, surface, second_factor)
     return ApprovalRequired(
         f"New device: check the mail sent to {sent_to}, approve this sign-in, then sign in again",
         sent_to=sent_to,
     )
 
 
-async def approve(session: AsyncSession, rt: Runtime, token: str) -> str:
-    """The link from the mail: the bound client may now sign in once. Returns the surface."""
+async def asks_second_factor(session: AsyncSession, token: str) -> bool:
+    """Whether the approval page of this link must ask for the second factor (InvalidLink
+    for a dead link)."""
+    return bool(
+        (await codes.live_link(session, token, (codes.LOGIN_APPROVAL,))).context.get(
+            "second_factor"
+        )
+    )
+
+
+async def approve(
+    session: AsyncSession, rt: Runtime, token: str, second_factor_code: str | None = None
+) -> str:
+    """The link from the mail: the bound client may now sign in once. Returns the surface.
+    A `second_factor` link needs the TOTP or a recovery code (WrongSecondFactor)."""
+    link = await codes.live_link(session, token, (codes.LOGIN_APPROVAL,))
+    if link.context.get("second_factor"):
+        await confirm_on_link(session, rt, link, second_factor_code or "")
     record = await codes.redeem_link(session, token, (codes.LOGIN_APPROVAL,))
     user = await repository.get_user(session, record.user_id)
     if user is None:
@@ -87,7 +125,12 @@ async def approve(session: AsyncSession, rt: Runtime, token: str) -> str:
 
 
 async def _mail(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: str
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    surface: str,
+    second_factor: bool,
 ) -> None:
     assert user.email is not None
     issued = await codes.issue(
@@ -98,7 +141,12 @@ async def _mail(
         device_id=client.device_id,
         with_code=False,
         with_link=True,
-        context={"surface": surface, "ip": client.ip, "user_agent": client.user_agent},
+        context={
+            "surface": surface,
+            "ip": client.ip,
+            "user_agent": client.user_agent,
+            "second_factor": second_factor,
+        },
         rate_key=str(user.id),
         supersede=False,
     )

@@ -104,6 +104,19 @@ async def check(
     return record
 
 
+async def live_link(session: AsyncSession, token: str, purposes: tuple[str, ...]) -> OneTimeCode:
+    """The live link of one of `purposes`, not spent (InvalidLink otherwise)."""
+    record = await repo.get_code_by_link(session, token_hash(token))
+    if (
+        record is None
+        or record.purpose not in purposes
+        or record.used_at is not None
+        or record.expires_at <= utc_now()
+    ):
+        raise InvalidLink()
+    return record
+
+
 async def redeem_link(session: AsyncSession, token: str, purposes: tuple[str, ...]) -> OneTimeCode:
     """Consume a link token of one of `purposes`; single use."""
     record = await repo.get_code_by_link(session, token_hash(token))

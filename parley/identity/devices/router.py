@@ -22,6 +22,7 @@ from parley.identity.devices.schemas import (
 )
 from parley.identity.sessions.router import token_pair
 from parley.identity.sessions.schemas import TokenPair
+from parley.identity.twofactor.errors import WrongSecondFactor
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 
@@ -42,14 +43,33 @@ async def verify_login(
 
 @router.get(approvals.APPROVE_PATH.removeprefix("/v1"), response_class=HTMLResponse)
 async def approve_sign_in_page(
+    session: Session,
     token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
 ) -> HTMLResponse:
     """The link from the approval mail: a button that approves (mail scanners that fetch
-    links do not approve anything)."""
+    links do not approve anything); for an account with a second factor, with a field for
+    the TOTP or a recovery code."""
+    try:
+        second_factor = await approvals.asks_second_factor(session, token)
+    except ParleyError as exc:
+        return message_page(exc.status, "This link is invalid, expired or already used.")
+    return approval_form(token, second_factor)
+
+
+def approval_form(token: str, second_factor: bool, error: str | None = None) -> HTMLResponse:
+    field = (
+        "<p><label>Code from your authenticator app, or a recovery code "
+        "<input name=code autocomplete=one-time-code required maxlength=64></label></p>"
+        if second_factor
+        else ""
+    )
+    alert = f"<p role=alert>{escape(error)}</p>" if error else ""
     return HTMLResponse(
         "<!doctype html><meta charset=utf-8><title>Parley: approve sign-in</title>"
         f'<form method=post><input type=hidden name=token value="{escape(token)}">'
-        "<p>Approve the sign-in this mail is about?</p><button>Approve</button></form>"
+        f"<p>Approve the sign-in this mail is about?</p>{alert}{field}"
+        "<button>Approve</button></form>",
+        status_code=400 if error else 200,
     )
 
 
@@ -59,12 +79,17 @@ async def approve_sign_in_page(
     responses=responses(400),
 )
 async def approve_sign_in(
-    token: Annotated[str, Form(max_length=128)], session: Session, rt: RuntimeDep
+    token: Annotated[str, Form(max_length=128)],
+    session: Session,
+    rt: RuntimeDep,
+    code: Annotated[str | None, Form(max_length=64)] = None,
 ) -> HTMLResponse:
     """Approve the sign-in from the mail: the same client may now sign in once, within the
-    code lifetime."""
+    code lifetime. A wrong second-factor code shows the form again (tries are counted)."""
     try:
-        surface = await approvals.approve(session, rt, token)
+        surface = await approvals.approve(session, rt, token, second_factor_code=code)
+    except WrongSecondFactor as exc:
+        return approval_form(token, True, exc.message)
     except ParleyError as exc:
         return message_page(exc.status, "This link is invalid, expired or already used.")
     name = approvals.SURFACE_NAMES.get(surface, "your app")

@@ -32,6 +32,7 @@ from parley.identity.devices.mail import send_after_commit
 from parley.identity.sessions import repository
 from parley.identity.sessions import service as session_service
 from parley.identity.sessions.service import IssuedTokens
+from parley.identity.twofactor.approval import has_second_factor
 from parley.identity.twofactor.challenge import require_second_factor
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
@@ -296,6 +297,8 @@ async def needs_challenge(
 async def _after_password(
     session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
+    if surface != NATIVE and user.email and await has_second_factor(session, user.id):
+        return await _approved_with_second_factor(session, rt, user, client, surface)
     await _second_factor(session, rt, user, client, surface)
     if await needs_challenge(session, rt, user, client.device_id):
         if not surface.approval:
@@ -316,6 +319,19 @@ async def _after_password(
     return await _start(session, rt, user, client, surface)
 
 
+async def _approved_with_second_factor(
+    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+) -> IssuedTokens:
+    """A contract whose login cannot ask for the second factor: each sign-in is approved by
+    mail, on a page that asks for it (`approvals`)."""
+    client = approvals.bind(client, surface.name)
+    if not await approvals.redeem(session, user, client, second_factor=True):
+        raise await approvals.request(session, rt, user, client, surface.name, second_factor=True)
+    if rt.settings.device_verification:
+        await remember(session, user.id, client)
+    return await _start(session, rt, user, client, surface, amr="pwd mfa")
+
+
 async def _finish_device_login(
     session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
 ) -> IssuedTokens:
@@ -326,7 +342,12 @@ async def _finish_device_login(
 
 
 async def _start(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+    session: AsyncSession,
+    rt: Runtime,
+    user: User,
+    client: ClientInfo,
+    surface: Surface,
+    amr: str = "pwd",
 ) -> IssuedTokens:
     return await session_service.start_session(
         session,
@@ -335,7 +356,7 @@ async def _start(
         client,
         surface=surface.name,
         with_refresh=surface.with_refresh,
-        amr="pwd",
+        amr=amr,
     )
 
 

@@ -1,0 +1,37 @@
+"""The second factor on a mailed sign-in approval, for contracts whose login has no second
+step: the approval page asks for the TOTP or a recovery code before it approves."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.identity.accounts import audit
+from parley.identity.devices import repository as codes_repo
+from parley.identity.passkeys import repository as passkey_repo
+from parley.identity.twofactor import repository as repo
+from parley.identity.twofactor import totp
+from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
+from parley.models import OneTimeCode
+from parley.runtime import Runtime
+
+
+async def has_second_factor(session: AsyncSession, user_id: int) -> bool:
+    """TOTP on, or a passkey registered."""
+    if await repo.totp_enabled(session, user_id):
+        return True
+    return bool(await passkey_repo.list_for_user(session, user_id))
+
+
+async def confirm_on_link(session: AsyncSession, rt: Runtime, link: OneTimeCode, code: str) -> None:
+    """Check the code entered on the approval page of `link`. Tries are counted atomically
+    on the link (`code_max_attempts`, then it is dead) and rate limited per account."""
+    await rt.limiter.hit(rt.settings.rate_second_factor, "second-factor", str(link.user_id))
+    max_attempts = rt.settings.code_max_attempts
+    if not await codes_repo.count_attempt(session, link.id, max_attempts):
+        raise ChallengeExpired("Too many wrong codes; sign in again for a new link")
+    if await totp.spend_second_factor(session, rt, link.user_id, code) is None:
+        await audit.record(session, "login.second_factor_failed", user_id=link.user_id)
+        tries_left = max(0, max_attempts - link.attempts - 1)
+        if tries_left == 0:
+            raise ChallengeExpired("Too many wrong codes; sign in again for a new link")
+        raise WrongSecondFactor(tries_left=tries_left)
