@@ -57,7 +57,7 @@ async def usernames(session: AsyncSession, user_ids: set[int]) -> dict[int, str]
     if not user_ids:
         return {}
     rows = await session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def count_live_sessions(session: AsyncSession, now: datetime) -> int:
