@@ -306,6 +306,7 @@ export default {
   "oidc.allow": "Allow",
   "oidc.deny": "Deny",
   "error.no_public_key": "{name} has no encryption keys yet.",
+  "error.account_disabled": "This account is disabled by an administrator.",
   "error.admin_required": "This needs the admin role.",
   "error.admin_no_such_user": "No user with this name.",
   "error.cannot_disable_self": "You cannot disable your own account.",

@@ -306,6 +306,7 @@ export default {
   "oidc.allow": "Разрешить",
   "oidc.deny": "Запретить",
   "error.no_public_key": "У {name} ещё нет ключей шифрования.",
+  "error.account_disabled": "Эта учётная запись отключена администратором.",
   "error.admin_required": "Нужна роль администратора.",
   "error.admin_no_such_user": "Пользователя с таким именем нет.",
   "error.cannot_disable_self": "Нельзя отключить собственную учётную запись.",
