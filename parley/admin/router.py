@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 
 from parley.admin import figures, service
 from parley.admin.deps import AdminActor
@@ -39,6 +39,7 @@ from parley.kit.openapi import responses
 router = APIRouter(prefix="/admin", tags=["admin console"])
 Limit = Annotated[int, Query(ge=1, le=100)]
 ReauthBody = Annotated[Reauth, Body(default_factory=Reauth)]
+RoleName = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def user_summary(user: object) -> UserSummary:
@@ -181,7 +182,9 @@ async def grant_role(
 @router.delete(
     "/users/{user_id}/roles/{role}", response_model=UserRoles, responses=responses(401, 403, 404)
 )
-async def revoke_role(user_id: PathId, role: str, actor: AdminActor, session: Session) -> UserRoles:
+async def revoke_role(
+    user_id: PathId, role: RoleName, actor: AdminActor, session: Session
+) -> UserRoles:
     """Take a role from a user."""
     return UserRoles(roles=await service.revoke_role(session, actor, user_id, role))
 

@@ -48,6 +48,8 @@ async def test_bad_role_input_is_a_4xx(
     blank = await client.post(url, json={"role": "   "}, headers=admin.headers)
     assert blank.status_code == 400
     assert blank.json()["error"]["code"] == "invalid_role_name"
+    too_long = await client.delete(f"{url}/{'x' * 65}", headers=admin.headers)
+    assert too_long.status_code == 422
     missing = await client.post(
         "/v1/admin/users/999999999/roles", json={"role": "x"}, headers=admin.headers
     )

@@ -94,6 +94,11 @@ async def test_an_admin_creates_an_app_and_sees_its_secret_once(
     content = await page.content()
     assert token not in content
     assert client_secret not in content
+
+    await page.get_by_role("link", name="Figures").click()
+    await expect(page.locator("[data-figure=sessions]")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    await expect(page.get_by_text("Sends per second")).to_be_visible()
+    await audit(page, "admin-figures")
     ada.check_clean()
 
 
