@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.admin.deps import Actor
-from parley.identity import reauth
-from parley.identity import repository as identity_repository
+from parley.identity.accounts import reauth
+from parley.identity.sessions import repository as identity_repository
 from parley.models import AuditEvent
 from parley.runtime import Runtime
 

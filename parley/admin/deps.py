@@ -12,8 +12,8 @@ from parley.access import service as access
 from parley.access.deps import OptionalApp
 from parley.deps import Client, Session, get_runtime
 from parley.errors import Unauthorized
-from parley.identity.deps import get_current_user
-from parley.identity.tokens import Principal
+from parley.identity.accounts.deps import get_current_user
+from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import extract_token
 from parley.kit.client import ClientInfo
 from parley.models import App, User

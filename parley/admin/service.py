@@ -16,10 +16,10 @@ from parley.admin import repository as repo
 from parley.admin.deps import Actor
 from parley.admin.errors import CannotDisableSelf
 from parley.errors import NotFound
-from parley.identity import devices
-from parley.identity import repository as users
-from parley.identity import service as identity
+from parley.identity.devices import service as devices
 from parley.identity.passkeys import service as passkeys
+from parley.identity.sessions import repository as users
+from parley.identity.sessions import service as sessions
 from parley.identity.twofactor import repository as second_factors
 from parley.identity.twofactor import totp
 from parley.kit.time import utc_now
@@ -112,7 +112,7 @@ async def view_user(session: AsyncSession, user_id: int) -> UserDetail:
     return UserDetail(
         user=user,
         roles=await access.user_roles(session, user.id),
-        live_sessions=len(await identity.list_sessions(session, user.id)),
+        live_sessions=len(await sessions.list_sessions(session, user.id)),
         devices=await devices.list_devices(session, user.id),
         two_factor=await totp.status(session, user.id),
         key=key,
@@ -142,7 +142,7 @@ async def revoke_sessions(
     """Sign the user out everywhere; returns how many sessions ended."""
     user = await _user(session, user_id)
     await audit.confirm(session, rt, actor, current_password)
-    count = await identity.revoke_all_sessions(session, user.id, "admin")
+    count = await sessions.revoke_all_sessions(session, user.id, "admin")
     await audit.record(
         session, actor, "sessions_revoked", user_id=user.id, target=user.username, count=count
     )
