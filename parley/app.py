@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from parley import events
 from parley.access.router import router as access_router
 from parley.accounts.router import router as accounts_router
+from parley.admin.router import router as admin_console_router
 from parley.db import is_database_outage, is_transient_conflict
 from parley.deps import RuntimeDep
 from parley.dialects import mount_dialects
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(attachment_router)
     v1.include_router(moderation_router)
     v1.include_router(moderation_admin_router)
+    v1.include_router(admin_console_router)
     v1.include_router(accounts_router)
     v1.include_router(notifications_router)
     v1.include_router(messaging_keys_router)

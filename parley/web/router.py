@@ -34,6 +34,8 @@ CLIENT_ROUTES = (
     "/qr/{ticket}",
     "/authorize",
     "/wasnt-me/{token:path}",
+    "/admin",
+    "/admin/{section:path}",
 )
 
 # The policy the client is written for; the same one the security middleware sends.

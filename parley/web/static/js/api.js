@@ -263,4 +263,34 @@ export const api = {
     ),
   // OpenID Connect consent
   oauthAuthorize: (query, consent) => call("POST", "/oauth/authorize", { query, consent }),
+  // the admin console (admin role): destructive actions send the admin's own password
+  admin: {
+    me: () => call("GET", "/admin/me"),
+    users: (prefix, after, limit = 50) => call("GET", `/admin/users${q({ q: prefix, after, limit })}`),
+    user: (id) => call("GET", `/admin/users/${id}`),
+    setDisabled: (id, disabled, password) =>
+      call("PATCH", `/admin/users/${id}`, { disabled, current_password: password }),
+    revokeSessions: (id, password) =>
+      call("POST", `/admin/users/${id}/revoke-sessions`, { current_password: password }),
+    resetTwoFactor: (id, password) =>
+      call("POST", `/admin/users/${id}/reset-two-factor`, { current_password: password }),
+    unlockKey: (id) => call("POST", `/admin/users/${id}/unlock-key`),
+    roles: () => call("GET", "/admin/roles"),
+    grantRole: (id, role) => call("POST", `/admin/users/${id}/roles`, { role }),
+    revokeRole: (id, role) => call("DELETE", `/admin/users/${id}/roles/${encodeURIComponent(role)}`),
+    apps: () => call("GET", "/admin/apps"),
+    createApp: (body) => call("POST", "/admin/apps", body),
+    rotateToken: (id, password) =>
+      call("POST", `/admin/apps/${id}/rotate-token`, { current_password: password }),
+    rotateSecret: (id, password) =>
+      call("POST", `/admin/apps/${id}/rotate-secret`, { current_password: password }),
+    setRedirectUris: (id, redirectUris, postLogoutUris) =>
+      call("PUT", `/admin/apps/${id}/redirect-uris`, {
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: postLogoutUris,
+      }),
+    deleteApp: (id, password) => call("DELETE", `/admin/apps/${id}`, { current_password: password }),
+    audit: (filters) => call("GET", `/admin/audit${q({ limit: 50, ...filters })}`),
+    figures: () => call("GET", "/admin/figures"),
+  },
 };

@@ -13,6 +13,7 @@ import {
   VerifyEmailPage,
   VerifyLinkPage,
 } from "./views/auth.js";
+import { AdminPage, isAdmin } from "./views/admin/index.js";
 import { AuthorizePage } from "./views/authorize.js";
 import { ChatPage } from "./views/chat.js";
 import { FriendsPage } from "./views/friends.js";
@@ -43,6 +44,9 @@ const PRIVATE = [
   [/^\/verify$/, () => (query("token") ? html`<${VerifyLinkPage} />` : html`<${VerifyEmailPage} />`)],
   [/^\/qr\/([^/]+)$/, (m) => html`<${QrApprovePage} ticket=${decodeURIComponent(m[1])} />`],
   [/^\/authorize$/, () => html`<${AuthorizePage} />`],
+  [/^\/admin$/, () => html`<${AdminPage} />`],
+  [/^\/admin\/users\/(\d+)$/, (m) => html`<${AdminPage} section="users" userId=${Number(m[1])} />`],
+  [/^\/admin\/(users|apps|roles|audit|figures)$/, (m) => html`<${AdminPage} section=${m[1]} />`],
 ];
 
 function match(table, path) {
@@ -79,6 +83,10 @@ function LanguageSwitch() {
 
 function Shell({ children, path }) {
   const user = currentAuth().user;
+  const [admin, setAdmin] = useState(false);
+  useEffect(() => {
+    isAdmin().then(setAdmin, () => setAdmin(false));
+  }, [currentAuth().session_id]);
   const signOut = async () => {
     try {
       await api.logout();
@@ -96,7 +104,7 @@ function Shell({ children, path }) {
         <ul>
           ${item("/chat", t("nav.chats"))} ${item("/friends", t("nav.friends"))}
           ${item("/profile", t("nav.profile"))} ${item("/security", t("nav.security"))}
-          ${item("/keys", t("nav.keys"))}
+          ${item("/keys", t("nav.keys"))} ${admin ? item("/admin", t("nav.admin")) : null}
         </ul>
       </nav>
       <span class="me small">${user.display_name || user.username}</span>
