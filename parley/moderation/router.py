@@ -14,7 +14,6 @@ from parley.kit.openapi import responses
 from parley.messaging.schemas import MessageRead
 from parley.moderation import service
 from parley.moderation.schemas import (
-    AccountState,
     ReportCreate,
     ReportCreated,
     ReportRead,
@@ -69,21 +68,3 @@ async def list_reports(
         ],
         next_cursor=page.next_cursor,
     )
-
-
-@admin.post(
-    "/users/{user_id}/disable", response_model=AccountState, responses=responses(401, 403, 404)
-)
-async def disable_user(user_id: PathId, session: Session) -> AccountState:
-    """Disable an account (admin): every session revoked, sign-in refused."""
-    user = await service.disable_user(session, user_id)
-    return AccountState(id=user.id, username=user.username, disabled_at=user.disabled_at)
-
-
-@admin.post(
-    "/users/{user_id}/enable", response_model=AccountState, responses=responses(401, 403, 404)
-)
-async def enable_user(user_id: PathId, session: Session) -> AccountState:
-    """Enable a disabled account again (admin)."""
-    user = await service.enable_user(session, user_id)
-    return AccountState(id=user.id, username=user.username, disabled_at=user.disabled_at)

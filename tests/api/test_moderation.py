@@ -30,7 +30,11 @@ async def login_status(client: httpx.AsyncClient, who: Account, password: str = 
 async def test_a_disabled_account_loses_its_sessions_and_cannot_sign_in_anywhere(
     client: httpx.AsyncClient, admin: Account, bob: Account
 ) -> None:
-    disabled = await client.post(f"/v1/admin/users/{bob.id}/disable", headers=admin.headers)
+    disabled = await client.patch(
+        f"/v1/admin/users/{bob.id}",
+        json={"disabled": True, "current_password": PASSWORD},
+        headers=admin.headers,
+    )
     assert disabled.status_code == 200, disabled.text
     assert disabled.json()["disabled_at"] is not None
     assert (await client.get("/v1/users/me", headers=bob.headers)).status_code == 401
@@ -52,7 +56,9 @@ async def test_a_disabled_account_loses_its_sessions_and_cannot_sign_in_anywhere
         "/api/v0/tokens", json={"login": bob.username, "password": PASSWORD}
     )
     assert goncord.status_code == 403
-    enabled = await client.post(f"/v1/admin/users/{bob.id}/enable", headers=admin.headers)
+    enabled = await client.patch(
+        f"/v1/admin/users/{bob.id}", json={"disabled": False}, headers=admin.headers
+    )
     assert enabled.json()["disabled_at"] is None
     assert await login_status(client, bob) == (200, None)
 
@@ -60,11 +66,12 @@ async def test_a_disabled_account_loses_its_sessions_and_cannot_sign_in_anywhere
 async def test_only_admins_disable_accounts(
     client: httpx.AsyncClient, alice: Account, bob: Account, admin: Account
 ) -> None:
-    url = f"/v1/admin/users/{bob.id}/disable"
-    assert (await client.post(url, headers=alice.headers)).status_code == 403
-    assert (await client.post(url)).status_code == 401
+    body = {"disabled": True, "current_password": PASSWORD}
+    url = f"/v1/admin/users/{bob.id}"
+    assert (await client.patch(url, json=body, headers=alice.headers)).status_code == 403
+    assert (await client.patch(url, json=body)).status_code == 401
     assert (
-        await client.post("/v1/admin/users/999999999999/disable", headers=admin.headers)
+        await client.patch("/v1/admin/users/999999999999", json=body, headers=admin.headers)
     ).status_code == 404
     assert await login_status(client, bob) == (200, None)
 

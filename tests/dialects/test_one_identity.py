@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 
 from parley.kit.time import clock
-from tests.conftest import asgi_client
+from tests.dialects.conftest import UA
 from tests.support.accounts import PASSWORD, unique_name
 from tests.support.fake_providers import FakeProviders
 from tests.support.mail import code_in, last_mail, link_token_in, mail_to
@@ -29,7 +28,6 @@ from tests.support.servers import body_of
 
 APPROVE = "/v1/auth/login/approve"
 CONTRACTS = ("discordapi", "goncord", "whisper", "schedule")
-UA = {"User-Agent": "ContractClient/1.0"}
 
 
 @dataclass
@@ -40,13 +38,6 @@ class Person:
     password: str = PASSWORD
     google: str | None = None  # a Google ID token for this person's Google account
     fingerprints: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-async def web(provider_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """The person's client: one address, one user agent."""
-    async with asgi_client(provider_app, headers=UA) as c:
-        yield c
 
 
 def b64(size: int) -> str:

@@ -10,7 +10,7 @@ import httpx
 import pyotp
 
 from parley.kit.time import clock
-from tests.dialects.test_one_identity import APPROVE, UA, Person, approvals, web  # noqa: F401
+from tests.dialects.test_one_identity import APPROVE, Person, approvals
 from tests.support.accounts import PASSWORD, unique_name
 from tests.support.mail import last_mail, link_token_in
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from parley.runtime import Runtime
 from tests.support.access import give_roles
-from tests.support.accounts import Account, new_account
+from tests.support.accounts import PASSWORD, Account, new_account
 from tests.support.gateway import Gateway, InProcessServer
 
 
@@ -29,7 +29,11 @@ async def test_disabling_an_account_closes_its_sockets_as_revoked(
     await give_roles(runtime, admin.id, runtime.settings.admin_role)
     gw = await Gateway.open(server.ws_url)
     await gw.identify(bob.access_token)
-    disabled = await client.post(f"/v1/admin/users/{bob.id}/disable", headers=admin.headers)
+    disabled = await client.patch(
+        f"/v1/admin/users/{bob.id}",
+        json={"disabled": True, "current_password": PASSWORD},
+        headers=admin.headers,
+    )
     assert disabled.status_code == 200
     assert await gw.closed() == 4011
     again = await Gateway.open(server.ws_url)
