@@ -20,7 +20,6 @@ from parley.identity.devices import service as devices
 from parley.identity.passkeys import service as passkeys
 from parley.identity.sessions import repository as users
 from parley.identity.sessions import service as sessions
-from parley.identity.twofactor import repository as second_factors
 from parley.identity.twofactor import totp
 from parley.kit.time import utc_now
 from parley.messaging import keys
@@ -158,8 +157,7 @@ async def reset_two_factor(
     before = await totp.status(session, user.id)
     for passkey in await passkeys.list_passkeys(session, user.id):
         await passkeys.delete_passkey(session, user.id, passkey.id)
-    await second_factors.delete_totp(session, user.id)
-    await second_factors.delete_recovery_codes(session, user.id)
+    await totp.reset(session, user.id)
     await audit.record(
         session,
         actor,

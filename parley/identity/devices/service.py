@@ -32,8 +32,8 @@ from parley.identity.devices.mail import send_after_commit
 from parley.identity.sessions import repository
 from parley.identity.sessions import service as session_service
 from parley.identity.sessions.service import IssuedTokens
-from parley.identity.twofactor.approval import has_second_factor
 from parley.identity.twofactor.challenge import require_second_factor
+from parley.identity.twofactor.totp import has_second_factor
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now

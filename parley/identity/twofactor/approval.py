@@ -7,19 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.identity.accounts import audit
 from parley.identity.devices import repository as codes_repo
-from parley.identity.passkeys import repository as passkey_repo
-from parley.identity.twofactor import repository as repo
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
 from parley.models import OneTimeCode
 from parley.runtime import Runtime
-
-
-async def has_second_factor(session: AsyncSession, user_id: int) -> bool:
-    """TOTP on, or a passkey registered."""
-    if await repo.totp_enabled(session, user_id):
-        return True
-    return bool(await passkey_repo.list_for_user(session, user_id))
 
 
 async def confirm_on_link(session: AsyncSession, rt: Runtime, link: OneTimeCode, code: str) -> None:

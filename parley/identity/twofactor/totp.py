@@ -114,6 +114,13 @@ async def disable(
     await audit.record(session, "totp.disabled", user_id=user.id, client=client)
 
 
+async def reset(session: AsyncSession, user_id: int) -> None:
+    """An administrator's reset: TOTP and the recovery codes go (passkeys are the passkeys
+    service's)."""
+    await repo.delete_totp(session, user_id)
+    await repo.delete_recovery_codes(session, user_id)
+
+
 async def regenerate_recovery_codes(
     session: AsyncSession, rt: Runtime, user: User, password: str, client: ClientInfo | None = None
 ) -> list[str]:
