@@ -38,6 +38,15 @@ async def add_passkey(
     return authenticator
 
 
+async def remove_passkey(
+    client: httpx.AsyncClient, who: Account, passkey_id: int, password: str | None = PASSWORD
+) -> httpx.Response:
+    body = {"current_password": password} if password is not None else None
+    return await client.request(
+        "DELETE", f"/v1/auth/passkeys/{passkey_id}", json=body, headers=who.headers
+    )
+
+
 async def passkey_sign_in(
     client: httpx.AsyncClient, authenticator: SoftAuthenticator, **answer: Any
 ) -> httpx.Response:
@@ -92,6 +101,8 @@ async def test_passkey_routes_need_a_signed_in_person(client: httpx.AsyncClient)
     )
     assert register.status_code == 401
     assert (await client.delete("/v1/auth/passkeys/1")).status_code == 401
+    rename = await client.patch("/v1/auth/passkeys/1", json={"name": "Phone"})
+    assert rename.status_code == 401
 
 
 async def test_options_work_once_and_expire(client: httpx.AsyncClient, alice: Account) -> None:
@@ -185,18 +196,43 @@ async def test_a_registered_passkey_cannot_be_added_twice(
     assert twice.status_code == 409
 
 
-async def test_removing_a_passkey_ends_its_sign_ins_and_others_cannot_remove_it(
+async def test_removing_a_passkey_needs_the_password_and_ends_its_sign_ins(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
     authenticator = await add_passkey(client, alice)
     (key,) = (await client.get("/v1/auth/passkeys", headers=alice.headers)).json()
-    other = await client.delete(f"/v1/auth/passkeys/{key['id']}", headers=bob.headers)
-    assert other.status_code == 404
-    missing = await client.delete("/v1/auth/passkeys/999999999", headers=alice.headers)
-    assert missing.status_code == 404
-    removed = await client.delete(f"/v1/auth/passkeys/{key['id']}", headers=alice.headers)
-    assert removed.status_code == 204
+    assert (await client.get("/v1/auth/passkeys", headers=bob.headers)).json() == []
+    assert (await remove_passkey(client, bob, key["id"])).status_code == 404
+    assert (await remove_passkey(client, alice, 999999999)).status_code == 404
+    unproven = await remove_passkey(client, alice, key["id"], password=None)
+    assert unproven.status_code == 403
+    assert unproven.json()["error"]["code"] == "reauthentication_required"
+    wrong = await remove_passkey(client, alice, key["id"], password="not my password")
+    assert wrong.status_code == 403
+    assert wrong.json()["error"]["code"] == "wrong_password"
+    assert (await remove_passkey(client, alice, key["id"])).status_code == 204
     assert (await passkey_sign_in(client, authenticator)).status_code == 401
+
+
+async def test_a_passkey_is_renamed_by_its_owner_only(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    await add_passkey(client, alice)
+    (key,) = (await client.get("/v1/auth/passkeys", headers=alice.headers)).json()
+    url = f"/v1/auth/passkeys/{key['id']}"
+    renamed = await client.patch(url, json={"name": "  Work phone "}, headers=alice.headers)
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Work phone"
+    stolen = await client.patch(url, json={"name": "Mine"}, headers=bob.headers)
+    assert stolen.status_code == 404
+    missing = await client.patch(
+        "/v1/auth/passkeys/999999999", json={"name": "x"}, headers=alice.headers
+    )
+    assert missing.status_code == 404
+    blank = await client.patch(url, json={"name": "   "}, headers=alice.headers)
+    assert blank.status_code == 422
+    (kept,) = (await client.get("/v1/auth/passkeys", headers=alice.headers)).json()
+    assert kept["name"] == "Work phone"
 
 
 async def test_the_first_passkey_brings_recovery_codes_and_guards_password_sign_in(
@@ -267,7 +303,7 @@ async def test_removing_the_last_passkey_turns_the_second_factor_off(
 ) -> None:
     await add_passkey(client, alice)
     (key,) = (await client.get("/v1/auth/passkeys", headers=alice.headers)).json()
-    await client.delete(f"/v1/auth/passkeys/{key['id']}", headers=alice.headers)
+    assert (await remove_passkey(client, alice, key["id"])).status_code == 204
     state = (await client.get("/v1/auth/2fa", headers=alice.headers)).json()
     assert state == {"totp": False, "passkeys": 0, "recovery_codes_left": 0}
     login = await client.post(

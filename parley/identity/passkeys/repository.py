@@ -28,6 +28,12 @@ async def get_by_credential_id(session: AsyncSession, credential_id: str) -> Pas
     return await session.scalar(select(Passkey).where(Passkey.credential_id == credential_id))
 
 
+async def get_for_user(session: AsyncSession, user_id: int, passkey_id: int) -> Passkey | None:
+    return await session.scalar(
+        select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user_id)
+    )
+
+
 async def delete_passkey(session: AsyncSession, user_id: int, passkey_id: int) -> bool:
     result = await session.execute(
         delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user_id)

@@ -7,13 +7,15 @@ from dataclasses import replace
 from fastapi import APIRouter
 
 from parley.deps import Client, RuntimeDep, Session
-from parley.identity.accounts.deps import CurrentUser
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
 from parley.identity.passkeys import service
 from parley.identity.passkeys.schemas import (
     PasskeyAdded,
     PasskeyOptions,
     PasskeyRead,
     PasskeyRegistration,
+    PasskeyRemoval,
+    PasskeyRename,
     PasskeySignIn,
 )
 from parley.identity.sessions.router import token_pair
@@ -69,12 +71,41 @@ async def register_passkey(
     )
 
 
-@router.delete("/auth/passkeys/{passkey_id}", status_code=204, responses=responses(401, 404))
+@router.patch(
+    "/auth/passkeys/{passkey_id}", response_model=PasskeyRead, responses=responses(401, 404)
+)
+async def rename_passkey(
+    passkey_id: PathId, body: PasskeyRename, user: CurrentUser, session: Session
+) -> PasskeyRead:
+    """Rename one of the caller's passkeys."""
+    return PasskeyRead.model_validate(
+        await service.rename_passkey(session, user.id, passkey_id, body.name)
+    )
+
+
+@router.delete(
+    "/auth/passkeys/{passkey_id}", status_code=204, responses=responses(401, 403, 404, 429)
+)
 async def delete_passkey(
-    passkey_id: PathId, user: CurrentUser, session: Session, client: Client
+    passkey_id: PathId,
+    principal: CurrentPrincipal,
+    user: CurrentUser,
+    session: Session,
+    rt: RuntimeDep,
+    client: Client,
+    body: PasskeyRemoval | None = None,
 ) -> None:
-    """Remove one of the caller's passkeys."""
-    await service.delete_passkey(session, user.id, passkey_id, client)
+    """Remove one of the caller's passkeys (`current_password` required, as for turning TOTP
+    off)."""
+    await service.delete_own_passkey(
+        session,
+        rt,
+        principal,
+        user,
+        passkey_id,
+        current_password=body.current_password if body else None,
+        client=client,
+    )
 
 
 @router.post("/auth/passkeys/sign-in/options", response_model=PasskeyOptions)

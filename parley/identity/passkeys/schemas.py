@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class PasskeyOptions(BaseModel):
@@ -21,6 +21,18 @@ class PasskeyRegistration(BaseModel):
         description="The PublicKeyCredential as JSON (`credential.toJSON()`)"
     )
     name: str | None = Field(default=None, max_length=100)
+
+
+class PasskeyRename(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class PasskeyRemoval(BaseModel):
+    current_password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Required for an account with a password (else a recent sign-in)",
+    )
 
 
 class PasskeySignIn(BaseModel):

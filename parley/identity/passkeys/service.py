@@ -24,7 +24,7 @@ from webauthn.helpers.structs import (
 )
 
 from parley.errors import NotFound
-from parley.identity.accounts import audit, lookup
+from parley.identity.accounts import audit, lookup, reauth
 from parley.identity.passkeys import ceremony
 from parley.identity.passkeys import repository as repo
 from parley.identity.passkeys.errors import (
@@ -34,6 +34,7 @@ from parley.identity.passkeys.errors import (
     PasskeySignInFailed,
 )
 from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import Principal
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.login import proven_sign_in
 from parley.kit.client import ClientInfo
@@ -52,14 +53,43 @@ async def list_passkeys(session: AsyncSession, user_id: int) -> Sequence[Passkey
     return await repo.list_for_user(session, user_id)
 
 
+async def rename_passkey(
+    session: AsyncSession, user_id: int, passkey_id: int, name: str
+) -> Passkey:
+    passkey = await repo.get_for_user(session, user_id, passkey_id)
+    if passkey is None:
+        raise PasskeyNotFound()
+    passkey.name = name
+    await session.flush()
+    return passkey
+
+
 async def delete_passkey(
     session: AsyncSession, user_id: int, passkey_id: int, client: ClientInfo | None = None
 ) -> None:
-    """Remove one of the user's passkeys (with the last second factor, the recovery codes go)."""
+    """Remove one of the user's passkeys (with the last second factor, the recovery codes go).
+    The caller has re-authenticated: the owner (`delete_own_passkey`) or an admin."""
     if not await repo.delete_passkey(session, user_id, passkey_id):
         raise PasskeyNotFound()
     await totp.forget_recovery_codes_if_unused(session, user_id)
     await audit.record(session, "passkey.removed", user_id=user_id, client=client)
+
+
+async def delete_own_passkey(
+    session: AsyncSession,
+    rt: Runtime,
+    principal: Principal,
+    user: User,
+    passkey_id: int,
+    *,
+    current_password: str | None,
+    client: ClientInfo | None = None,
+) -> None:
+    """The owner removes a passkey after re-authentication, as for turning TOTP off."""
+    if await repo.get_for_user(session, user.id, passkey_id) is None:
+        raise PasskeyNotFound()
+    await reauth.confirm_identity(session, rt, principal, user, current_password)
+    await delete_passkey(session, user.id, passkey_id, client)
 
 
 async def registration_options(session: AsyncSession, rt: Runtime, user: User) -> ceremony.Options:
