@@ -180,6 +180,11 @@ export const api = {
     send("POST", "/auth/login", { login, password, device_id: deviceId() }, false),
   loginVerify: (challenge, code) =>
     send("POST", "/auth/login/verify", { challenge, code, device_id: deviceId() }, false),
+  loginSecondFactor: (challenge, answer) =>
+    send("POST", "/auth/login/2fa", { challenge, ...answer, device_id: deviceId() }, false),
+  passkeySignInOptions: () => send("POST", "/auth/passkeys/sign-in/options", undefined, false),
+  passkeySignIn: (challenge_id, credential) =>
+    send("POST", "/auth/passkeys/sign-in", { challenge_id, credential, device_id: deviceId() }, false),
   logout: () => call("POST", "/auth/logout"),
   changePassword: (old_password, new_password) =>
     call("POST", "/auth/change-password", { old_password, new_password }),
@@ -196,6 +201,20 @@ export const api = {
   revokeOtherSessions: () => call("DELETE", "/sessions"),
   devices: () => call("GET", "/devices"),
   forgetDevice: (id) => call("DELETE", `/devices/${id}`),
+  // second factors
+  twoFactor: () => call("GET", "/auth/2fa"),
+  startTotp: () => call("POST", "/auth/2fa/totp"),
+  confirmTotp: (code) => call("POST", "/auth/2fa/totp/confirm", { code }),
+  disableTotp: (password) => call("POST", "/auth/2fa/totp/disable", { password }),
+  newRecoveryCodes: async (password) =>
+    (await call("POST", "/auth/2fa/recovery-codes", { password })).recovery_codes,
+  passkeys: () => call("GET", "/auth/passkeys"),
+  passkeyOptions: () => call("POST", "/auth/passkeys/registration/options"),
+  addPasskey: (challenge_id, credential, name) =>
+    call("POST", "/auth/passkeys/registration", { challenge_id, credential, name }),
+  renamePasskey: (id, name) => call("PATCH", `/auth/passkeys/${id}`, { name }),
+  removePasskey: (id, current_password) =>
+    call("DELETE", `/auth/passkeys/${id}`, { current_password: current_password || null }),
   // people and profile
   searchUsers: (prefix, after) =>
     call("GET", `/users${q({ username: prefix, match: "prefix", after, limit: 20 })}`),

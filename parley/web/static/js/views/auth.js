@@ -1,10 +1,11 @@
-// Signed-out screens: sign in (password, device code, QR), create account, forgot and reset
-// password; and the signed-in email confirmation.
+// Signed-out screens: sign in (password, second factor, device code, passkey, QR), create
+// account, forgot and reset password; and the signed-in email confirmation.
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { api, setAuth, updateUser, currentAuth } from "../api.js";
 import { t } from "../i18n.js";
 import { ErrorLine, Field, Link, Notice, navigate, query, useAction } from "../ui.js";
 import { QrSignIn } from "./qr.js";
+import { PasskeySignIn, SecondFactorStep } from "./second_factor.js";
 
 function afterSignIn(pair, next) {
   setAuth(pair);
@@ -56,16 +57,27 @@ export function SignInPage() {
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
   const [challenge, setChallenge] = useState(null);
+  const [secondFactor, setSecondFactor] = useState(null);
   const attempt = async () => {
     try {
       afterSignIn(await api.login(login.trim(), password));
     } catch (err) {
       if (err.code === "device_verification_required") setChallenge(err.data);
+      else if (err.code === "second_factor_required") setSecondFactor(err.data);
       else throw err;
     }
   };
   const [run, busy, error] = useAction(attempt);
   const reason = query("reason");
+  if (secondFactor) {
+    return html`<main class="auth" id="main">
+      <${SecondFactorStep}
+        challenge=${secondFactor}
+        onSignedIn=${(pair) => afterSignIn(pair)}
+        onCancel=${() => setSecondFactor(null)}
+      />
+    </main>`;
+  }
   if (challenge) {
     return html`<main class="auth" id="main">
       <${CodeStep}
@@ -114,6 +126,7 @@ export function SignInPage() {
         <div class="actions">
           <button type="submit" disabled=${busy}>${t("auth.sign_in")}</button>
         </div>
+        <${PasskeySignIn} onSignedIn=${(pair) => afterSignIn(pair)} />
         <p class="links">
           <${Link} href="/register">${t("auth.create_account")}<//> ·
           <${Link} href="/forgot">${t("auth.forgot")}<//>

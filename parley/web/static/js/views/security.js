@@ -1,9 +1,12 @@
-// Sessions and known devices (address, country, user agent, last use), revoke one or all
-// others; and the landing page of the "this wasn't me" link.
+// Second factors (authenticator app, passkeys, recovery codes), sessions and known devices
+// (address, country, user agent, last use), revoke one or all others; and the landing page of
+// the "this wasn't me" link.
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { api, currentAuth, setAuth } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
 import { ErrorLine, Link, Notice, useAction } from "../ui.js";
+import { PasskeysCard } from "./passkeys.js";
+import { RecoveryCodesCard, RecoveryCodesShown, TotpCard } from "./twofactor.js";
 
 function Facts({ item }) {
   return html`<dl class="facts">
@@ -12,6 +15,23 @@ function Facts({ item }) {
     <dt>${t("security.user_agent")}</dt><dd>${item.user_agent || "—"}</dd>
     <dt>${t("security.last_used")}</dt><dd>${formatDateTime(item.last_used_at || item.last_seen_at)}</dd>
   </dl>`;
+}
+
+/** The second factors share one status (`GET /v1/auth/2fa`) and one place where new recovery
+ * codes are shown, whichever action brought them. */
+function SecondFactors() {
+  const [status, setStatus] = useState(null);
+  const [codes, setCodes] = useState(null);
+  const [load, , error] = useAction(async () => setStatus(await api.twoFactor()));
+  useEffect(() => {
+    load();
+  }, []);
+  if (!status) return html`<${ErrorLine} error=${error} />`;
+  return html`
+    ${codes ? html`<${RecoveryCodesShown} codes=${codes} onDone=${() => setCodes(null)} />` : null}
+    <${TotpCard} status=${status} onChanged=${load} onCodes=${setCodes} />
+    <${PasskeysCard} onChanged=${load} onCodes=${setCodes} />
+    <${RecoveryCodesCard} status=${status} onChanged=${load} onCodes=${setCodes} />`;
 }
 
 export function SecurityPage() {
@@ -37,6 +57,7 @@ export function SecurityPage() {
     <h1>${t("security.title")}</h1>
     <${ErrorLine} error=${loadError || error} />
     <${Notice}>${notice}<//>
+    <${SecondFactors} />
     <section class="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">${t("security.sessions")}</h2>
       <button type="button" class="danger" disabled=${busy || others === 0}
