@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
+import anyio
 import pyotp
 from playwright.async_api import Browser, Page, expect
 
@@ -69,7 +69,7 @@ async def test_enrol_sign_in_with_a_code_and_a_recovery_code_then_turn_it_off(
         await page.get_by_role("button", name="Download").click()
     download = await downloading.value
     assert download.suggested_filename == "parley-recovery-codes.txt"
-    saved = Path(await download.path()).read_text()
+    saved = await anyio.Path(await download.path()).read_text()
     assert all(code in saved for code in codes)
     await audit(page, "totp-recovery-codes")
     await page.get_by_role("button", name="I have saved them").click()
