@@ -1,7 +1,8 @@
 """Two-factor sign-in with an authenticator app, as a person does it: the secret is read off
 the page and codes are computed with pyotp, as the app would. Enrol (a wrong first code, then
 the right one; the recovery codes shown once and downloaded), sign out, sign in with password
-and code, then with a recovery code (refused the second time), turn it off with the password."""
+and code, then with a recovery code (refused the second time), turn it off with the password;
+new recovery codes replace the old ones; the same screens in Russian."""
 
 from __future__ import annotations
 
@@ -36,9 +37,9 @@ async def password_step(page: Page, login: str, password: str = PASSWORD) -> Non
     await page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-async def second_step(page: Page, label: str, code: str) -> None:
+async def second_step(page: Page, label: str, code: str, button: str = "Verify") -> None:
     await page.get_by_label(label).fill(code)
-    await page.get_by_role("button", name="Verify", exact=True).click()
+    await page.get_by_role("button", name=button, exact=True).click()
 
 
 async def test_enrol_sign_in_with_a_code_and_a_recovery_code_then_turn_it_off(
@@ -155,3 +156,31 @@ async def test_new_recovery_codes_need_the_password_and_replace_the_old_ones(
     await expect(page.get_by_role("navigation", name="Conversations")).to_be_visible()
     una.check_clean()
     await una.context.close()
+
+
+async def test_the_security_and_second_step_screens_speak_russian(
+    browser: Browser, web_server: ServerProcess, smtp: SmtpSink
+) -> None:
+    yana = await register(browser, web_server, smtp, "yana")
+    page = yana.page
+    await page.get_by_label("Language").select_option("ru")
+    await page.goto("/security")
+    await expect(page.get_by_role("heading", name="Приложение-аутентификатор")).to_be_visible()
+    await page.get_by_role("button", name="Подключить приложение-аутентификатор").click()
+    secret = await page.get_by_label("Ключ настройки").input_value()
+    await page.get_by_label("Код из приложения").fill(code_at(secret))
+    await page.get_by_role("button", name="Включить").click()
+    await expect(page.get_by_role("heading", name="Сохраните резервные коды")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Ключи доступа")).to_be_visible()
+    await audit(page, "security-ru")
+    await page.get_by_role("button", name="Коды сохранены").click()
+    await page.get_by_role("button", name="Выйти", exact=True).click()
+    await page.get_by_label("Имя пользователя или email").fill(yana.username)
+    await page.get_by_label("Пароль").fill(PASSWORD)
+    await page.get_by_role("button", name="Войти", exact=True).click()
+    await expect(page.get_by_role("heading", name="Двухфакторный вход")).to_be_visible()
+    await second_step(page, "Код подтверждения", wrong(code_at(secret, 30)), "Подтвердить")
+    await expect(page.get_by_role("alert")).to_have_text("Неверный код: осталось попыток — 4.")
+    await audit(page, "second-factor-ru")
+    yana.check_clean()
+    await yana.context.close()
