@@ -12,7 +12,6 @@ from parley.identity.accounts.errors import InvalidCredentials
 from parley.identity.sessions import service as session_service
 from parley.kit.time import utc_now
 from parley.messaging import attachments
-from parley.messaging import service as messaging
 from parley.models import Channel, ChannelMember, Message, MessageReaction, User, UserSession
 from parley.profiles import service as profiles
 from parley.runtime import Runtime

@@ -70,7 +70,9 @@ async def test_an_offline_recipient_gets_one_push_per_message_from_two_instances
             sent.append(int(message["id"]))
 
         def fcm_ids() -> Counter[int]:
-            return Counter(int(m["data"]["message_id"]) for m in fake_push.fcm if m["token"] == token)
+            return Counter(
+                int(m["data"]["message_id"]) for m in fake_push.fcm if m["token"] == token
+            )
 
         def webpush_ids() -> Counter[int]:
             return Counter(

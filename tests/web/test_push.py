@@ -73,9 +73,9 @@ async def worker_registration(cdp: CDPSession, scope: str) -> str:
 
     def seen(event: dict[str, Any]) -> None:
         for registration in event["registrations"]:
-            if registration["scopeURL"] == scope and not registration["isDeleted"]:
-                if not found.done():
-                    found.set_result(registration["registrationId"])
+            live = registration["scopeURL"] == scope and not registration["isDeleted"]
+            if live and not found.done():
+                found.set_result(registration["registrationId"])
 
     cdp.on("ServiceWorker.workerRegistrationUpdated", seen)
     await cdp.send("ServiceWorker.enable")
@@ -165,12 +165,13 @@ async def test_turning_notifications_on_registers_the_worker_and_shows_pushes(
     await clear_notifications(page)
     await page.get_by_label("Language").select_option("ru")
     await expect(page.get_by_role("heading", name="Уведомления")).to_be_visible()
+    mentioned = "Вас упомянули"  # noqa: RUF001
     for _ in range(50):  # the strings are stored when the language changes
-        await push({**note, "type": "mention", "author_name": "Вера", "text": None})
-        if (await notifications(page, 1))[0]["body"] == "Вас упомянули":
+        await push({**note, "type": "mention", "author_name": "Vera", "text": None})
+        if (await notifications(page, 1))[0]["body"] == mentioned:
             break
         await clear_notifications(page)
-    assert (await notifications(page, 1))[0]["body"] == "Вас упомянули"
+    assert (await notifications(page, 1))[0]["body"] == mentioned
     await page.get_by_label("Язык").select_option("en")
 
     # a click on a notification makes the worker ask the open page to show the channel
