@@ -38,13 +38,20 @@ STAND_IN = """
       userVisibleOnly: options.userVisibleOnly,
       keyLength: new Uint8Array(options.applicationServerKey).length,
     };
-    return {
-      endpoint,
-      toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
-      unsubscribe: async () => true,
-    };
+    localStorage.setItem("test.subscribed", "1");
+    return subscription;
   };
-  PushManager.prototype.getSubscription = async () => null;
+  const subscription = {
+    endpoint,
+    toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
+    unsubscribe: async () => {
+      localStorage.removeItem("test.subscribed");
+      localStorage.setItem("test.unsubscribed", "1");
+      return true;
+    },
+  };
+  PushManager.prototype.getSubscription = async () =>
+    localStorage.getItem("test.subscribed") ? subscription : null;
 }
 """
 
@@ -188,5 +195,17 @@ async def test_turning_notifications_on_registers_the_worker_and_shows_pushes(
     await card.get_by_role("button", name="Turn off notifications").click()
     await expect(card.get_by_role("button", name="Turn on notifications")).to_be_visible()
     assert await api_get(push_server, page, "/v1/push/subscriptions") == []
+    assert await page.evaluate("() => localStorage.getItem('test.unsubscribed')") == "1"
+
+    # signing out unsubscribes the browser, so the next person here gets nobody's pushes
+    await page.evaluate("() => localStorage.removeItem('test.unsubscribed')")
+    await card.get_by_role("button", name="Turn on notifications").click()
+    await expect(card.get_by_role("button", name="Turn off notifications")).to_be_visible()
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in to Parley")).to_be_visible()
+    assert await page.evaluate(
+        "() => [localStorage.getItem('parley.push_subscription'),"
+        " localStorage.getItem('test.unsubscribed')]"
+    ) == [None, "1"]
     person.check_clean()
     await context.close()
