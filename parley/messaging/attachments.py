@@ -19,6 +19,7 @@ from parley.infra.bus import Event
 from parley.infra.storage import PRIVATE_PREFIX, Storage
 from parley.kit.secrets import new_token
 from parley.messaging import attachment_repository as repository
+from parley.messaging import repository as channels
 from parley.messaging import service
 from parley.messaging.errors import (
     AttachmentNotFound,
@@ -186,6 +187,17 @@ async def delete_channel(session: AsyncSession, user_id: int, channel_id: int) -
     """`service.delete_channel`, and every file of the channel goes after commit."""
     gone = await repository.of_channel(session, channel_id)
     await service.delete_channel(session, user_id, channel_id)
+    _purge(session, gone)
+
+
+async def remove_member(
+    session: AsyncSession, user_id: int, channel_id: int, member_id: int
+) -> None:
+    """`service.remove_member`; when the last member left (the group is deleted), every file
+    of the channel goes after commit."""
+    last_out = await channels.member_ids(session, channel_id) == [member_id]
+    gone = await repository.of_channel(session, channel_id) if last_out else []
+    await service.remove_member(session, user_id, channel_id, member_id)
     _purge(session, gone)
 
 

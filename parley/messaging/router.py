@@ -181,7 +181,7 @@ async def remove_member(
     channel_id: PathId, user_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> None:
     """Remove a member (owner), or leave (your own id)."""
-    await service.remove_member(session, principal.user_id, channel_id, user_id)
+    await attachments.remove_member(session, principal.user_id, channel_id, user_id)
 
 
 @router.get(

@@ -33,6 +33,7 @@ log = logging.getLogger("parley.push")
 TOPICS = ("message.created", "mention.created", "data_version.bumped")
 SCHEDULE_TOPIC = "schedule"  # the FCM topic Schedule's apps subscribe to
 _CONCURRENCY = 32
+PREVIEW_CHARS = 500  # of a message's text in a Web Push payload (push services take ~4 KB)
 
 
 class Notifier:
@@ -123,8 +124,13 @@ class Notifier:
         offline = [u for u in users if u not in online]
         if not offline:
             return
+        preview: dict[str, Any] = {}
         async with self._db.unit_of_work() as session:
             targets = await repository.deliverable(session, channel_id, offline)
+            if any(s.kind == "webpush" for s in targets):
+                # only the browser reads a Web Push payload (RFC 8291); FCM data stays bare
+                name, text = await repository.message_preview(session, int(message_id))
+                preview = {"author_name": name, "text": text[:PREVIEW_CHARS] if text else None}
         note = {
             "type": reason,
             "channel_id": channel_id,
@@ -132,7 +138,7 @@ class Notifier:
             "author_id": author_id,
         }
         for subscription in targets:
-            self._spawn(self._deliver(subscription, note))
+            self._spawn(self._deliver(subscription, note, preview))
 
     async def _online(self, users: Sequence[int]) -> set[int]:
         try:
@@ -145,7 +151,9 @@ class Notifier:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, subscription: PushSubscription, note: dict[str, Any]) -> None:
+    async def _deliver(
+        self, subscription: PushSubscription, note: dict[str, Any], preview: dict[str, Any]
+    ) -> None:
         if subscription.kind == "fcm":
             message = {
                 "token": subscription.endpoint,
@@ -155,7 +163,7 @@ class Notifier:
             return
         if self.webpush is None or not subscription.p256dh or not subscription.auth:
             return
-        sender, body = self.webpush, orjson.dumps(note)
+        sender, body = self.webpush, orjson.dumps({**note, **preview})
         p256dh, auth = subscription.p256dh, subscription.auth
         await self._with_retries(
             subscription.id,

@@ -8,7 +8,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.models import Channel, ChannelMute, NotificationSetting, PushSubscription
+from parley.models import (
+    Channel,
+    ChannelMute,
+    Message,
+    NotificationSetting,
+    PushSubscription,
+    User,
+)
 
 
 def _insert(session: AsyncSession, table: object) -> postgresql.Insert | sqlite.Insert:
@@ -116,3 +123,20 @@ async def deliverable(
         .order_by(PushSubscription.id)
     )
     return rows.all()
+
+
+async def message_preview(session: AsyncSession, message_id: int) -> tuple[str, str | None]:
+    """The author's name and the message's text (None in an encrypted channel or when the
+    message is gone) for a Web Push notification."""
+    row = (
+        await session.execute(
+            select(User.display_name, User.username, Message.content, Channel.encrypted)
+            .join(User, User.id == Message.author_id)
+            .join(Channel, Channel.id == Message.channel_id)
+            .where(Message.id == message_id)
+        )
+    ).first()
+    if row is None:
+        return "", None
+    display_name, username, content, encrypted = row
+    return display_name or username, None if encrypted else content

@@ -1,5 +1,6 @@
 """Serves the web client at `/` (client routes fall back to `index.html`), its assets under
-`/assets`, and Swagger UI / ReDoc from local files at `/docs` and `/redoc`.
+`/assets`, its service worker at `/sw.js`, and Swagger UI / ReDoc from local files at `/docs`
+and `/redoc`.
 
 Everything is a static file from the package: no build step, no CDN. Asset responses ask the
 browser to revalidate (`no-cache` with an ETag), since module names carry no content hash."""
@@ -72,6 +73,11 @@ def _router(docs: bool) -> APIRouter:
 
     for path in CLIENT_ROUTES:
         router.add_api_route(path, index, methods=["GET"])
+
+    @router.get("/sw.js")
+    async def service_worker() -> FileResponse:
+        # at the root, so its scope is the whole client (no Service-Worker-Allowed needed)
+        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=_PAGE_HEADERS)
 
     if not docs:
         return router

@@ -112,10 +112,34 @@ async def test_an_offline_user_gets_a_web_push_and_an_fcm_push_for_a_direct_mess
         "channel_id": channel_id,
         "message_id": message["id"],
         "author_id": alice.id,
+        "author_name": alice.username,
+        "text": "are you there?",
     }
-    assert fcm_to(fake_push, token)[0]["data"]["message_id"] == str(message["id"])
+    # FCM data is readable by Google: ids only
+    assert fcm_to(fake_push, token)[0]["data"] == {
+        "type": "message",
+        "channel_id": str(channel_id),
+        "message_id": str(message["id"]),
+        "author_id": str(alice.id),
+    }
     # the author is not pushed about their own message
     assert not webpush_to(fake_push, f"ok-{alice.id}")
+
+
+async def test_a_web_push_from_an_encrypted_channel_carries_no_text(
+    pclient: httpx.AsyncClient, fake_push: FakePush
+) -> None:
+    alice = await new_account(pclient, "alice")
+    bob = await new_account(pclient, "bob")
+    name = f"ok-{bob.id}"
+    browser, _ = await subscribe_browser(pclient, fake_push, bob, name)
+    await befriend(pclient, alice, bob)
+    keys = {str(alice.id): "a2V5", str(bob.id): "a2V5"}
+    channel_id = await open_dm(pclient, alice, bob, encrypted_keys=keys)
+    await send(pclient, alice, channel_id, "c2VhbGVk")
+    assert await eventually(lambda: bool(webpush_to(fake_push, name)))
+    pushed = browser.decrypt(webpush_to(fake_push, name)[0][2])
+    assert (pushed["author_name"], pushed["text"]) == (alice.username, None)
 
 
 async def test_mutes_settings_and_group_messages_without_mention_send_nothing(

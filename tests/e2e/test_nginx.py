@@ -236,6 +236,14 @@ async def test_a_scripted_session_through_nginx(stack: Stack, smtp: SmtpSink) ->
             headers=alice_h,
         )
         assert too_big.status_code == 413
+        # ...except on the attachment route, which takes Parley's 25 MiB cap
+        attached = await http.post(
+            f"/v1/channels/{channel_id}/attachments",
+            files={"file": ("big.bin", b"\0" * (7 * 1024 * 1024), "application/octet-stream")},
+            headers=alice_h,
+        )
+        assert attached.status_code == 201, attached.text
+        assert attached.json()["size"] == 7 * 1024 * 1024
 
         # the protected upstream: nginx asks /v1/auth/validate and passes the identity on;
         # identity headers sent by the caller are replaced

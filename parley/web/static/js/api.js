@@ -260,6 +260,10 @@ export const api = {
   deleteMessage: (id, messageId) => call("DELETE", `/channels/${id}/messages/${messageId}`),
   markRead: (id, messageId) => call("POST", `/channels/${id}/read`, { message_id: messageId }),
   typing: (id) => call("POST", `/channels/${id}/typing`),
+
+  vapidKey: () => call("GET", "/push/vapid-key"),
+  pushSubscribe: (subscription) => call("POST", "/push/subscriptions", subscription),
+  pushUnsubscribe: (id) => call("DELETE", `/push/subscriptions/${id}`),
   // end-to-end key material
   myKeys: () => call("GET", "/users/me/keys"),
   putKeys: (body) => call("PUT", "/users/me/keys", body),

@@ -3,6 +3,7 @@
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { api, updateUser } from "../api.js";
 import { t } from "../i18n.js";
+import { PushSettings } from "../push.js";
 import { ErrorLine, Field, Notice, useAction } from "../ui.js";
 
 const FIELDS = ["display_name", "first_name", "last_name", "second_name", "status"];
@@ -93,6 +94,7 @@ export function ProfilePage() {
       ${saved ? html`<${Notice}>${t("profile.saved")}<//>` : null}
       <button type="submit" disabled=${saving}>${t("common.save")}</button>
     </form>
+    <${PushSettings} />
     <${ChangePassword} />
   </main>`;
 }
