@@ -98,11 +98,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 fcm_credentials_file=fake.credentials,
                 fcm_url=fake.url,
                 push_queue_size=max(10_000, args.recipients * 2),
+                vapid_private_key=VAPID_KEY,
             )
-            secret = {"PARLEY_VAPID_PRIVATE_KEY": VAPID_KEY}  # settings_env masks secrets
-            server = await asyncio.to_thread(
-                start_server, settings, data_dir, workers=1, extra_env=secret
-            )
+            server = await asyncio.to_thread(start_server, settings, data_dir, workers=1)
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
                 return await run(client, dsn, fake, args)
         finally:

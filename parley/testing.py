@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
+from pydantic import SecretStr
 
 from parley.settings import Settings
 
@@ -32,13 +33,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env[f"PARLEY_{name.upper()}"] = (
             str(value).lower() if isinstance(value, bool) else str(value)
         )
-    for name in (
-        "yandex_secret",
-        "telegram_bot_token",
-        "telegram_webhook_secret",
-        "pin_pepper",
-    ):
-        env[f"PARLEY_{name.upper()}"] = getattr(settings, name).get_secret_value()
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):  # dumped masked above
+            env[f"PARLEY_{name.upper()}"] = value.get_secret_value()
     return env
 
 

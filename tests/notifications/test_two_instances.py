@@ -41,9 +41,7 @@ async def test_an_offline_recipient_gets_one_push_per_message_from_two_instances
         fcm_url=fake_push.url,
         push_retry_seconds=0.05,
     )
-    # settings_env masks secrets it does not list; the VAPID key goes explicitly
-    secret = {"PARLEY_VAPID_PRIVATE_KEY": VAPID_KEY}
-    instances = [server_factory(settings, extra_env=secret) for _ in range(2)]
+    instances = [server_factory(settings) for _ in range(2)]
     async with (
         httpx.AsyncClient(base_url=instances[0].url, timeout=10) as first,
         httpx.AsyncClient(base_url=instances[1].url, timeout=10) as second,

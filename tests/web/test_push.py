@@ -63,13 +63,12 @@ def push_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServerProcess]:
     port = free_port()
-    settings = make_settings(mail_url=smtp.url, public_url=f"http://127.0.0.1:{port}")
-    server = start_server(
-        settings,
-        str(tmp_path_factory.mktemp("push-web")),
-        port=port,
-        extra_env={"PARLEY_VAPID_PRIVATE_KEY": VAPID_KEY},  # settings_env masks secrets
+    settings = make_settings(
+        mail_url=smtp.url,
+        public_url=f"http://127.0.0.1:{port}",
+        vapid_private_key=VAPID_KEY,
     )
+    server = start_server(settings, str(tmp_path_factory.mktemp("push-web")), port=port)
     yield server
     server.stop()
 
