@@ -11,8 +11,7 @@ from parley.identity.accounts import lookup
 from parley.identity.accounts.errors import InvalidCredentials
 from parley.identity.sessions import service as session_service
 from parley.kit.time import utc_now
-from parley.messaging import attachments
-from parley.messaging import service as messaging
+from parley.messaging import attachments, members
 from parley.models import Channel, ChannelMember, Message, MessageReaction, User, UserSession
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
@@ -60,7 +59,7 @@ async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, passw
     for friend_id in await social.friend_ids(session, user_id):
         await social.remove_friend(session, user_id, friend_id)
     for channel_id in await repository.group_ids_of(session, user_id):
-        await messaging.remove_member(session, user_id, channel_id, user_id)
+        await members.remove_member(session, user_id, channel_id, user_id)
     now = utc_now()
     await repository.tombstone_messages(session, user_id, now)
     await attachments.delete_uploads_of(session, user_id)

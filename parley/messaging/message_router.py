@@ -22,7 +22,7 @@ from parley.messaging.schemas import (
     SearchHitRead,
     SearchPage,
 )
-from parley.messaging.service import Draft
+from parley.messaging.send import Draft
 
 router = APIRouter(tags=["messaging"])
 
