@@ -8,10 +8,10 @@ from parley import events
 from parley.db import emit
 from parley.kit.time import utc_now
 from parley.messaging.errors import NotAuthor
+from parley.messaging.history import MessageView, views
 from parley.messaging.payloads import message_data
 from parley.messaging.service import live_message, recipients
 from parley.messaging.validation import check_content
-from parley.models import Message
 from parley.settings import Settings
 
 
@@ -22,7 +22,8 @@ async def edit_message(
     channel_id: int,
     message_id: int,
     content: str,
-) -> Message:
+) -> MessageView:
+    """The edited message with its reactions and attachments as the author sees them."""
     channel, message = await live_message(session, user_id, channel_id, message_id)
     if message.author_id != user_id:
         raise NotAuthor()
@@ -31,4 +32,4 @@ async def edit_message(
     message.edited_at = utc_now()
     await session.flush()
     emit(session, events.MessageUpdated(user_ids=tuple(audience), data=message_data(message)))
-    return message
+    return (await views(session, user_id, [message]))[0]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.kit.ids import MAX_ID
-from parley.messaging import edit, reactions, repository, uploads
+from parley.messaging import reactions, repository, uploads
 from parley.messaging.reactions import ReactionCount
 from parley.messaging.send import Draft
 from parley.messaging.service import member_channel
@@ -100,19 +100,6 @@ async def send_message(writer: MessageWriter, session: AsyncSession, draft: Draf
     if not draft.attachment_ids:
         return MessageView(message, [], [])
     return (await views(session, draft.author_id, [message]))[0]
-
-
-async def edit_message(
-    session: AsyncSession,
-    settings: Settings,
-    user_id: int,
-    channel_id: int,
-    message_id: int,
-    content: str,
-) -> MessageView:
-    """`edit.edit_message`, answered with the message's reactions."""
-    message = await edit.edit_message(session, settings, user_id, channel_id, message_id, content)
-    return (await views(session, user_id, [message]))[0]
 
 
 async def message_page(

@@ -247,10 +247,13 @@ async def read_channel_key(
     return WhisperChannelKeyRead(encrypted_key=key)
 
 
+_message_errors = errors(400, 401, 403)
+
+
 @router.post(
     f"{PREFIX}/messages/{{channel_id}}",
     response_model=WhisperMessageCreated,
-    responses=errors(400, 401, 403),
+    responses=_message_errors,
 )
 async def send_message(
     channel_id: ChannelId,
@@ -266,7 +269,7 @@ async def send_message(
 @router.get(
     f"{PREFIX}/messages/{{channel_id}}/{{next}}",
     response_model=WhisperMessagesPage,
-    responses=errors(400, 401, 403),
+    responses=_message_errors,
 )
 async def list_messages(
     channel_id: ChannelId,
