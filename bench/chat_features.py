@@ -17,24 +17,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import scratch_parser, scratch_server
 from bench.messages import pct, sign_up
-from parley import migrate
 from parley.kit.secrets import new_token
-from parley.settings import Settings
-from parley.testing import start_server
 
 ENGLISH = [
     "deploy",
@@ -86,37 +81,11 @@ async def timed(
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    base = make_url(args.database_url)
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"parley_bench_{new_token(4).lower().replace('-', '_')}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = base.set(database=name).render_as_string(hide_password=False)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    server = None
-    try:
-        await asyncio.to_thread(migrate.upgrade, url)
-        with tempfile.TemporaryDirectory() as data_dir:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                database_url=url,
-                data_dir=Path(data_dir),
-                rate_limits_enabled=False,
-                log_level="WARNING",
-            )
-            server = await asyncio.to_thread(start_server, settings, data_dir, workers=1)
-            async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
-                return await run(client, dsn, args)
-    finally:
-        if server:
-            server.stop()
-        if args.keep:
-            print(f"kept database {name}")
-        else:
-            conn = await asyncpg.connect(admin)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.close()
+    async with (
+        scratch_server(args.database_url, keep=args.keep) as (server, dsn),
+        httpx.AsyncClient(base_url=server.url, timeout=60) as client,
+    ):
+        return await run(client, dsn, args)
 
 
 async def run(client: httpx.AsyncClient, dsn: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -253,13 +222,7 @@ async def mention_sends(
 
 
 def options(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    parser = scratch_parser(__doc__)
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--channels", type=int, default=1000)

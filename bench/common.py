@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from parley import migrate
+from parley.kit.secrets import new_token
 from parley.settings import Settings
 from parley.testing import ServerProcess, start_server
 
@@ -137,3 +139,56 @@ def parley_server(
         yield server
     finally:
         server.stop()
+
+
+def scratch_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of a script that runs on a scratch database: `--database-url` names the
+    PostgreSQL server (and the database to connect to while making it)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    return parser
+
+
+@asynccontextmanager
+async def scratch_server(
+    database_url: str, *, workers: int = 1, keep: bool = False, **extra: object
+) -> AsyncIterator[tuple[ServerProcess, str]]:
+    """A `parley serve` on a fresh migrated PostgreSQL database made next to `database_url`
+    (dropped afterwards unless `keep`): the server and the database's asyncpg DSN. `extra`
+    goes to the server's Settings."""
+    base = make_url(database_url)
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"parley_bench_{new_token(4).lower().replace('-', '_')}"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    server = None
+    try:
+        await asyncio.to_thread(migrate.upgrade, url)
+        with tempfile.TemporaryDirectory() as data_dir:
+            settings = Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                database_url=url,
+                data_dir=Path(data_dir),
+                rate_limits_enabled=False,
+                log_level="WARNING",
+                **extra,
+            )
+            server = await asyncio.to_thread(start_server, settings, data_dir, workers=workers)
+            yield server, dsn
+    finally:
+        if server:
+            server.stop()
+        if keep:
+            print(f"kept database {name}")
+        else:
+            conn = await asyncpg.connect(admin)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.close()

@@ -25,15 +25,11 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import wrk
-from parley import migrate
+from bench.common import scratch_parser, scratch_server, wrk
 from parley.kit.secrets import new_token
-from parley.settings import Settings
-from parley.testing import start_server
 
 PASSWORD = "benchmark password"
 
@@ -96,38 +92,11 @@ async def page_latency(
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     """Prints the figures; returns them (per sender level, and the two page medians)."""
-    base = make_url(args.database_url)
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"parley_bench_{new_token(4).lower().replace('-', '_')}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = base.set(database=name).render_as_string(hide_password=False)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    server = None
-    figures: dict[str, Any] = {}
-    try:
-        await asyncio.to_thread(migrate.upgrade, url)
-        with tempfile.TemporaryDirectory() as data_dir:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                database_url=url,
-                redis_url=args.redis_url,
-                data_dir=Path(data_dir),
-                rate_limits_enabled=False,
-                log_level="WARNING",
-            )
-            server = await asyncio.to_thread(start_server, settings, data_dir, workers=args.workers)
-            limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
-            async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
-                figures = await run(client, dsn, args, server.process.pid)
-    finally:
-        if server:
-            server.stop()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-    return figures
+    servers = scratch_server(args.database_url, workers=args.workers, redis_url=args.redis_url)
+    async with servers as (server, dsn):
+        limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
+            return await run(client, dsn, args, server.process.pid)
 
 
 async def run(
@@ -214,13 +183,7 @@ async def run(
 
 
 def options(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    parser = scratch_parser(__doc__)
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)

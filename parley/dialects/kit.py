@@ -1,4 +1,5 @@
-"""What every dialect shares: both slash forms of each path, and errors in the seed's style.
+"""What every dialect shares: both slash forms of each path, errors in the seed's style, and
+the user's fields every dialect shows.
 
 A dialect builds its router with `dialect_router(render)`. Every route is registered as
 written and with its trailing slash toggled (the second form hidden from OpenAPI), so
@@ -10,7 +11,7 @@ that router only, so the native error model stays untouched.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -116,3 +117,12 @@ def message_of(exc: Exception) -> str:
         text = f"{where}: {first.get('msg', 'invalid')}" if where else "Invalid request"
         return str(encodable(text))
     return "Error"
+
+
+class NamedUser(Protocol):
+    """A Parley user as every dialect shows one (dialects do not import the model)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...

@@ -19,8 +19,8 @@ from parley.infra.bus import Event
 from parley.infra.storage import PRIVATE_PREFIX, Storage
 from parley.kit.secrets import new_token
 from parley.messaging import attachment_repository as repository
+from parley.messaging import members, service
 from parley.messaging import repository as channels
-from parley.messaging import service
 from parley.messaging.errors import (
     AttachmentNotFound,
     AttachmentRejected,
@@ -193,11 +193,11 @@ async def delete_channel(session: AsyncSession, user_id: int, channel_id: int) -
 async def remove_member(
     session: AsyncSession, user_id: int, channel_id: int, member_id: int
 ) -> None:
-    """`service.remove_member`; when the last member left (the group is deleted), every file
+    """`members.remove_member`; when the last member left (the group is deleted), every file
     of the channel goes after commit."""
     last_out = await channels.member_ids(session, channel_id) == [member_id]
     gone = await repository.of_channel(session, channel_id) if last_out else []
-    await service.remove_member(session, user_id, channel_id, member_id)
+    await members.remove_member(session, user_id, channel_id, member_id)
     _purge(session, gone)
 
 

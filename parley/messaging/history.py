@@ -1,5 +1,5 @@
 """Message history as members read it: keyset pages with cursors both ways, each message
-with its reactions as the viewer sees them."""
+with its reactions as the viewer sees them; the plain pages the dialects read."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.kit.ids import MAX_ID
-from parley.messaging import reactions, repository, service, uploads
+from parley.messaging import reactions, repository, uploads
 from parley.messaging.reactions import ReactionCount
-from parley.messaging.service import Draft
+from parley.messaging.send import Draft
+from parley.messaging.service import member_channel
 from parley.models import Attachment, Message
 from parley.settings import Settings
 
@@ -33,6 +34,12 @@ class HistoryPage:
     items: list[MessageView]  # newest first
     next_before: int | None  # pass as `before` for older messages; None: none older
     next_after: int | None  # pass as `after` for newer messages; None: none newer (yet)
+
+
+@dataclass(frozen=True)
+class MessagesPage:
+    items: list[Message]
+    next_cursor: int | None  # pass as `before` for the next (older) page
 
 
 async def views(
@@ -61,7 +68,7 @@ async def list_messages(
         raise Invalid("limit is 1-100")
     if around is not None and (before is not None or after is not None):
         raise Invalid("around cannot be combined with before or after")
-    await service.member_channel(session, user_id, channel_id)
+    await member_channel(session, user_id, channel_id)
     if around is not None:
         older = await repository.list_messages(
             session,
@@ -95,16 +102,31 @@ async def send_message(writer: MessageWriter, session: AsyncSession, draft: Draf
     return (await views(session, draft.author_id, [message]))[0]
 
 
-async def edit_message(
+async def message_page(
+    session: AsyncSession, user_id: int, channel_id: int, *, before: int | None, limit: int
+) -> MessagesPage:
+    """Newest first with the cursor of the next older page (None at the oldest)."""
+    if not 1 <= limit <= 100:
+        raise Invalid("limit is 1-100")
+    await member_channel(session, user_id, channel_id)
+    rows = await repository.list_messages(session, channel_id, before=before, limit=limit + 1)
+    items = rows[:limit]
+    return MessagesPage(items, items[-1].id if len(rows) > limit else None)
+
+
+async def list_messages_offset(
     session: AsyncSession,
     settings: Settings,
     user_id: int,
     channel_id: int,
-    message_id: int,
-    content: str,
-) -> MessageView:
-    """`service.edit_message`, answered with the message's reactions."""
-    message = await service.edit_message(
-        session, settings, user_id, channel_id, message_id, content
-    )
-    return (await views(session, user_id, [message]))[0]
+    *,
+    offset: int,
+    limit: int,
+) -> list[Message]:
+    """Offset paging over newest-first order, bounded (DiscordApi's contract only)."""
+    if offset < 0 or offset > settings.offset_paging_max:
+        raise Invalid(f"offset is 0-{settings.offset_paging_max}")
+    if not 1 <= limit <= 100:
+        raise Invalid("limit is 1-100")
+    await member_channel(session, user_id, channel_id)
+    return await repository.list_messages_offset(session, channel_id, offset=offset, limit=limit)

@@ -10,7 +10,7 @@ from parley.deps import RuntimeDep, Session
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import attachments, history, reactions, search, uploads
+from parley.messaging import attachments, edit, history, reactions, search, uploads
 from parley.messaging.history import MessageView
 from parley.messaging.schemas import (
     AttachmentRead,
@@ -22,7 +22,7 @@ from parley.messaging.schemas import (
     SearchHitRead,
     SearchPage,
 )
-from parley.messaging.service import Draft
+from parley.messaging.send import Draft
 
 router = APIRouter(tags=["messaging"])
 
@@ -160,7 +160,7 @@ async def edit_message(
     rt: RuntimeDep,
 ) -> MessageRead:
     """Edit your own message."""
-    view = await history.edit_message(
+    view = await edit.edit_message(
         session, rt.settings, principal.user_id, channel_id, message_id, body.content
     )
     return message_read(view)

@@ -10,7 +10,8 @@ from parley.deps import RuntimeDep, Session
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import attachments, keys, service
+from parley.messaging import attachments, channels, keys, members, read_state, typing_indicator
+from parley.messaging.channels import ChannelSummary
 from parley.messaging.keys import KeyState
 from parley.messaging.schemas import (
     ChannelKeyRead,
@@ -30,7 +31,6 @@ from parley.messaging.schemas import (
     ReadStateRead,
     ReadStateUpdate,
 )
-from parley.messaging.service import ChannelSummary
 from parley.social.schemas import UserBrief
 
 router = APIRouter(tags=["messaging"])
@@ -65,7 +65,7 @@ async def list_channels(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ChannelsPage:
     """The caller's channels, newest first, with last message and unread count."""
-    page = await service.list_channels(session, principal.user_id, before=before, limit=limit)
+    page = await channels.list_channels(session, principal.user_id, before=before, limit=limit)
     return ChannelsPage(items=[channel_read(s) for s in page.items], next_cursor=page.next_cursor)
 
 
@@ -82,12 +82,12 @@ async def open_direct_channel(
     body: DirectChannelCreate, principal: CurrentPrincipal, session: Session, response: Response
 ) -> ChannelRead:
     """The direct channel with a user, created on first use (201) or returned (200)."""
-    channel, created = await service.open_direct(
+    channel, created = await channels.open_direct(
         session, principal.user_id, body.user_id, encrypted_keys=body.encrypted_keys
     )
     if not created:
         response.status_code = 200
-    return channel_read(await service.get_channel(session, principal.user_id, channel.id))
+    return channel_read(await channels.get_channel(session, principal.user_id, channel.id))
 
 
 @router.post(
@@ -100,7 +100,7 @@ async def create_group_channel(
     body: GroupChannelCreate, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
 ) -> ChannelRead:
     """A group channel of the caller (owner) and some of their friends."""
-    channel = await service.create_group(
+    channel = await channels.create_group(
         session,
         rt.settings,
         principal.user_id,
@@ -108,7 +108,7 @@ async def create_group_channel(
         member_ids=body.member_ids,
         encrypted_keys=body.encrypted_keys,
     )
-    return channel_read(await service.get_channel(session, principal.user_id, channel.id))
+    return channel_read(await channels.get_channel(session, principal.user_id, channel.id))
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelRead, responses=responses(401, 404))
@@ -116,7 +116,7 @@ async def read_channel(
     channel_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> ChannelRead:
     """One of the caller's channels."""
-    return channel_read(await service.get_channel(session, principal.user_id, channel_id))
+    return channel_read(await channels.get_channel(session, principal.user_id, channel_id))
 
 
 @router.patch(
@@ -126,8 +126,8 @@ async def update_channel(
     channel_id: PathId, body: ChannelUpdate, principal: CurrentPrincipal, session: Session
 ) -> ChannelRead:
     """Rename a group (owner only)."""
-    await service.rename_channel(session, principal.user_id, channel_id, body.name)
-    return channel_read(await service.get_channel(session, principal.user_id, channel_id))
+    await channels.rename_channel(session, principal.user_id, channel_id, body.name)
+    return channel_read(await channels.get_channel(session, principal.user_id, channel_id))
 
 
 @router.delete("/channels/{channel_id}", status_code=204, responses=responses(400, 401, 403, 404))
@@ -143,7 +143,7 @@ async def list_members(
     channel_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> list[MemberRead]:
     """The channel's members, in joining order."""
-    rows = await service.channel_members(session, principal.user_id, channel_id)
+    rows = await members.channel_members(session, principal.user_id, channel_id)
     return [MemberRead(user=UserBrief.model_validate(u), joined_at=m.joined_at) for m, u in rows]
 
 
@@ -161,7 +161,7 @@ async def add_member(
     rt: RuntimeDep,
 ) -> UserBrief:
     """Add a friend to a group (owner only)."""
-    user = await service.add_member(
+    user = await members.add_member(
         session,
         rt.settings,
         principal.user_id,
@@ -191,7 +191,7 @@ async def read_channel_key(
     channel_id: PathId, principal: CurrentPrincipal, session: Session
 ) -> ChannelKeyRead:
     """The channel key encrypted to the caller's public key (encrypted channels)."""
-    value = await service.get_channel_key(session, principal.user_id, channel_id)
+    value = await channels.get_channel_key(session, principal.user_id, channel_id)
     return ChannelKeyRead(channel_id=channel_id, encrypted_key=value)
 
 
@@ -202,7 +202,7 @@ async def mark_read(
     channel_id: PathId, body: ReadStateUpdate, principal: CurrentPrincipal, session: Session
 ) -> ReadStateRead:
     """Set your read marker; your other devices receive READ_STATE_UPDATE."""
-    member = await service.mark_read(
+    member = await read_state.mark_read(
         session, principal.user_id, channel_id, body.message_id, session_id=principal.session_id
     )
     return ReadStateRead(channel_id=channel_id, last_read_message_id=member.last_read_message_id)
@@ -211,7 +211,7 @@ async def mark_read(
 @router.post("/channels/{channel_id}/typing", status_code=204, responses=responses(401, 403, 404))
 async def start_typing(channel_id: PathId, principal: CurrentPrincipal, session: Session) -> None:
     """Tell the other members you are typing."""
-    await service.start_typing(session, principal.user_id, channel_id)
+    await typing_indicator.start_typing(session, principal.user_id, channel_id)
 
 
 # E2E key material

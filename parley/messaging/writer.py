@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from parley.db import Database, is_database_outage
-from parley.messaging import service
-from parley.messaging.service import Draft
+from parley.messaging.send import Draft, send_messages
 from parley.models import Message
 from parley.settings import Settings
 
@@ -28,7 +27,7 @@ class MessageWriter:
         self._task: asyncio.Task[None] | None = None
 
     async def send(self, draft: Draft) -> Message:
-        """Store `draft` (checked as `service.send_messages` checks it); raises its refusal."""
+        """Store `draft` (checked as `send_messages` checks it); raises its refusal."""
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         self._queue.append((draft, future))
         if self._task is None:
@@ -58,7 +57,7 @@ class MessageWriter:
     async def _write(self, batch: list[_Pending]) -> None:
         try:
             async with self._db.unit_of_work() as session:
-                outcomes = await service.send_messages(
+                outcomes = await send_messages(
                     session, self._settings, [draft for draft, _ in batch]
                 )
         except Exception as exc:

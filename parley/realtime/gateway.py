@@ -15,7 +15,7 @@ from parley.errors import NotFound, Unauthorized
 from parley.identity.accounts import lookup
 from parley.identity.sessions.schemas import UserMe
 from parley.identity.sessions.tokens import Principal
-from parley.messaging import service as messaging
+from parley.messaging.channels import list_channels
 from parley.messaging.router import channel_read
 from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close, Op, frame
@@ -158,7 +158,7 @@ async def _identify(
         except NotFound:
             raise _Protocol(Close.AUTHENTICATION_FAILED) from None
         me = UserMe.model_validate(user).model_dump(mode="json")
-        page = await messaging.list_channels(session, principal.user_id, limit=READY_CHANNELS)
+        page = await list_channels(session, principal.user_id, limit=READY_CHANNELS)
         friends = await social.friend_ids(session, principal.user_id)
     channels = [channel_read(summary).model_dump(mode="json") for summary in page.items]
     # READY is queued before the session can receive events, so it is always the first.

@@ -7,8 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from parley.messaging import service
-from parley.messaging.service import Draft
+from parley.messaging.send import Draft, send_messages
 from parley.models import Message
 from parley.runtime import Runtime
 from parley.settings import Settings
@@ -157,7 +156,7 @@ async def test_mentions_add_no_statement_per_message(
     for drafts in (plain, mentioning, mentioning * 4):
         async with runtime.db.unit_of_work() as session:
             with count_statements(runtime) as statements:
-                outcomes = await service.send_messages(session, runtime.settings, drafts)
+                outcomes = await send_messages(session, runtime.settings, drafts)
         assert all(isinstance(o, Message) for o in outcomes)
         counts.append(len([s for s in statements if not s.startswith("INSERT INTO message ")]))
     # the mentions cost one insert per batch, whatever the batch holds (the names come with

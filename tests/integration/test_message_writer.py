@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from parley.errors import ParleyError
-from parley.messaging import service
 from parley.messaging.errors import ChannelNotFound, MessageNotFound
-from parley.messaging.service import Draft
+from parley.messaging.send import Draft, send_messages
 from parley.models import Message
 from parley.runtime import Runtime
 from parley.social.errors import Blocked
@@ -105,7 +104,7 @@ async def test_a_batch_costs_the_same_statements_as_one_send(
     for drafts in (one, many):
         async with runtime.db.unit_of_work() as session:
             with count_statements(runtime) as statements:
-                outcomes = await service.send_messages(session, runtime.settings, drafts)
+                outcomes = await send_messages(session, runtime.settings, drafts)
         checks.append([s for s in statements if not s.startswith("INSERT")])
         inserts.append([s for s in statements if s.startswith("INSERT")])
     assert len(checks[0]) == len(checks[1]), checks

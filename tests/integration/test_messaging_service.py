@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from parley.errors import Forbidden, Invalid, NotFound
-from parley.messaging import service
+from parley.messaging import channels, history, members
 from parley.messaging.errors import ChannelExists, NotFriends
 from parley.runtime import Runtime
 from parley.social import service as social
@@ -30,20 +30,20 @@ async def test_whisper_style_friends_and_channels(
         with pytest.raises(NotFound):
             await social.add_friend_by_username(session, bob.id, "nobody-at-all")
         with pytest.raises(NotFriends):
-            await service.open_direct(session, alice.id, carol.id, require_friend=True)
+            await channels.open_direct(session, alice.id, carol.id, require_friend=True)
     keys = {alice.id: "a2V5QQ==", bob.id: "a2V5Qg=="}
     async with runtime.db.unit_of_work() as session:
-        channel, created = await service.open_direct(
+        channel, created = await channels.open_direct(
             session, alice.id, bob.id, encrypted_keys=keys, require_friend=True, exists_ok=False
         )
         assert created
         assert channel.encrypted
     async with runtime.db.unit_of_work() as session:
         with pytest.raises(ChannelExists):
-            await service.open_direct(
+            await channels.open_direct(
                 session, bob.id, alice.id, encrypted_keys=keys, exists_ok=False
             )
-        assert await service.get_channel_key(session, bob.id, channel.id) == "a2V5Qg=="
+        assert await channels.get_channel_key(session, bob.id, channel.id) == "a2V5Qg=="
         page = await social.list_friends(session, alice.id, limit=20)
         assert [(e.user.id, e.channel_id) for e in page.items] == [(bob.id, channel.id)]
         assert page.next_cursor is None
@@ -70,12 +70,12 @@ async def test_offset_helper_is_bounded_and_newest_first(
     ids = [(await send(client, bob, channel_id, f"m{i}"))["id"] for i in range(5)]
     settings = runtime.settings
     async with runtime.db.unit_of_work() as session:
-        page = await service.list_messages_offset(
+        page = await history.list_messages_offset(
             session, settings, alice.id, channel_id, offset=1, limit=2
         )
         assert [m.id for m in page] == [ids[3], ids[2]]
         with pytest.raises(Invalid):
-            await service.list_messages_offset(
+            await history.list_messages_offset(
                 session,
                 settings,
                 alice.id,
@@ -85,17 +85,17 @@ async def test_offset_helper_is_bounded_and_newest_first(
             )
         eve = await new_account(client, "eve")
         with pytest.raises(NotFound):
-            await service.list_messages_offset(
+            await history.list_messages_offset(
                 session, settings, eve.id, channel_id, offset=0, limit=2
             )
-        first = await service.message_page(session, alice.id, channel_id, before=None, limit=3)
+        first = await history.message_page(session, alice.id, channel_id, before=None, limit=3)
         assert [m.id for m in first.items] == ids[:1:-1]
-        rest = await service.message_page(
+        rest = await history.message_page(
             session, alice.id, channel_id, before=first.next_cursor, limit=3
         )
         assert ([m.id for m in rest.items], rest.next_cursor) == (ids[1::-1], None)
-        members = await service.channel_members(session, alice.id, channel_id)
-        assert [u.id for _, u in members] == [alice.id, bob.id]
+        rows = await members.channel_members(session, alice.id, channel_id)
+        assert [u.id for _, u in rows] == [alice.id, bob.id]
 
 
 async def test_channel_list_costs_the_same_queries_for_any_page_size(
@@ -116,7 +116,7 @@ async def test_channel_list_costs_the_same_queries_for_any_page_size(
     for limit in (2, 7):
         async with runtime.db.unit_of_work() as session:
             with count_statements(runtime) as statements:
-                page = await service.list_channels(session, alice.id, limit=limit)
+                page = await channels.list_channels(session, alice.id, limit=limit)
             counts.append(len(statements))
     assert counts[0] == counts[1]
     assert [s.unread_count for s in page.items] == [1] * 7
@@ -139,5 +139,5 @@ async def test_unread_counts_stop_at_the_cap(
             session, alice.id, before=None, limit=10, unread_cap=3
         )
         assert [(row[0].id, row[3]) for row in rows] == [(channel_id, 3)]
-        summary = await service.get_channel(session, alice.id, channel_id)
+        summary = await channels.get_channel(session, alice.id, channel_id)
         assert summary.unread_count == 4

@@ -1,13 +1,15 @@
-"""DiscordApi's auth scheme: the JWT in `Authorization` (bare or Bearer)."""
+"""DiscordApi's auth scheme (the JWT in `Authorization`, bare or Bearer) and the caller's
+country as its sign-ups take it."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Header
 
-from parley.deps import authenticate
+from parley.deps import RuntimeDep, authenticate
 from parley.errors import Forbidden
+from parley.identity.accounts.geo import first_forwarded_ip, resolve_country
 from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import Bearer
 
@@ -21,3 +23,15 @@ DiscordPrincipal = Annotated[Principal, Depends(bearer.required())]
 GatewayPrincipal = Annotated[
     Principal, Depends(bearer.required(lambda _: Forbidden("Invalid token")))
 ]
+
+
+async def request_country(
+    rt: RuntimeDep,
+    x_forwarded_for: Annotated[str | None, Header()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> str | None:
+    """From X-Forwarded-For (GeoIP), else from Accept-Language; None when neither tells."""
+    return resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
+
+
+Country = Annotated[str | None, Depends(request_country)]

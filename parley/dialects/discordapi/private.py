@@ -24,7 +24,8 @@ from parley.dialects.discordapi.users import user_out
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid, NotFound
 from parley.kit.ids import PathId
-from parley.messaging import service as messaging
+from parley.messaging import channels, history, members
+from parley.messaging.send import Draft
 from parley.profiles.views import public_view
 
 router = dialect_router(render, tag="dialect: DiscordApi")
@@ -38,11 +39,11 @@ async def private_members(
 ) -> list[UserOut]:
     """The members of a direct channel the caller belongs to, in join order (the member
     check raises ChannelNotFound, answered 400); a group channel is not a private chat."""
-    summary = await messaging.get_channel(session, principal.user_id, chat_id)
+    summary = await channels.get_channel(session, principal.user_id, chat_id)
     if summary.channel.kind != "dm":
         raise Invalid("Not a private chat")
-    members = await messaging.channel_members(session, principal.user_id, chat_id)
-    return [user_out(public_view(rt, user)) for _, user in members]
+    rows = await members.channel_members(session, principal.user_id, chat_id)
+    return [user_out(public_view(rt, user)) for _, user in rows]
 
 
 Members = Annotated[list[UserOut], Depends(private_members)]
@@ -52,7 +53,7 @@ Members = Annotated[list[UserOut], Depends(private_members)]
 async def start_chat(body: StartChatBody, principal: DiscordPrincipal, session: Session) -> ChatId:
     """8. The pair's private chat, created on first use (the same chat_id afterwards)."""
     try:
-        channel, _ = await messaging.open_direct(
+        channel, _ = await channels.open_direct(
             session, principal.user_id, body.recipient_id, exists_ok=True
         )
     except NotFound as exc:
@@ -72,7 +73,7 @@ async def chat_messages(
 ) -> list[MessageOut]:
     """9. `limit` messages after skipping `offset`, newest first."""
     owners = {user.id: user for user in members}
-    messages = await messaging.list_messages_offset(
+    messages = await history.list_messages_offset(
         session, rt.settings, principal.user_id, chat_id, offset=offset, limit=limit
     )
     return [
@@ -106,7 +107,7 @@ async def add_message(
 ) -> Detail:
     """11. Post `text` (optionally replying to message `answer`, or `message_answer_id` as
     the original names it) as the caller."""
-    await rt.messages.send(messaging.Draft(principal.user_id, chat_id, body.text, body.answer))
+    await rt.messages.send(Draft(principal.user_id, chat_id, body.text, body.answer))
     return Detail(detail="Success add.")
 
 
@@ -116,7 +117,7 @@ async def chat_list(principal: DiscordPrincipal, session: Session) -> list[ChatR
     chats: list[ChatRef] = []
     before: int | None = None
     while True:
-        page = await messaging.list_channels(session, principal.user_id, before=before, limit=_PAGE)
+        page = await channels.list_channels(session, principal.user_id, before=before, limit=_PAGE)
         chats += [ChatRef(id=s.channel.id) for s in page.items if s.channel.kind == "dm"]
         if page.next_cursor is None:
             return chats

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.discordapi import auth, private, qr_socket, users, yandex
-from parley.dialects.discordapi.deps import GatewayPrincipal
+from parley.dialects.discordapi.deps import Country, GatewayPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid
 from parley.identity.accounts import signup as accounts
-from parley.identity.accounts.geo import first_forwarded_ip, resolve_country
 
 core = dialect_router(render, tag="dialect: DiscordApi")
 
@@ -27,11 +24,9 @@ async def register(
     session: Session,
     rt: RuntimeDep,
     client: Client,
-    x_forwarded_for: Annotated[str | None, Header()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    country: Country,
 ) -> Detail:
     """4. Register: country from X-Forwarded-For (GeoIP), else from Accept-Language."""
-    country = resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
     if country is None:
         raise Invalid("Could not determine the country: send X-Forwarded-For or Accept-Language")
     profile = {"bio": body.description, "status": body.status, "country": country}

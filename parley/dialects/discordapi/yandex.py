@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Query
+from fastapi import Query
 
 from parley.deps import Client, RuntimeDep, Session
+from parley.dialects.discordapi.deps import Country
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, Detail, Token, YandexUrl, errors
 from parley.dialects.kit import dialect_router
-from parley.identity.accounts.geo import first_forwarded_ip, resolve_country
 from parley.identity.providers import service as providers
 
 router = dialect_router(render, tag="dialect: DiscordApi")
@@ -31,12 +31,10 @@ async def yandex_oauth_register(
     session: Session,
     rt: RuntimeDep,
     client: Client,
-    x_forwarded_for: Annotated[str | None, Header()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    country: Country,
 ) -> Detail:
     """5. An account from the Yandex profile; a bad token or a known Yandex account is 400.
     The country comes from the same hints as `/auth/register/` when they are given."""
-    country = resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
     extra = {"country": country} if country else {}
     await providers.register_with_yandex(
         session, rt, oauth_token=oauth_token, client=client, **extra

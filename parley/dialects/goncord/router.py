@@ -32,7 +32,7 @@ from parley.dialects.goncord.schemas import (
     UserUpdateBody,
     role_names,
 )
-from parley.dialects.kit import dialect_router, error_responses
+from parley.dialects.kit import NamedUser, dialect_router, error_responses
 from parley.identity.accounts import service as identity
 from parley.identity.accounts import signup as accounts
 from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
@@ -53,13 +53,9 @@ PayloadBody = Body(description="The calling app's new payload (a JSON object)")
 PayloadsBody = Body(description="`{app_url: payload}`; unknown URLs are ignored")
 
 
-class UserFields(Protocol):
+class UserFields(NamedUser, Protocol):
     """The parts of a Parley user the user object shows."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def username(self) -> str: ...
     @property
     def email(self) -> str | None: ...
     @property

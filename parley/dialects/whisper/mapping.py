@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from parley.dialects.kit import NamedUser
 from parley.dialects.whisper.schemas import WhisperFriendItem, WhisperMeRead, WhisperUserRead
 
 NONE = -1  # the seed's "does not exist" for ids and cursors
 
 
-class PublicUser(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def username(self) -> str: ...
+class PublicUser(NamedUser, Protocol):
     @property
     def display_name(self) -> str | None: ...
 

@@ -52,8 +52,8 @@ from parley.identity.accounts import signup as accounts
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as sessions
-from parley.messaging import keys
-from parley.messaging import service as messaging
+from parley.messaging import channels, history, keys
+from parley.messaging.send import Draft
 from parley.profiles import service as profiles
 from parley.social import service as social
 
@@ -214,7 +214,7 @@ async def create_channel(
 ) -> WhisperChannelCreated:
     """建立聊天室 with a friend: the channel key encrypted to each of you; anyone else (or
     an unknown uid) is 403."""
-    channel, _ = await messaging.open_direct(
+    channel, _ = await channels.open_direct(
         session,
         principal.user_id,
         body.attendee,
@@ -243,14 +243,17 @@ async def read_channel_key(
     channel_id: ChannelId, principal: WhisperPrincipal, session: Session
 ) -> WhisperChannelKeyRead:
     """取得聊天室金鑰: the channel key encrypted to your public key."""
-    key = await messaging.get_channel_key(session, principal.user_id, channel_id)
+    key = await channels.get_channel_key(session, principal.user_id, channel_id)
     return WhisperChannelKeyRead(encrypted_key=key)
+
+
+_message_errors = errors(400, 401, 403)
 
 
 @router.post(
     f"{PREFIX}/messages/{{channel_id}}",
     response_model=WhisperMessageCreated,
-    responses=errors(400, 401, 403),
+    responses=_message_errors,
 )
 async def send_message(
     channel_id: ChannelId,
@@ -259,14 +262,14 @@ async def send_message(
     rt: RuntimeDep,
 ) -> WhisperMessageCreated:
     """傳送訊息: any non-empty ciphertext up to the size cap."""
-    draft = messaging.Draft(principal.user_id, channel_id, body.encrypted_msg)
+    draft = Draft(principal.user_id, channel_id, body.encrypted_msg)
     return WhisperMessageCreated(message_id=(await rt.messages.send(draft)).id)
 
 
 @router.get(
     f"{PREFIX}/messages/{{channel_id}}/{{next}}",
     response_model=WhisperMessagesPage,
-    responses=errors(400, 401, 403),
+    responses=_message_errors,
 )
 async def list_messages(
     channel_id: ChannelId,
@@ -276,7 +279,7 @@ async def list_messages(
     rt: RuntimeDep,
 ) -> WhisperMessagesPage:
     """取得聊天室聊天內容: newest first; deleted messages are left out."""
-    page = await messaging.message_page(
+    page = await history.message_page(
         session,
         principal.user_id,
         channel_id,
@@ -305,7 +308,7 @@ async def list_channels(
     rt: RuntimeDep,
 ) -> WhisperChannelsPage:
     """取得聊天室列表: newest channel first."""
-    page = await messaging.list_channels(
+    page = await channels.list_channels(
         session, principal.user_id, before=cursor_in(cursor), limit=rt.settings.page_size
     )
     items = [
