@@ -41,7 +41,11 @@ async def verify_login(
     return token_pair(issued)
 
 
-@router.get(approvals.APPROVE_PATH.removeprefix("/v1"), response_class=HTMLResponse)
+@router.get(
+    approvals.APPROVE_PATH.removeprefix("/v1"),
+    response_class=HTMLResponse,
+    responses=responses(400),
+)
 async def approve_sign_in_page(
     session: Session,
     token: str = Query(max_length=128, pattern=r"^[A-Za-z0-9_\-]+$"),
