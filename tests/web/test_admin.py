@@ -73,10 +73,13 @@ async def test_an_admin_creates_an_app_and_sees_its_secret_once(
     await become_admin(runtime, ada)
     page = ada.page
     await page.goto("/admin/apps")
-    await page.get_by_label("App URL").fill(f"https://{ada.username}.example.com")
-    await page.get_by_label("Name", exact=True).fill(f"Wiki {ada.username}")
-    await page.get_by_label("Redirect URIs (one a line)").fill("https://wiki.example.com/callback")
-    await page.get_by_role("button", name="Create app").click()
+    new_app = page.locator('form[aria-labelledby="admin-new-app"]')  # other tests' apps are listed
+    await new_app.get_by_label("App URL").fill(f"https://{ada.username}.example.com")
+    await new_app.get_by_label("Name", exact=True).fill(f"Wiki {ada.username}")
+    await new_app.get_by_label("Redirect URIs (one a line)").fill(
+        "https://wiki.example.com/callback"
+    )
+    await new_app.get_by_role("button", name="Create app").click()
     shown = page.locator(".shown-once")
     await expect(shown).to_contain_text("shown this once")
     secrets = await shown.locator("code.secret").all_inner_texts()
