@@ -8,7 +8,10 @@ Creates a scratch database (dropped afterwards), starts the server, and prints:
   (wrk, one connection per sender, each posting into its own direct channel; a 201 means the
   row is committed), and the server's CPU time per send;
 - the newest page vs a page `--deep` messages deep in one channel (rows bulk-inserted with
-  SQL), median latency over HTTP and the query plan of the deep page.
+  SQL), and vs a small channel's newest page, median latency over HTTP; after the deep
+  channel, `--tail` rows go to another channel, so the deep channel's newest rows are not
+  the table's newest (the skew of issue #20). Then the plans of the statements the server
+  sends for the deep channel's newest page.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -25,11 +29,16 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import scratch_parser, scratch_server, wrk
+from parley.db import make_engine
 from parley.kit.secrets import new_token
+from parley.messaging import history
 
 PASSWORD = "benchmark password"
 
@@ -44,6 +53,12 @@ async def sign_up(client: httpx.AsyncClient, name: str) -> tuple[int, dict[str, 
     user = (await client.post("/v1/auth/register", json=body)).json()
     login = await client.post("/v1/auth/login", json={"login": name, "password": PASSWORD})
     return user["id"], {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def open_dm(client: httpx.AsyncClient, headers: dict[str, str], peer_id: int) -> int:
+    opened = await client.post("/v1/channels/direct", json={"user_id": peer_id}, headers=headers)
+    channel_id: int = opened.json()["id"]
+    return channel_id
 
 
 def send_script(senders: list[tuple[dict[str, str], int]], path: Path) -> str:
@@ -90,6 +105,34 @@ async def page_latency(
     return statistics.median(samples)
 
 
+async def newest_page_plans(dsn: str, user_id: int, channel_id: int) -> list[str]:
+    """EXPLAIN ANALYZE of every statement the newest page sends, as the service sends it."""
+    url = make_url(dsn).set(drivername="postgresql+asyncpg")
+    engine = make_engine(url.render_as_string(hide_password=False))
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        sent.append((statement, parameters))
+
+    lines: list[str] = []
+    try:
+        async with AsyncSession(engine) as session:
+            event.listen(engine.sync_engine, "before_cursor_execute", record)
+            try:
+                await history.list_messages(session, user_id, channel_id, limit=50)
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", record)
+            conn = await session.connection()
+            for statement, parameters in sent:
+                if not re.search(r"FROM message\b", statement):
+                    continue
+                plan = await conn.exec_driver_sql("EXPLAIN ANALYZE " + statement, parameters)
+                lines += [" ".join(statement.split())[:100] + " ...", *plan.scalars(), ""]
+    finally:
+        await engine.dispose()
+    return lines
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     """Prints the figures; returns them (per sender level, and the two page medians)."""
     servers = scratch_server(args.database_url, workers=args.workers, redis_url=args.redis_url)
@@ -108,10 +151,7 @@ async def run(
     senders: list[tuple[dict[str, str], int]] = []
     for i in range(max(levels)):
         _, headers = await sign_up(client, f"bench{i}_{new_token(3).lower()}")
-        opened = await client.post(
-            "/v1/channels/direct", json={"user_id": partner_id}, headers=headers
-        )
-        senders.append((headers, opened.json()["id"]))
+        senders.append((headers, await open_dm(client, headers, partner_id)))
     print(
         f"server workers: {args.workers}; load: wrk; {args.seconds:g} s per level; "
         f"cores: {os.cpu_count()}"
@@ -141,44 +181,52 @@ async def run(
             }
 
     headers, channel_id = senders[0]
+    tail_id, _ = await sign_up(client, f"bench_tail_{new_token(3).lower()}")
+    _, small_headers = await sign_up(client, f"bench_small_{new_token(3).lower()}")
+    small_id = await open_dm(client, small_headers, partner_id)
+    tail_channel_id = await open_dm(client, partner_headers, tail_id)
     conn = await asyncpg.connect(dsn)
     started = time.perf_counter()
-    await conn.execute(
+    bulk = (
         "INSERT INTO message (channel_id, author_id, content, created_at) "
-        "SELECT $1, $2, 'bulk message ' || g, now() FROM generate_series(1, $3) AS g",
-        channel_id,
-        partner_id,
-        args.deep,
+        "SELECT $1, $2, 'bulk message ' || g, now() FROM generate_series(1, $3) AS g"
     )
+    await conn.execute(bulk, channel_id, partner_id, args.deep)
+    await conn.execute(bulk, small_id, partner_id, 100)
+    await conn.execute(bulk, tail_channel_id, partner_id, args.tail)
     await conn.execute("ANALYZE message")
-    print(f"bulk-inserted {args.deep:,} messages in {time.perf_counter() - started:.1f} s")
+    print(
+        f"bulk-inserted {args.deep:,} messages, then {args.tail:,} into another channel, "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     ids = await conn.fetch(
         "SELECT id FROM message WHERE channel_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1",
         channel_id,
         args.deep,
     )
     deep_before = ids[0]["id"] if ids else 1
-    plan = await conn.fetch(
-        "EXPLAIN ANALYZE SELECT * FROM message WHERE channel_id = $1 AND id < $2 "
-        "ORDER BY id DESC LIMIT 50",
-        channel_id,
-        deep_before,
-    )
     await conn.close()
     url = f"/v1/channels/{channel_id}/messages?limit=50"
+    small_url = f"/v1/channels/{small_id}/messages?limit=50"
     newest = await page_latency(client, url, headers, 20)
     newest = await page_latency(client, url, headers, args.rounds)
     deep = await page_latency(client, f"{url}&before={deep_before}", headers, args.rounds)
+    small = await page_latency(client, small_url, small_headers, args.rounds)
     print(f"newest page (50 messages): median {newest * 1000:.2f} ms over {args.rounds} requests")
     print(
         f"page {args.deep:,} messages deep: median {deep * 1000:.2f} ms "
         f"({deep / newest:.2f}x the newest page)"
     )
-    print("deep page plan:")
-    for row in plan:
-        print("   ", row[0])
-    _ = partner_headers
-    figures.update(newest_ms=newest * 1000, deep_ms=deep * 1000, deep=args.deep)
+    print(
+        f"a small channel's newest page: median {small * 1000:.2f} ms "
+        f"(the big channel's newest is {newest / small:.2f}x)"
+    )
+    print("the big channel's newest page, its statements' plans:")
+    for line in await newest_page_plans(dsn, partner_id, channel_id):
+        print("   ", line)
+    figures.update(
+        newest_ms=newest * 1000, deep_ms=deep * 1000, small_ms=small * 1000, deep=args.deep
+    )
     return figures
 
 
@@ -188,6 +236,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--deep", type=int, default=1_000_000)
+    parser.add_argument("--tail", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument(
         "--levels", type=lambda v: [int(x) for x in v.split(",")], default=[1, 16, 64]

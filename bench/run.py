@@ -39,6 +39,7 @@ FULL: dict[str, float | str] = {
     "messages_seconds": 5.0,
     "messages_levels": "1,16,64",
     "messages_deep": 1_000_000,
+    "messages_tail": 300_000,
     "messages_rounds": 200,
     "gateway_clients": 2000,
     "gateway_rounds": 10,
@@ -50,6 +51,7 @@ QUICK: dict[str, float | str] = {
     "messages_seconds": 0.5,
     "messages_levels": "1,4",
     "messages_deep": 2_000,
+    "messages_tail": 1_000,
     "messages_rounds": 5,
     "gateway_clients": 10,
     "gateway_rounds": 2,
@@ -86,6 +88,8 @@ def run_messages(database: str, size: dict[str, float | str]) -> list[Row]:
             str(size["messages_levels"]),
             "--deep",
             str(size["messages_deep"]),
+            "--tail",
+            str(size["messages_tail"]),
             "--rounds",
             str(size["messages_rounds"]),
         ]
@@ -105,6 +109,7 @@ def run_messages(database: str, size: dict[str, float | str]) -> list[Row]:
     rows += [
         Row("messages", database, "newest page (50)", "median ms", f"{figures['newest_ms']:.2f}"),
         Row("messages", database, deep, "median ms", f"{figures['deep_ms']:.2f}"),
+        Row("messages", database, "small channel", "median ms", f"{figures['small_ms']:.2f}"),
     ]
     return rows
 
