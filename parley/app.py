@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from parley import events
 from parley.access.router import router as access_router
@@ -105,6 +106,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMiddleware)
+    if settings.cors_origin_list:  # inside ProviderCors: the OIDC endpoints stay open to all
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["x-request-id"],
+            max_age=3600,
+        )
     app.add_middleware(ProviderCors)
     install_native_errors(app)
     # Database errors are answered by the exception middleware (4xx/503, not re-raised);

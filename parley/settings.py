@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -23,12 +24,14 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_prefix: str = "parley"
     data_dir: Path = Path("./var")
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = "http://127.0.0.1:8000"  # `parley serve`: the served host and port
     mail_url: str = "outbox"
     mail_from: str = "Parley <no-reply@parley.local>"
     storage_url: str = "file"
     dialects: str = ",".join(DEFAULT_DIALECTS)
     log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"  # auto: text on a terminal, else JSON
+    cors_origins: str = ""  # origins whose browsers may call the API; empty: no CORS headers
     trusted_proxies: str = "127.0.0.1,::1"
 
     # the served HTTP connections (`parley serve`)
@@ -177,6 +180,10 @@ class Settings(BaseSettings):
         return value_list(self.dialects)
 
     @property
+    def cors_origin_list(self) -> list[str]:
+        return value_list(self.cors_origins)
+
+    @property
     def trusted_proxy_list(self) -> list[str]:
         return value_list(self.trusted_proxies)
 
@@ -200,3 +207,15 @@ def value_list(value: str) -> list[str]:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def default_public_url(host: str, port: int) -> None:
+    """`parley serve`: unless PARLEY_PUBLIC_URL is set, links point at the served address. It
+    goes into the environment, which uvicorn's worker processes inherit."""
+    if "public_url" in get_settings().model_fields_set:
+        return
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)  # noqa: S104 (a name)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    os.environ["PARLEY_PUBLIC_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
