@@ -13,7 +13,7 @@ from parley.errors import ParleyError
 from parley.kit.cli import console
 from parley.profiles.cli import data_versions_app
 from parley.runtime import Runtime, run_with_runtime
-from parley.settings import get_settings
+from parley.settings import default_public_url, get_settings
 
 app = typer.Typer(help="Parley: chat platform and identity service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -40,15 +40,17 @@ def serve(
     """Serve the HTTP API and the gateway."""
     import uvicorn
 
+    from parley import serving
     from parley.serving import uvicorn_options
 
+    default_public_url(host, port)
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
         console.print("[red]error:[/red] --workers > 1 needs PARLEY_REDIS_URL (shared bus)")
         raise typer.Exit(2)
     if migrate_db if migrate_db is not None else settings.is_sqlite:
         migrate.upgrade(settings.database_url)
-    uvicorn.run(
+    config = uvicorn.Config(
         "parley.app:create_app",
         factory=True,
         host=host,
@@ -56,6 +58,7 @@ def serve(
         workers=workers,
         **uvicorn_options(settings),
     )
+    serving.run(config)
 
 
 @db_app.command("upgrade")

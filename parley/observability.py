@@ -1,4 +1,5 @@
-"""Request ids, structured JSON logs and Prometheus metrics, in one ASGI middleware."""
+"""Request ids, structured logs (JSON, or text on a terminal) and Prometheus metrics, in one
+ASGI middleware."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_STANDARD = set(vars(logging.makeLogRecord({})))
+# uvicorn's `color_message` repeats the message with ANSI escapes: never part of a line
+_NOT_EXTRA = {*vars(logging.makeLogRecord({})), "color_message", "message", "asctime"}
 
 access_log = logging.getLogger("parley.access")
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _NOT_EXTRA}
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,15 +41,34 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        data.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        data.update(_extras(record))
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(data, default=str).decode()
 
 
-def configure_logging(level: str) -> None:
+class TextFormatter(logging.Formatter):
+    """`time level logger: message key=value …`, for a person at a terminal."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = " ".join(f"{k}={_text_value(v)}" for k, v in _extras(record).items())
+        head, newline, rest = line.partition("\n")  # a traceback follows on its own lines
+        return f"{head} {fields}{newline}{rest}" if fields else line
+
+
+def _text_value(value: Any) -> str:
+    text = str(value)
+    return orjson.dumps(text).decode() if not text or " " in text else text
+
+
+def configure_logging(level: str, log_format: str = "auto") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    text = log_format == "text" or (log_format == "auto" and sys.stderr.isatty())
+    handler.setFormatter(TextFormatter() if text else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

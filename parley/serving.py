@@ -1,4 +1,5 @@
-"""How `parley serve` runs uvicorn: connection limits and timeouts against slow clients.
+"""How `parley serve` runs uvicorn: connection limits and timeouts against slow clients, and
+the line saying the server is ready.
 
 uvicorn arms no timer until a connection's first response, so a client that sends its
 request head a byte at a time (slowloris) holds the socket for ever. `HeadTimeoutProtocol`
@@ -8,9 +9,18 @@ closes a connection whose request head (request line and headers) is not complet
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import socket
+import sys
 from typing import Any
+from urllib.parse import urlsplit
 
+import uvicorn
+from sqlalchemy.engine import make_url
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
 
 from parley.settings import Settings, get_settings
 
@@ -65,3 +75,44 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_max_size": 64 * 1024,  # the gateway closes frames over 4 KiB itself (4010)
         "log_config": None,
     }
+
+
+class AnnouncingServer(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            announce_ready(get_settings())
+
+
+def run(config: uvicorn.Config) -> None:
+    """`uvicorn.run` for `config`, announcing once when it accepts connections: after startup
+    with one worker, after binding the socket (the workers start behind it) with several."""
+    if config.workers > 1:
+        sock = config.bind_socket()
+        announce_ready(get_settings())
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    server = AnnouncingServer(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+def announce_ready(settings: Settings) -> None:
+    """The first-run line: where the server is, its database (no password), where mail goes
+    and how to make the first admin."""
+    if settings.mail_url == "outbox":
+        mail = f"outbox {settings.data_dir / 'outbox'}"
+    else:
+        parts = urlsplit(settings.mail_url)
+        mail = f"{parts.scheme} {parts.hostname}:{parts.port or ''}".rstrip(":")
+    logging.getLogger("parley").info(
+        f"Parley is ready at {settings.public_url}",
+        extra={
+            "url": settings.public_url,
+            "database": make_url(settings.database_url).render_as_string(hide_password=True),
+            "mail": mail,
+            "first_admin": "parley users create NAME --admin",
+        },
+    )

@@ -75,9 +75,13 @@ def start_server(
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
     port: int | None = None,
+    unset: tuple[str, ...] = (),
 ) -> ServerProcess:
+    """`unset`: PARLEY_* names left out of the environment, so the server uses its default."""
     port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings_env(settings), **(extra_env or {})}
+    for name in unset:
+        env.pop(name, None)
     log_path = os.path.join(log_dir, f"server-{port}.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)

@@ -1,0 +1,82 @@
+"""What a person sees when starting `parley serve`: links on the served address, one line
+saying where everything is, logs without terminal escapes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from parley.settings import Settings
+from tests.support.accounts import PASSWORD, unique_name
+from tests.support.images import image_bytes
+from tests.support.mail import body_of, mail_to
+from tests.support.servers import ServerProcess, free_port
+
+
+def ready_line(server: ServerProcess) -> str:
+    lines = [line for line in server.log().splitlines() if "Parley is ready at" in line]
+    assert len(lines) == 1, server.log()
+    return lines[0]
+
+
+async def test_links_follow_the_served_port_when_the_public_url_is_unset(
+    server_factory: Callable[..., ServerProcess],
+    make_settings: Callable[..., Settings],
+    data_dir: Path,
+) -> None:
+    port = free_port()
+    server = server_factory(
+        make_settings(log_level="INFO"), port=port, unset=("PARLEY_PUBLIC_URL",)
+    )
+    served = f"http://127.0.0.1:{port}"
+    name = unique_name("firstrun")
+    email = f"{name}@example.com"
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        body = {"username": name, "email": email, "password": PASSWORD}
+        assert (await client.post("/v1/auth/register", json=body)).status_code == 201
+        tokens = (
+            await client.post("/v1/auth/login", json={"login": name, "password": PASSWORD})
+        ).json()
+        uploaded = await client.put(
+            "/v1/users/me/avatar",
+            files={"file": ("a.png", image_bytes(), "application/octet-stream")},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["avatar_url"].startswith(f"{served}/media/avatars/")
+    (verify,) = await mail_to(data_dir, email, "verify")
+    links = re.findall(r"https?://[^\s\"'<>]+", body_of(verify))
+    assert links
+    assert all(link.startswith(f"{served}/") for link in links), links
+    # not a terminal: every line is JSON, the ready line included, and none carries escapes
+    log = server.log()
+    assert "\x1b" not in log
+    assert "color_message" not in log
+    records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    (ready,) = [r for r in records if r["msg"].startswith("Parley is ready at")]
+    assert ready["url"] == served
+    assert ready["mail"] == f"outbox {data_dir / 'outbox'}"
+    assert ready["first_admin"] == "parley users create NAME --admin"
+    assert ready["database"].startswith(("sqlite", "postgresql"))
+
+
+async def test_the_ready_line_hides_the_database_password_and_names_the_mail_host(
+    server_factory: Callable[..., ServerProcess], make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(
+        log_level="INFO",
+        public_url="https://chat.example.com",
+        mail_url="smtp://u:pw@127.0.0.1:2525",
+    )
+    server = server_factory(settings, extra_env={"PARLEY_LOG_FORMAT": "text"})
+    line = ready_line(server)
+    assert not line.startswith("{")
+    assert "Parley is ready at https://chat.example.com" in line
+    assert 'mail="smtp 127.0.0.1:2525"' in line
+    assert 'first_admin="parley users create NAME --admin"' in line
+    assert ":pw@" not in server.log()
+    assert "\x1b" not in server.log()
