@@ -10,17 +10,24 @@ from rich.table import Table
 from parley import migrate
 from parley.access.cli import apps_app, roles_app
 from parley.errors import ParleyError
-from parley.kit.cli import console
+from parley.kit.cli import PasswordOption, PasswordStdinOption, console, read_password
 from parley.profiles.cli import data_versions_app
 from parley.runtime import Runtime, run_with_runtime
 from parley.settings import default_public_url, get_settings
 
-app = typer.Typer(help="Parley: chat platform and identity service.", no_args_is_help=True)
+# Click's plain help: typer's rich panels print a `<bool>` type after every flag (typer 0.29)
+app = typer.Typer(
+    help="Parley: chat platform and identity service.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+sessions_app = typer.Typer(help="Signed-in sessions of an account.", no_args_is_help=True)
 keys_app = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(sessions_app, name="sessions")
 app.add_typer(keys_app, name="keys")
 app.add_typer(apps_app, name="apps")
 app.add_typer(roles_app, name="roles")
@@ -61,6 +68,14 @@ def serve(
     serving.run(config)
 
 
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    from importlib.metadata import version as installed
+
+    typer.echo(f"parley {installed('parley')}")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to `revision` (default: the single head)."""
@@ -75,25 +90,43 @@ def db_check() -> None:
     console.print("models and migrations agree")
 
 
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision and whether it is the head."""
+    current, head = migrate.current(get_settings().database_url)
+    if current is None:
+        typer.echo(f"no schema (head is {head}): run `parley db upgrade`")
+    else:
+        typer.echo(f"{current} ({'head' if current == head else f'behind head {head}'})")
+
+
 @users_app.command("create")
 def users_create(
     username: str,
-    email: Annotated[str | None, typer.Option()] = None,
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
-    ] = "",
+    email: Annotated[str | None, typer.Option(help="Its email address")] = None,
+    password: PasswordOption = None,
+    password_stdin: PasswordStdinOption = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Give it the admin role (PARLEY_ADMIN_ROLE)")
+    ] = False,
 ) -> None:
     """Create an account."""
+    from parley.access import service as access
     from parley.identity.accounts import signup as accounts
+
+    secret = read_password(password, password_stdin)
 
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
-            account = accounts.NewAccount(username, password, email)
+            account = accounts.NewAccount(username, secret, email)
             user = await accounts.sign_up(session, rt, account)
+            if admin:
+                await access.add_user_roles(session, user, [rt.settings.admin_role])
             return user.id
 
     user_id = run_with_runtime(work)
-    console.print(f"created user {username} (id {user_id})")
+    role = f" with the role {get_settings().admin_role}" if admin else ""
+    console.print(f"created user {username} (id {user_id}){role}", highlight=False)
 
 
 @users_app.command("list")
@@ -114,21 +147,20 @@ def users_list(limit: int = 100, after: int = 0) -> None:
 
 @users_app.command("set-password")
 def users_set_password(
-    username: str,
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
-    ] = "",
+    username: str, password: PasswordOption = None, password_stdin: PasswordStdinOption = False
 ) -> None:
     """Set a password and revoke every session of the account."""
     from parley.identity.accounts import service
     from parley.identity.sessions import repository
+
+    secret = read_password(password, password_stdin)
 
     async def work(rt: Runtime) -> None:
         async with rt.db.unit_of_work() as session:
             user = await repository.get_user_by_login(session, username)
             if user is None:
                 raise ParleyError(f"no user {username}")
-            await service.set_password(session, rt, user, password)
+            await service.set_password(session, rt, user, secret)
 
     run_with_runtime(work)
     console.print(f"password set for {username}; all sessions revoked")
@@ -176,6 +208,82 @@ def users_enable(user: str) -> None:
             return (await service.enable_user(session, found.id)).username
 
     console.print(f"enabled {run_with_runtime(work)}")
+
+
+@users_app.command("delete")
+def users_delete(
+    user: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete an account (by username or id) as its owner would: sessions revoked, friendships
+    ended, groups left, messages tombstoned, uploads, avatar and profile erased."""
+    from parley.accounts import service as accounts
+    from parley.moderation import service
+
+    if not yes and not typer.confirm(f"Delete the account {user} and its data?"):
+        raise typer.Exit(1)
+
+    async def work(rt: Runtime) -> str:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            name = found.username
+            await accounts.erase_account(session, rt, found)
+            return name
+
+    console.print(f"deleted {run_with_runtime(work)}", highlight=False)
+
+
+@sessions_app.command("list")
+def sessions_list(user: str) -> None:
+    """List the live sessions of an account (by username or id)."""
+    from parley.identity.sessions import service as sessions
+    from parley.moderation import service
+
+    async def work(rt: Runtime) -> list[tuple[str, ...]]:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            return [
+                (
+                    str(s.id),
+                    s.surface,
+                    s.ip or "",
+                    s.user_agent or "",
+                    s.created_at.isoformat(timespec="seconds"),
+                    s.last_used_at.isoformat(timespec="seconds"),
+                )
+                for s in await sessions.list_sessions(session, found.id)
+            ]
+
+    table = Table("id", "surface", "ip", "user agent", "created", "last used")
+    for row in run_with_runtime(work):
+        table.add_row(*row)
+    console.print(table)
+
+
+@sessions_app.command("revoke")
+def sessions_revoke(
+    user: str,
+    session_id: Annotated[
+        int | None, typer.Option("--session", help="Only this session (default: every one)")
+    ] = None,
+) -> None:
+    """Sign an account (by username or id) out: its sessions are revoked at once."""
+    from parley.identity.sessions import service as sessions
+    from parley.moderation import service
+
+    async def work(rt: Runtime) -> tuple[str, int]:
+        async with rt.db.unit_of_work() as session:
+            found = await service.find_user(session, user)
+            revoked = await sessions.revoke_sessions(
+                session, found.id, "revoked_by_operator", only_id=session_id
+            )
+            return found.username, len(revoked)
+
+    name, count = run_with_runtime(work)
+    if session_id is not None and not count:
+        console.print(f"[red]error:[/red] {name} has no live session {session_id}")
+        raise typer.Exit(1)
+    console.print(f"revoked {count} session(s) of {name}", highlight=False)
 
 
 @keys_app.command("rotate")

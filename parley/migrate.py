@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
+from parley.db import make_engine
 from parley.kit.files import private_sqlite_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,6 +34,25 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def check(database_url: str) -> None:
     """Fail when the models and the migrations disagree."""
     command.check(alembic_config(database_url))
+
+
+def current(database_url: str) -> tuple[str | None, str | None]:
+    """The database's revision (None without a schema) and the migrations' head."""
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    return asyncio.run(_current_revision(database_url)), head
+
+
+async def _current_revision(database_url: str) -> str | None:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_revision_of)
+    finally:
+        await engine.dispose()
+
+
+def _revision_of(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def revision(database_url: str, message: str) -> None:

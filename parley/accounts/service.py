@@ -54,6 +54,12 @@ async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, passw
     await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
     if not await rt.passwords.verify(user.password_hash, password):
         raise InvalidCredentials("Wrong password")
+    await erase_account(session, rt, user)
+
+
+async def erase_account(session: AsyncSession, rt: Runtime, user: User) -> None:
+    """`delete_account` without the password, for the operator (`parley users delete`)."""
+    user_id = user.id
     await profiles.lock_user(session, user_id)
     await session_service.revoke_all_sessions(session, user_id, "account_deleted")
     for friend_id in await social.friend_ids(session, user_id):

@@ -1,13 +1,16 @@
-"""What every `parley` sub-command shares: the console, and running async work from a command."""
+"""What every `parley` sub-command shares: the console, running async work from a command,
+and reading a password."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from parley.errors import ParleyError
 
@@ -15,13 +18,55 @@ T = TypeVar("T")
 
 console = Console()
 
+# the two ways a database without the tables says so (SQLite; PostgreSQL through asyncpg)
+_NO_SCHEMA = ("no such table", "UndefinedTableError")
+
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="PARLEY_PASSWORD",
+        show_envvar=False,
+        help="The password (visible to other local users: prefer --password-stdin or "
+        "PARLEY_PASSWORD); asked for on a terminal when none is given",
+    ),
+]
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first input line")
+]
+
+
+def read_password(password: str | None, from_stdin: bool) -> str:
+    """The password from standard input, the option or PARLEY_PASSWORD, else a prompt on a
+    terminal; without a terminal and without a password, exit 2."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        console.print(
+            "[red]error:[/red] no password: pass --password-stdin, set PARLEY_PASSWORD "
+            "or run on a terminal"
+        )
+        raise typer.Exit(2)
+    entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return entered
+
 
 def run(main: Callable[[], Awaitable[T]]) -> T:
-    """Run `main` to completion; a domain error is printed and exits 1."""
+    """Run `main` to completion; a domain error is printed and exits 1, and so is a database
+    without the schema (with the command that creates it)."""
     try:
         return asyncio.run(_call(main))
     except ParleyError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        if not any(sign in str(exc) for sign in _NO_SCHEMA):
+            raise
+        console.print(
+            "[red]error:[/red] the database has no schema yet (or an older one): "
+            "run `parley db upgrade`"
+        )
         raise typer.Exit(1) from exc
 
 

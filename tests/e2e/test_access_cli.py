@@ -33,9 +33,11 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     get_settings.cache_clear()
 
 
-async def parley(*args: str) -> Result:
+async def parley(*args: str, input: str | None = None) -> Result:
     """Run one `parley` command; its own event loop runs in a worker thread."""
-    result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(cli_app, list(args)))
+    result = await anyio.to_thread.run_sync(
+        lambda: CliRunner().invoke(cli_app, list(args), input=input)
+    )
     return Result(result.exit_code, result.output)
 
 
