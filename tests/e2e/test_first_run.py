@@ -4,7 +4,13 @@ saying where everything is, logs without terminal escapes."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +20,7 @@ from parley.settings import Settings
 from tests.support.accounts import PASSWORD, unique_name
 from tests.support.images import image_bytes
 from tests.support.mail import body_of, mail_to
-from tests.support.servers import ServerProcess, free_port
+from tests.support.servers import ServerProcess, free_port, settings_env
 
 
 def ready_line(server: ServerProcess) -> str:
@@ -80,3 +86,32 @@ async def test_the_ready_line_hides_the_database_password_and_names_the_mail_hos
     assert 'first_admin="parley users create NAME --admin"' in line
     assert ":pw@" not in server.log()
     assert "\x1b" not in server.log()
+
+
+def test_on_a_terminal_the_log_is_text(make_settings: Callable[..., Settings]) -> None:
+    port = free_port()
+    env = {**os.environ, **settings_env(make_settings(log_level="INFO")), "PYTHONUNBUFFERED": "1"}
+    env.pop("PARLEY_LOG_FORMAT", None)
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parley", "serve", "--port", str(port), "--no-migrate"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"Parley is ready at" not in shown and time.monotonic() < deadline:
+            if select.select([main], [], [], 1)[0]:
+                shown += os.read(main, 65536)
+    finally:
+        process.terminate()
+        process.wait(15)
+        os.close(main)
+    text = shown.decode(errors="replace")
+    (line,) = [line for line in text.splitlines() if "Parley is ready at" in line]
+    assert re.match(r"\d\d:\d\d:\d\d INFO parley: Parley is ready at http://testserver ", line)
+    assert not any(line.startswith("{") for line in text.splitlines())
