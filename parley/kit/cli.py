@@ -18,8 +18,7 @@ T = TypeVar("T")
 
 console = Console()
 
-# the two ways a database without the tables says so (SQLite; PostgreSQL through asyncpg)
-_NO_SCHEMA = ("no such table", "UndefinedTableError")
+_UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
 
 PasswordOption = Annotated[
     str | None,
@@ -61,13 +60,22 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from exc
     except DBAPIError as exc:
-        if not any(sign in str(exc) for sign in _NO_SCHEMA):
+        if not _missing_table(exc):
             raise
         console.print(
             "[red]error:[/red] the database has no schema yet (or an older one): "
             "run `parley db upgrade`"
         )
         raise typer.Exit(1) from exc
+
+
+def _missing_table(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if getattr(cause, "sqlstate", None) == _UNDEFINED_TABLE or "no such table" in str(cause):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 async def _call(main: Callable[[], Awaitable[T]]) -> T:

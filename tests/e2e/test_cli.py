@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from parley.settings import Settings
 from tests.e2e.test_access_cli import cli_env, parley
+from tests.support import databases
 from tests.support.accounts import PASSWORD, Account, login, unique_name
 from tests.support.servers import settings_env
 
@@ -60,18 +62,34 @@ async def test_version_and_current_revision(cli_env: None) -> None:
     assert current.stdout.strip().endswith("(head)")
 
 
-async def test_a_fresh_database_asks_for_the_upgrade_instead_of_a_traceback(
+def test_a_fresh_database_asks_for_the_upgrade_instead_of_a_traceback(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    fresh = {**env, "PARLEY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"}
-    code, out = await run("users", "list", env=fresh)
-    assert code == 1
-    assert "run `parley db upgrade`" in out
-    assert "Traceback" not in out
-    code, out = await run("db", "current", env=fresh)
-    assert code == 0
-    assert "no schema" in out
-    assert "run `parley db upgrade`" in out
+    with databases.test_database(tmp_path, migrated=False) as url:
+        fresh = {**os.environ, **env, "PARLEY_DATABASE_URL": url}
+        listed = subprocess.run(
+            [sys.executable, "-m", "parley", "users", "list"],
+            env=fresh,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        current = subprocess.run(
+            [sys.executable, "-m", "parley", "db", "current"],
+            env=fresh,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert listed.returncode == 1
+    assert "run `parley db upgrade`" in listed.stdout
+    assert "Traceback" not in listed.stdout + listed.stderr
+    assert current.returncode == 0
+    assert "no schema" in current.stdout
+    assert "run `parley db upgrade`" in current.stdout
 
 
 async def test_passwords_come_from_stdin_or_the_environment_without_a_terminal(

@@ -29,12 +29,13 @@ async def _pg(dsn: str, sql: str) -> None:
 
 
 @contextmanager
-def test_database(tmp: Path) -> Iterator[str]:
-    """Yield a migrated database URL, dropped afterwards."""
+def test_database(tmp: Path, *, migrated: bool = True) -> Iterator[str]:  # noqa: PT028 (not a test)
+    """Yield a migrated (or an empty) database URL, dropped afterwards."""
     base = os.environ.get("PARLEY_TEST_DATABASE_URL")
     if not base:
         url = f"sqlite+aiosqlite:///{tmp / 'parley.db'}"
-        migrate.upgrade(url)
+        if migrated:
+            migrate.upgrade(url)
         yield url
         return
     name = f"parley_t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{new_token(4).lower()}"
@@ -43,7 +44,8 @@ def test_database(tmp: Path) -> Iterator[str]:
     asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:
-        migrate.upgrade(url)
+        if migrated:
+            migrate.upgrade(url)
         yield url
     finally:
         asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
