@@ -4,6 +4,7 @@ saying where everything is, logs without terminal escapes."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pty
 import re
@@ -15,7 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
+from parley.serving import announce_ready
 from parley.settings import Settings
 from tests.support.accounts import PASSWORD, unique_name
 from tests.support.images import image_bytes
@@ -115,3 +118,19 @@ def test_on_a_terminal_the_log_is_text(make_settings: Callable[..., Settings]) -
     (line,) = [line for line in text.splitlines() if "Parley is ready at" in line]
     assert re.match(r"\d\d:\d\d:\d\d INFO parley: Parley is ready at http://testserver ", line)
     assert not any(line.startswith("{") for line in text.splitlines())
+
+
+def test_the_ready_line_names_no_secret(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        database_url="postgresql+asyncpg://parley:s3cret@db.internal:5432/parley",
+        mail_url="smtps://mailer:pa55@mail.example.com:465",
+    )
+    with caplog.at_level(logging.INFO, logger="parley"):
+        announce_ready(settings)
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("Parley is ready")]
+    assert vars(record)["database"] == "postgresql+asyncpg://parley:***@db.internal:5432/parley"
+    assert vars(record)["mail"] == "smtps mail.example.com:465"
+    assert "s3cret" not in caplog.text
+    assert "pa55" not in caplog.text
