@@ -22,6 +22,7 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
+from parley.observability import configure_logging
 from parley.settings import Settings, get_settings
 
 
@@ -87,9 +88,11 @@ class AnnouncingServer(uvicorn.Server):
 def run(config: uvicorn.Config) -> None:
     """`uvicorn.run` for `config`, announcing once when it accepts connections: after startup
     with one worker, after binding the socket (the workers start behind it) with several."""
+    settings = get_settings()
     if config.workers > 1:
+        configure_logging(settings.log_level, settings.log_format)  # the supervisor's own lines
         sock = config.bind_socket()
-        announce_ready(get_settings())
+        announce_ready(settings)
         Multiprocess(config, sockets=[sock]).run()
         return
     server = AnnouncingServer(config)
