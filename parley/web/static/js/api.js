@@ -60,8 +60,13 @@ export function setAuth(pair, reason) {
   for (const fn of listeners) fn(auth, reason);
 }
 
+// Bumped whenever the user changes here, so a refresh answered meanwhile (its user read before
+// the change) does not bring the old one back.
+let userVersion = 0;
+
 export function updateUser(user) {
   if (!auth) return;
+  userVersion += 1;
   auth = { ...auth, user };
   localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
 }
@@ -106,7 +111,9 @@ function adoptStored(spent) {
 async function exchange(spent) {
   if (adoptStored(spent)) return true;
   try {
-    setAuth(await send("POST", "/auth/refresh", { refresh_token: spent }, false));
+    const version = userVersion;
+    const pair = await send("POST", "/auth/refresh", { refresh_token: spent }, false);
+    setAuth(version === userVersion || !auth ? pair : { ...pair, user: auth.user });
     return true;
   } catch (err) {
     if (err.code === "refresh_in_progress") {
