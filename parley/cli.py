@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version as installed_version
 from typing import Annotated
 
 import typer
@@ -16,6 +17,8 @@ from parley.runtime import Runtime, run_with_runtime
 from parley.settings import default_public_url, get_settings
 
 # Click's plain help: typer's rich panels print a `<bool>` type after every flag (typer 0.29)
+DISTRIBUTION = "parley-chat"  # the name on PyPI (`parley` there is another project)
+
 app = typer.Typer(
     help="Parley: chat platform and identity service.",
     no_args_is_help=True,
@@ -71,9 +74,7 @@ def serve(
 @app.command()
 def version() -> None:
     """Print the installed version."""
-    from importlib.metadata import version as installed
-
-    typer.echo(f"parley {installed('parley')}")
+    typer.echo(f"parley {installed_version(DISTRIBUTION)}")
 
 
 @db_app.command("upgrade")
