@@ -38,6 +38,7 @@ from parley.infra.media import router as media_router
 from parley.kit.body import RequestBodyMiddleware
 from parley.kit.client import client_ip
 from parley.kit.headers import SecurityHeadersMiddleware
+from parley.kit.routing import index_routes
 from parley.messaging import attachments
 from parley.messaging.attachment_router import router as attachment_router
 from parley.messaging.message_router import router as message_router
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_router)
     mount_dialects(app, settings)
     mount_web(app, docs=settings.docs_enabled)
+    index_routes(app.router)
     return app
 
 
