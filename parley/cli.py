@@ -290,12 +290,14 @@ def sessions_revoke(
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Start signing with a new key; old keys verify until their tokens expire."""
+    from parley.events import KeysRotated
     from parley.infra.bus import Event
 
     async def work(rt: Runtime) -> tuple[str, list[str]]:
         key = rt.keyring.rotate()
         removed = rt.keyring.prune(rt.settings.long_access_ttl_seconds)
-        await rt.bus.publish(Event("keys.rotated", {"kid": key.kid}))
+        rotated = KeysRotated(kid=key.kid)
+        await rt.bus.publish(Event(rotated.topic, rotated.model_dump(mode="json")))
         return key.kid, removed
 
     kid, removed = run_with_runtime(work)

@@ -301,6 +301,13 @@ class SessionRevoked(BusEvent):
     reason: str
 
 
+class KeysRotated(BusEvent):
+    """A new signing key: every instance reloads the key ring."""
+
+    topic = "keys.rotated"
+    kid: str
+
+
 class DataVersionBumped(BusEvent):
     topic = "data_version.bumped"
     name: str
@@ -345,6 +352,7 @@ EVENTS: tuple[type[BusEvent], ...] = (
     IdentityUnlinked,
     UserCreated,
     SessionRevoked,
+    KeysRotated,
     DataVersionBumped,
     AttachmentPurged,
     QrUpdated,

@@ -9,7 +9,7 @@ from typing import TypeVar
 import anyio
 
 from parley.db import Database
-from parley.events import SessionRevoked
+from parley.events import KeysRotated, SessionRevoked
 from parley.identity.accounts.passwords import Passwords
 from parley.identity.providers.clients import ProviderClients
 from parley.identity.sessions.keys import KeyRing
@@ -46,7 +46,7 @@ class Runtime:
 
     async def start(self) -> None:
         self.bus.subscribe(SessionRevoked.topic, self._on_session_revoked)
-        self.bus.subscribe("keys.rotated", self._on_keys_rotated)
+        self.bus.subscribe(KeysRotated.topic, self._on_keys_rotated)
         self.bus.subscribe(LISTENER_GAP, self._on_listener_gap)
         await self.bus.start()
 

@@ -79,6 +79,7 @@ EXAMPLES: dict[type[ev.BusEvent], dict[str, Any]] = {
     ev.IdentityUnlinked: {"user_ids": [1], "data": {"provider": "vk"}},
     ev.UserCreated: {"user_id": 1},
     ev.SessionRevoked: {"user_id": 1, "session_ids": [7, 8], "reason": "logout"},
+    ev.KeysRotated: {"kid": "k1"},
     ev.DataVersionBumped: {"name": "schedule", "version": 3},
     ev.AttachmentPurged: {"keys": ["attachments/3/abc", "attachments/3/abc-thumb"]},
     ev.QrUpdated: {"hub": "client-1", "data": {"ticket_id": 9, "event": "approved"}},

@@ -12,26 +12,27 @@ function afterSignIn(pair, next) {
   navigate(next || query("next") || "/chat", true);
 }
 
-/** The new-device step: the code we mailed, with tries left and a resend. */
-function CodeStep({ challenge, onVerified, onResend, onCancel }) {
+/** A code we mailed: the field, the errors, a resend that clears the field; `children` are
+ * the form's other actions after the submit and resend buttons. */
+function MailedCodeForm({ titleId, title, text, submitLabel, onSubmit, onResend, autofocus, children }) {
   const [code, setCode] = useState("");
   const [notice, setNotice] = useState("");
-  const [verify, busy, error] = useAction(async () => {
-    const pair = await api.loginVerify(challenge.challenge, code.trim());
-    onVerified(pair);
-  });
+  const [submit, busy, error] = useAction(() => onSubmit(code.trim()));
   const [resend, resending, resendError] = useAction(async () => {
     await onResend();
     setCode("");
     setNotice(t("auth.code_resent"));
   });
-  const submit = (e) => {
-    e.preventDefault();
-    verify();
-  };
-  return html`<form class="card" onSubmit=${submit} aria-labelledby="code-title">
-    <h1 id="code-title">${t("auth.new_device_title")}</h1>
-    <p>${t("auth.code_sent", { to: challenge.sent_to })}</p>
+  return html`<form
+    class="card"
+    onSubmit=${(e) => {
+      e.preventDefault();
+      submit();
+    }}
+    aria-labelledby=${titleId}
+  >
+    <h1 id=${titleId}>${title}</h1>
+    <p>${text}</p>
     <${Field}
       label=${t("auth.code")}
       value=${code}
@@ -39,18 +40,33 @@ function CodeStep({ challenge, onVerified, onResend, onCancel }) {
       inputmode="numeric"
       autocomplete="one-time-code"
       required
-      autofocus
+      autofocus=${autofocus}
     />
     <${ErrorLine} error=${error || resendError} />
     <${Notice}>${notice}<//>
     <div class="actions">
-      <button type="submit" disabled=${busy}>${t("auth.verify")}</button>
+      <button type="submit" disabled=${busy}>${submitLabel}</button>
       <button type="button" class="secondary" onClick=${resend} disabled=${resending}>
         ${t("auth.resend")}
       </button>
-      <button type="button" class="link" onClick=${onCancel}>${t("common.back")}</button>
+      ${children}
     </div>
   </form>`;
+}
+
+/** The new-device step: the code we mailed, with tries left and a resend. */
+function CodeStep({ challenge, onVerified, onResend, onCancel }) {
+  return html`<${MailedCodeForm}
+    titleId="code-title"
+    title=${t("auth.new_device_title")}
+    text=${t("auth.code_sent", { to: challenge.sent_to })}
+    submitLabel=${t("auth.verify")}
+    onSubmit=${async (code) => onVerified(await api.loginVerify(challenge.challenge, code))}
+    onResend=${onResend}
+    autofocus
+  >
+    <button type="button" class="link" onClick=${onCancel}>${t("common.back")}</button>
+  <//>`;
 }
 
 export function SignInPage() {
@@ -321,47 +337,21 @@ export function ResetPage() {
 
 /** Confirm the email address with the code from the registration mail. */
 export function VerifyEmailPage() {
-  const [code, setCode] = useState("");
-  const [notice, setNotice] = useState("");
   const user = currentAuth()?.user;
-  const [run, busy, error] = useAction(async () => {
-    const me = await api.verifyEmail(code.trim());
-    updateUser(me);
-    navigate("/chat", true);
-  });
-  const [resend, resending, resendError] = useAction(async () => {
-    await api.resendVerification();
-    setNotice(t("auth.code_resent"));
-  });
   return html`<main class="page narrow" id="main">
-    <form
-      class="card"
-      onSubmit=${(e) => {
-        e.preventDefault();
-        run();
+    <${MailedCodeForm}
+      titleId="verify-title"
+      title=${t("verify.title")}
+      text=${t("verify.text", { email: user?.email || "" })}
+      submitLabel=${t("verify.confirm")}
+      onSubmit=${async (code) => {
+        updateUser(await api.verifyEmail(code));
+        navigate("/chat", true);
       }}
-      aria-labelledby="verify-title"
+      onResend=${() => api.resendVerification()}
     >
-      <h1 id="verify-title">${t("verify.title")}</h1>
-      <p>${t("verify.text", { email: user?.email || "" })}</p>
-      <${Field}
-        label=${t("auth.code")}
-        value=${code}
-        onInput=${setCode}
-        inputmode="numeric"
-        autocomplete="one-time-code"
-        required
-      />
-      <${ErrorLine} error=${error || resendError} />
-      <${Notice}>${notice}<//>
-      <div class="actions">
-        <button type="submit" disabled=${busy}>${t("verify.confirm")}</button>
-        <button type="button" class="secondary" onClick=${resend} disabled=${resending}>
-          ${t("auth.resend")}
-        </button>
-        <${Link} href="/chat" class="button link">${t("verify.later")}<//>
-      </div>
-    </form>
+      <${Link} href="/chat" class="button link">${t("verify.later")}<//>
+    <//>
   </main>`;
 }
 
