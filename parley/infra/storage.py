@@ -122,13 +122,14 @@ class S3Storage:
         self.endpoint_url = endpoint_url
         self.region = region
         self._session = aioboto3.Session()
-        if public_url:
-            self.public_url = public_url.rstrip("/")
-        elif endpoint_url:
-            self.public_url = f"{endpoint_url.rstrip('/')}/{bucket}"
-        else:
+        if endpoint_url:  # path-style URLs on the endpoint
+            parts = urlsplit(endpoint_url)
+            self.upload_origin = f"{parts.scheme}://{parts.netloc}"
+            bucket_url = f"{endpoint_url.rstrip('/')}/{bucket}"
+        else:  # virtual-hosted URLs
             host = f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com"
-            self.public_url = f"https://{bucket}.{host}"
+            self.upload_origin = bucket_url = f"https://{bucket}.{host}"
+        self.public_url = public_url.rstrip("/") if public_url else bucket_url
 
     def _client(self, config: Any = None) -> Any:
         return self._session.client(
@@ -166,7 +167,9 @@ class S3Storage:
         from botocore.config import Config  # type: ignore[import-untyped]
 
         # SigV4 signs the Content-Length and Content-Type headers: S3 refuses any other body
-        async with self._client(Config(signature_version="s3v4")) as s3:
+        style = "path" if self.endpoint_url else "virtual"  # on `upload_origin`
+        config = Config(signature_version="s3v4", s3={"addressing_style": style})
+        async with self._client(config) as s3:
             params = {
                 "Bucket": self.bucket,
                 "Key": check_key(key),
@@ -211,3 +214,9 @@ def make_storage(url: str, data_dir: Path, public_url: str) -> Storage:
             public_url=query.get("public_url"),
         )
     raise ValueError("PARLEY_STORAGE_URL must be `file` or `s3://bucket?endpoint_url=...`")
+
+
+def direct_upload_origin(url: str) -> str | None:
+    """The origin clients PUT direct uploads to (for the web client's CSP); None without S3."""
+    storage = make_storage(url, Path(), "")
+    return storage.upload_origin if isinstance(storage, S3Storage) else None

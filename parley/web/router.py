@@ -61,15 +61,19 @@ class _Assets(StaticFiles):
         return response
 
 
-def _page(name: str, headers: dict[str, str] = _PAGE_HEADERS) -> FileResponse:
+def _page(name: str, headers: dict[str, str]) -> FileResponse:
     return FileResponse(STATIC / name, media_type="text/html", headers=headers)
 
 
-def _router(docs: bool) -> APIRouter:
+def _router(docs: bool, upload_origin: str | None) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    page_headers = _PAGE_HEADERS
+    if upload_origin:  # the client PUTs direct uploads to the bucket
+        csp = CSP.replace("connect-src 'self'", f"connect-src 'self' {upload_origin}")
+        page_headers = {**_PAGE_HEADERS, "Content-Security-Policy": csp}
 
     async def index() -> FileResponse:
-        return _page("index.html")
+        return _page("index.html", page_headers)
 
     for path in CLIENT_ROUTES:
         router.add_api_route(path, index, methods=["GET"])
@@ -77,7 +81,7 @@ def _router(docs: bool) -> APIRouter:
     @router.get("/sw.js")
     async def service_worker() -> FileResponse:
         # at the root, so its scope is the whole client (no Service-Worker-Allowed needed)
-        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=_PAGE_HEADERS)
+        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=page_headers)
 
     if not docs:
         return router
@@ -93,9 +97,9 @@ def _router(docs: bool) -> APIRouter:
     return router
 
 
-def mount_web(app: FastAPI, *, docs: bool = True) -> None:
+def mount_web(app: FastAPI, *, docs: bool = True, upload_origin: str | None = None) -> None:
     """Add the client's routes and assets, and with `docs` the API's pages at `/docs` and
     `/redoc`; the app must be built with `docs_url=None` and `redoc_url=None` (FastAPI's own
-    pages load their scripts from a CDN)."""
-    app.include_router(_router(docs))
+    pages load their scripts from a CDN). `upload_origin`: the bucket the client may PUT to."""
+    app.include_router(_router(docs, upload_origin))
     app.mount("/assets", _Assets(directory=STATIC), name="assets")
