@@ -35,7 +35,6 @@ from parley.identity.recovery.router import router as recovery_router
 from parley.identity.sessions.router import router as identity_router
 from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
-from parley.infra.storage import direct_upload_origin
 from parley.kit.body import RequestBodyMiddleware
 from parley.kit.client import client_ip
 from parley.kit.headers import SecurityHeadersMiddleware
@@ -153,11 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oidc_router)
     app.include_router(media_router)
     mount_dialects(app, settings)
-    mount_web(
-        app,
-        docs=settings.docs_enabled,
-        upload_origin=direct_upload_origin(settings.storage_url),
-    )
+    mount_web(app, docs=settings.docs_enabled)
     return app
 
 

@@ -59,6 +59,8 @@ class Storage(Protocol):
 
 @runtime_checkable
 class DirectStorage(Storage, Protocol):
+    upload_origin: str  # where clients PUT (for the web client's CSP)
+
     async def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str:
         """A URL that takes one PUT of exactly `size` bytes of `content_type` at `key`."""
 
@@ -214,9 +216,3 @@ def make_storage(url: str, data_dir: Path, public_url: str) -> Storage:
             public_url=query.get("public_url"),
         )
     raise ValueError("PARLEY_STORAGE_URL must be `file` or `s3://bucket?endpoint_url=...`")
-
-
-def direct_upload_origin(url: str) -> str | None:
-    """The origin clients PUT direct uploads to (for the web client's CSP); None without S3."""
-    storage = make_storage(url, Path(), "")
-    return storage.upload_origin if isinstance(storage, S3Storage) else None

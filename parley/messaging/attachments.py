@@ -1,8 +1,9 @@
 """Uploading and fetching attachments. Uploads go through Parley into the storage backend
-(or straight to S3: `direct_uploads`) under the private `attachments/` prefix; only members of the channel fetch them, through an
-authorized route. Files are sniffed (the client's content type is ignored); images are
-re-encoded without metadata, with a thumbnail, in a worker thread. In encrypted channels a
-file is the client's ciphertext: stored as opaque bytes, never inspected."""
+(or straight to S3: `direct_uploads`) under the private `attachments/` prefix; only members
+of the channel fetch them, through an authorized route. Files are sniffed (the client's
+content type is ignored); images are re-encoded without metadata, with a thumbnail, in a
+worker thread. In encrypted channels a file is the client's ciphertext: stored as opaque
+bytes, never inspected."""
 
 from __future__ import annotations
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
+
+from parley.infra.storage import DirectStorage
 
 STATIC = Path(__file__).parent / "static"
 
@@ -65,23 +67,29 @@ def _page(name: str, headers: dict[str, str]) -> FileResponse:
     return FileResponse(STATIC / name, media_type="text/html", headers=headers)
 
 
-def _router(docs: bool, upload_origin: str | None) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    page_headers = _PAGE_HEADERS
-    if upload_origin:  # the client PUTs direct uploads to the bucket
-        csp = CSP.replace("connect-src 'self'", f"connect-src 'self' {upload_origin}")
-        page_headers = {**_PAGE_HEADERS, "Content-Security-Policy": csp}
+def _page_headers(request: Request) -> dict[str, str]:
+    """With S3 the client PUTs direct uploads to the bucket: its origin joins `connect-src`."""
+    storage = request.app.state.runtime.storage
+    if not isinstance(storage, DirectStorage):
+        return _PAGE_HEADERS
+    csp = CSP.replace("connect-src 'self'", f"connect-src 'self' {storage.upload_origin}")
+    return {**_PAGE_HEADERS, "Content-Security-Policy": csp}
 
-    async def index() -> FileResponse:
-        return _page("index.html", page_headers)
+
+def _router(docs: bool) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    async def index(request: Request) -> FileResponse:
+        return _page("index.html", _page_headers(request))
 
     for path in CLIENT_ROUTES:
         router.add_api_route(path, index, methods=["GET"])
 
     @router.get("/sw.js")
-    async def service_worker() -> FileResponse:
+    async def service_worker(request: Request) -> FileResponse:
         # at the root, so its scope is the whole client (no Service-Worker-Allowed needed)
-        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=page_headers)
+        headers = _page_headers(request)
+        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=headers)
 
     if not docs:
         return router
@@ -97,9 +105,9 @@ def _router(docs: bool, upload_origin: str | None) -> APIRouter:
     return router
 
 
-def mount_web(app: FastAPI, *, docs: bool = True, upload_origin: str | None = None) -> None:
+def mount_web(app: FastAPI, *, docs: bool = True) -> None:
     """Add the client's routes and assets, and with `docs` the API's pages at `/docs` and
     `/redoc`; the app must be built with `docs_url=None` and `redoc_url=None` (FastAPI's own
-    pages load their scripts from a CDN). `upload_origin`: the bucket the client may PUT to."""
-    app.include_router(_router(docs, upload_origin))
+    pages load their scripts from a CDN)."""
+    app.include_router(_router(docs))
     app.mount("/assets", _Assets(directory=STATIC), name="assets")

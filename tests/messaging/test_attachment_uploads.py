@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from parley.infra.storage import direct_upload_origin
 from parley.kit.time import clock
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
@@ -251,13 +250,6 @@ async def test_the_file_backend_takes_no_direct_uploads(
                 f"/v1/channels/{channel_id}/attachments/uploads/1/complete", headers=alice.headers
             )
             assert done.status_code == 409
-
-
-def test_the_web_client_may_put_to_the_buckets_origin() -> None:
-    assert direct_upload_origin("file") is None
-    moto = direct_upload_origin("s3://b?endpoint_url=http://127.0.0.1:9000/&region=us-east-1")
-    assert moto == "http://127.0.0.1:9000"
-    assert direct_upload_origin("s3://b?region=eu-west-1") == "https://b.s3.eu-west-1.amazonaws.com"
 
 
 async def test_the_pages_csp_lets_the_web_client_put_to_the_bucket(
