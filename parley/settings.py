@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     attachment_max_pixels: int = Field(default=40_000_000, ge=1)
     attachment_max_side: int = Field(default=4096, ge=16)
     attachment_thumb_side: int = Field(default=320, ge=16)
+    # direct uploads (S3 only): the largest file, and how long a presigned PUT URL lives
+    attachment_max_large_bytes: int = Field(default=1024**3, ge=1, le=2**31 - 1)
+    attachment_upload_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     # push notifications (Web Push with VAPID; Firebase Cloud Messaging HTTP v1)
     vapid_private_key: SecretStr = SecretStr("")  # PEM or base64url raw key; empty: no Web Push

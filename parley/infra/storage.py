@@ -2,6 +2,8 @@
 
 `PARLEY_STORAGE_URL` picks the backend: `file` or `s3://bucket?endpoint_url=...&region=...`
 (credentials from the usual AWS variables; `public_url=` overrides the URL prefix clients get).
+Only S3 takes direct uploads (`DirectStorage`): a presigned PUT the client sends straight to the
+bucket, with its length and content type signed.
 Keys are slash-separated paths of `[A-Za-z0-9._-]` segments; stored objects are immutable
 (a new upload gets a new key), so they are served with a long cache lifetime.
 """
@@ -12,7 +14,7 @@ import mimetypes
 import os
 import re
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -53,6 +55,20 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str:
         """The absolute URL clients fetch the object from."""
+
+
+@runtime_checkable
+class DirectStorage(Storage, Protocol):
+    upload_origin: str  # where clients PUT (for the web client's CSP)
+
+    async def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str:
+        """A URL that takes one PUT of exactly `size` bytes of `content_type` at `key`."""
+
+    async def size_of(self, key: str) -> int | None:
+        """The object's size; None when there is no such object."""
+
+    async def head_bytes(self, key: str, count: int) -> bytes:
+        """The object's first `count` bytes (fewer when it is shorter)."""
 
 
 class FileStorage:
@@ -108,16 +124,19 @@ class S3Storage:
         self.endpoint_url = endpoint_url
         self.region = region
         self._session = aioboto3.Session()
-        if public_url:
-            self.public_url = public_url.rstrip("/")
-        elif endpoint_url:
-            self.public_url = f"{endpoint_url.rstrip('/')}/{bucket}"
-        else:
+        if endpoint_url:  # path-style URLs on the endpoint
+            parts = urlsplit(endpoint_url)
+            self.upload_origin = f"{parts.scheme}://{parts.netloc}"
+            bucket_url = f"{endpoint_url.rstrip('/')}/{bucket}"
+        else:  # virtual-hosted URLs
             host = f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com"
-            self.public_url = f"https://{bucket}.{host}"
+            self.upload_origin = bucket_url = f"https://{bucket}.{host}"
+        self.public_url = public_url.rstrip("/") if public_url else bucket_url
 
-    def _client(self) -> Any:
-        return self._session.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
+    def _client(self, config: Any = None) -> Any:
+        return self._session.client(
+            "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config
+        )
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         async with self._client() as s3:
@@ -145,6 +164,43 @@ class S3Storage:
 
     def url(self, key: str) -> str:
         return f"{self.public_url}/{check_key(key)}"
+
+    async def presign_put(self, key: str, content_type: str, size: int, expires_in: int) -> str:
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        # SigV4 signs the Content-Length and Content-Type headers: S3 refuses any other body
+        style = "path" if self.endpoint_url else "virtual"  # on `upload_origin`
+        config = Config(signature_version="s3v4", s3={"addressing_style": style})
+        async with self._client(config) as s3:
+            params = {
+                "Bucket": self.bucket,
+                "Key": check_key(key),
+                "ContentType": content_type,
+                "ContentLength": size,
+            }
+            url: str = await s3.generate_presigned_url(
+                "put_object", Params=params, ExpiresIn=expires_in
+            )
+            return url
+
+    async def size_of(self, key: str) -> int | None:
+        async with self._client() as s3:
+            try:
+                found = await s3.head_object(Bucket=self.bucket, Key=check_key(key))
+            except s3.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+                    return None
+                raise
+            return int(found["ContentLength"])
+
+    async def head_bytes(self, key: str, count: int) -> bytes:
+        async with self._client() as s3:
+            found = await s3.get_object(
+                Bucket=self.bucket, Key=check_key(key), Range=f"bytes=0-{count - 1}"
+            )
+            async with found["Body"] as body:
+                data: bytes = await body.read()
+                return data
 
 
 def make_storage(url: str, data_dir: Path, public_url: str) -> Storage:

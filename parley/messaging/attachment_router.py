@@ -1,4 +1,4 @@
-"""Native attachments: upload into a channel, fetch as a member."""
+"""Native attachments: upload into a channel (multipart, or direct to S3), fetch as a member."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
 from parley.kit.uploads import upload_file, upload_schema
-from parley.messaging import attachments, uploads
+from parley.messaging import attachments, direct_uploads, uploads
 from parley.messaging.errors import AttachmentTooLarge
-from parley.messaging.schemas import AttachmentRead
+from parley.messaging.schemas import AttachmentRead, UploadSlotCreate, UploadSlotRead
 
 router = APIRouter(tags=["attachments"])
 
@@ -48,6 +48,60 @@ async def upload_attachment(
         raise AttachmentTooLarge(f"Files are at most {limit} bytes")
     attachment = await attachments.upload(
         session, rt.storage, rt.settings, principal.user_id, channel_id, data, file.filename
+    )
+    return AttachmentRead.model_validate(uploads.attachment_data(attachment))
+
+
+@router.post(
+    "/channels/{channel_id}/attachments/uploads",
+    status_code=201,
+    response_model=UploadSlotRead,
+    responses=responses(400, 401, 403, 404, 409, 413),
+)
+async def open_upload_slot(
+    channel_id: PathId,
+    body: UploadSlotCreate,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> UploadSlotRead:
+    """A presigned URL to PUT a large file straight to the bucket (S3 backend only; 409
+    `direct_uploads_unavailable` otherwise); then complete the slot."""
+    slot = await direct_uploads.open_slot(
+        session,
+        rt.storage,
+        rt.settings,
+        principal.user_id,
+        channel_id,
+        filename=body.filename,
+        content_type=body.content_type,
+        size=body.size,
+    )
+    return UploadSlotRead(
+        upload_id=slot.upload.id,
+        url=slot.url,
+        method="PUT",
+        headers=slot.headers,
+        expires_at=slot.upload.expires_at,
+    )
+
+
+@router.post(
+    "/channels/{channel_id}/attachments/uploads/{upload_id}/complete",
+    status_code=201,
+    response_model=AttachmentRead,
+    responses=responses(400, 401, 403, 404, 409, 413),
+)
+async def complete_upload_slot(
+    channel_id: PathId,
+    upload_id: PathId,
+    principal: CurrentPrincipal,
+    session: Session,
+    rt: RuntimeDep,
+) -> AttachmentRead:
+    """The file PUT to your slot, checked, as an unsent upload (send it like a multipart one)."""
+    attachment = await direct_uploads.complete(
+        session, rt.storage, rt.settings, principal.user_id, channel_id, upload_id
     )
     return AttachmentRead.model_validate(uploads.attachment_data(attachment))
 

@@ -1,8 +1,9 @@
 """Uploading and fetching attachments. Uploads go through Parley into the storage backend
-under the private `attachments/` prefix; only members of the channel fetch them, through an
-authorized route. Files are sniffed (the client's content type is ignored); images are
-re-encoded without metadata, with a thumbnail, in a worker thread. In encrypted channels a
-file is the client's ciphertext: stored as opaque bytes, never inspected."""
+(or straight to S3: `direct_uploads`) under the private `attachments/` prefix; only members
+of the channel fetch them, through an authorized route. Files are sniffed (the client's
+content type is ignored); images are re-encoded without metadata, with a thumbnail, in a
+worker thread. In encrypted channels a file is the client's ciphertext: stored as opaque
+bytes, never inspected."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from parley.kit.secrets import new_token
 from parley.messaging import attachment_repository as repository
 from parley.messaging import members, service
 from parley.messaging import repository as channels
+from parley.messaging import upload_repository as slot_repository
 from parley.messaging.errors import (
     AttachmentNotFound,
     AttachmentRejected,
     AttachmentTooLarge,
     ChannelNotFound,
 )
-from parley.models import Attachment
+from parley.models import Attachment, AttachmentUpload, Channel
 from parley.profiles import images
 from parley.settings import Settings
 
@@ -63,6 +65,17 @@ class StoredFile:
     inline: bool  # an image a browser may show in place
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A file bound for a channel, before it is recorded."""
+
+    channel_id: int
+    uploader_id: int
+    key: str
+    filename: str
+    size: int
+
+
 def _matches(data: bytes, magic: bytes, offset: int) -> bool:
     return data[offset : offset + len(magic)] == magic
 
@@ -83,10 +96,22 @@ def sniff(data: bytes) -> str:
     return OPAQUE if "\x00" in text else "text/plain; charset=utf-8"
 
 
-def _clean_filename(filename: str | None) -> str:
+def clean_filename(filename: str | None) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '"')
     return name[:MAX_FILENAME] or "file"
+
+
+def new_key(channel_id: int) -> str:
+    return f"{PRIVATE_PREFIX}{channel_id}/{new_token(16)}"
+
+
+async def writable_channel(session: AsyncSession, user_id: int, channel_id: int) -> Channel:
+    """A channel the caller may upload into: a member (else ChannelNotFound), not Blocked in
+    a blocked direct channel."""
+    channel, _ = await service.member_channel(session, user_id, channel_id)
+    await service.recipients(session, channel, user_id)
+    return channel
 
 
 async def upload(
@@ -99,22 +124,42 @@ async def upload(
     filename: str | None,
 ) -> Attachment:
     """Store a file in a channel as the caller's unsent upload (attach it when sending)."""
-    channel, _ = await service.member_channel(session, user_id, channel_id)
-    await service.recipients(session, channel, user_id)  # Blocked in a blocked direct channel
+    channel = await writable_channel(session, user_id, channel_id)
     if len(data) > settings.attachment_max_bytes:
         raise AttachmentTooLarge(f"Files are at most {settings.attachment_max_bytes} bytes")
     if not data:
         raise AttachmentRejected("The file is empty")
-    name = _clean_filename(filename)
-    key = f"{PRIVATE_PREFIX}{channel_id}/{new_token(16)}"
-    content_type = OPAQUE if channel.encrypted else sniff(data)
+    sniffed = OPAQUE if channel.encrypted else sniff(data)
+    return await record(
+        session,
+        storage,
+        settings,
+        Incoming(channel_id, user_id, new_key(channel_id), clean_filename(filename), len(data)),
+        sniffed,
+        data,
+    )
+
+
+async def record(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    upload: Incoming,
+    sniffed: str,
+    data: bytes | None,
+) -> Attachment:
+    """Record an unsent upload: `data` is stored under its key first, re-encoded (with a
+    thumbnail) when `sniffed` says "image"; None when the object is stored already (then
+    `sniffed` is not "image")."""
+    name, content_type, size = upload.filename, sniffed, upload.size
     width = height = None
     thumbnail_key = None
-    if content_type == "image":
+    if data is not None and sniffed == "image":
+        original = data
         try:
             image = await anyio.to_thread.run_sync(
                 lambda: images.process_avatar(
-                    data,
+                    original,
                     max_pixels=settings.attachment_max_pixels,
                     max_side=settings.attachment_max_side,
                     thumb_side=settings.attachment_thumb_side,
@@ -124,18 +169,20 @@ async def upload(
             raise AttachmentRejected(str(exc)) from exc
         data, content_type = image.image, images.OUTPUT_CONTENT_TYPE
         width, height = image.width, image.height
-        thumbnail_key = f"{key}-thumb"
+        thumbnail_key = f"{upload.key}-thumb"
         await storage.put(thumbnail_key, image.thumbnail, content_type)
         name = f"{name.rsplit('.', 1)[0] or 'image'}.{images.OUTPUT_EXTENSION}"
-    await storage.put(key, data, content_type)
+    if data is not None:
+        await storage.put(upload.key, data, content_type)
+        size = len(data)
     attachment = Attachment(
-        channel_id=channel_id,
-        uploader_id=user_id,
-        key=key,
+        channel_id=upload.channel_id,
+        uploader_id=upload.uploader_id,
+        key=upload.key,
         thumbnail_key=thumbnail_key,
         filename=name,
         content_type=content_type,
-        size=len(data),
+        size=size,
         width=width,
         height=height,
     )
@@ -167,8 +214,11 @@ async def fetch(
     return StoredFile(data, attachment.content_type, attachment.filename, inline)
 
 
-def _purge(session: AsyncSession, gone: Sequence[Attachment]) -> None:
-    keys = [k for a in gone for k in (a.key, a.thumbnail_key) if k]
+def purge(
+    session: AsyncSession, gone: Sequence[Attachment], slots: Sequence[AttachmentUpload] = ()
+) -> None:
+    """Delete the objects of attachments and upload slots whose rows go, after commit."""
+    keys = [k for a in gone for k in (a.key, a.thumbnail_key) if k] + [u.key for u in slots]
     if keys:
         emit(session, events.AttachmentPurged(keys=tuple(keys)))
 
@@ -180,14 +230,15 @@ async def delete_message(
     await service.delete_message(session, user_id, channel_id, message_id)
     gone = await repository.of_messages(session, [message_id])
     await repository.remove(session, [a.id for a in gone])
-    _purge(session, gone)
+    purge(session, gone)
 
 
 async def delete_channel(session: AsyncSession, user_id: int, channel_id: int) -> None:
     """`service.delete_channel`, and every file of the channel goes after commit."""
     gone = await repository.of_channel(session, channel_id)
+    slots = await slot_repository.of_channel(session, channel_id)
     await service.delete_channel(session, user_id, channel_id)
-    _purge(session, gone)
+    purge(session, gone, slots)
 
 
 async def remove_member(
@@ -197,15 +248,19 @@ async def remove_member(
     of the channel goes after commit."""
     last_out = await channels.member_ids(session, channel_id) == [member_id]
     gone = await repository.of_channel(session, channel_id) if last_out else []
+    slots = await slot_repository.of_channel(session, channel_id) if last_out else []
     await members.remove_member(session, user_id, channel_id, member_id)
-    _purge(session, gone)
+    purge(session, gone, slots)
 
 
 async def delete_uploads_of(session: AsyncSession, user_id: int) -> None:
-    """Every upload of a user (account deletion): rows now, objects after commit."""
+    """Every upload and upload slot of a user (account deletion): rows now, objects after
+    commit."""
     gone = await repository.of_author(session, user_id)
+    slots = await slot_repository.of_author(session, user_id)
     await repository.remove(session, [a.id for a in gone])
-    _purge(session, gone)
+    await slot_repository.remove(session, [u.id for u in slots])
+    purge(session, gone, slots)
 
 
 def purger(storage: Storage) -> Callable[[Event], Awaitable[None]]:

@@ -104,3 +104,26 @@ class AttachmentRejected(Invalid):
 class AttachmentNotFound(NotFound):
     code = "attachment_not_found"
     default_message = "No such attachment"
+
+
+class UploadNotFound(NotFound):
+    code = "upload_not_found"
+    default_message = "No such upload slot of yours in this channel (or it expired)"
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+    default_message = "The file has not been uploaded to the slot's URL yet"
+
+
+class TooManyUploads(Conflict):
+    code = "too_many_uploads"
+    default_message = "Too many upload slots open; complete or let some expire first"
+
+
+class DirectUploadsUnavailable(Conflict):
+    code = "direct_uploads_unavailable"
+    default_message = (
+        "Direct uploads need the S3 storage backend; "
+        "upload through POST /v1/channels/{channel_id}/attachments (multipart)"
+    )

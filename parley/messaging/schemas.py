@@ -27,6 +27,25 @@ class AttachmentRead(BaseModel):
     thumbnail_url: str | None
 
 
+class UploadSlotCreate(BaseModel):
+    filename: str = Field(min_length=1, max_length=1000)
+    content_type: str = Field(
+        default="application/octet-stream",
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$",
+        description="Signed into the URL (the stored type is sniffed on completion)",
+    )
+    size: int = Field(ge=1, le=2**31 - 1, description="Exactly the bytes you will PUT")
+
+
+class UploadSlotRead(BaseModel):
+    upload_id: int
+    url: str = Field(description="The presigned URL: send the file there, without your token")
+    method: str = Field(description='"PUT"')
+    headers: dict[str, str] = Field(description="Send these headers with the file")
+    expires_at: datetime = Field(description="The URL works until then")
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -4,6 +4,7 @@ from parley.models.app import App
 from parley.models.app_payload import AppPayload
 from parley.models.app_role import AppRole
 from parley.models.attachment import Attachment
+from parley.models.attachment_upload import AttachmentUpload
 from parley.models.audit_event import AuditEvent
 from parley.models.base import Base
 from parley.models.block import Block
@@ -44,6 +45,7 @@ __all__ = [
     "AppPayload",
     "AppRole",
     "Attachment",
+    "AttachmentUpload",
     "AuditEvent",
     "Base",
     "Block",

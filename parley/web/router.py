@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
+
+from parley.infra.storage import DirectStorage
 
 STATIC = Path(__file__).parent / "static"
 
@@ -61,23 +63,33 @@ class _Assets(StaticFiles):
         return response
 
 
-def _page(name: str, headers: dict[str, str] = _PAGE_HEADERS) -> FileResponse:
+def _page(name: str, headers: dict[str, str]) -> FileResponse:
     return FileResponse(STATIC / name, media_type="text/html", headers=headers)
+
+
+def _page_headers(request: Request) -> dict[str, str]:
+    """With S3 the client PUTs direct uploads to the bucket: its origin joins `connect-src`."""
+    storage = request.app.state.runtime.storage
+    if not isinstance(storage, DirectStorage):
+        return _PAGE_HEADERS
+    csp = CSP.replace("connect-src 'self'", f"connect-src 'self' {storage.upload_origin}")
+    return {**_PAGE_HEADERS, "Content-Security-Policy": csp}
 
 
 def _router(docs: bool) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    async def index() -> FileResponse:
-        return _page("index.html")
+    async def index(request: Request) -> FileResponse:
+        return _page("index.html", _page_headers(request))
 
     for path in CLIENT_ROUTES:
         router.add_api_route(path, index, methods=["GET"])
 
     @router.get("/sw.js")
-    async def service_worker() -> FileResponse:
+    async def service_worker(request: Request) -> FileResponse:
         # at the root, so its scope is the whole client (no Service-Worker-Allowed needed)
-        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=_PAGE_HEADERS)
+        headers = _page_headers(request)
+        return FileResponse(STATIC / "sw.js", media_type="text/javascript", headers=headers)
 
     if not docs:
         return router

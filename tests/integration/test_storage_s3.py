@@ -70,6 +70,8 @@ def test_storage_url_picks_the_backend(s3_endpoint: str, settings: Settings) -> 
     assert storage.url("avatars/1/a.webp") == f"{s3_endpoint}/{BUCKET}/avatars/1/a.webp"
     aws = make_storage("s3://b?region=eu-west-1", settings.data_dir, "x")
     assert aws.url("k") == "https://b.s3.eu-west-1.amazonaws.com/k"
+    assert isinstance(aws, S3Storage)
+    assert aws.upload_origin == "https://b.s3.eu-west-1.amazonaws.com"
     cdn = make_storage("s3://b?public_url=https://cdn.example.com/", settings.data_dir, "x")
     assert cdn.url("k") == "https://cdn.example.com/k"
     with pytest.raises(ValueError, match="STORAGE_URL"):

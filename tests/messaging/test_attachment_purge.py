@@ -6,55 +6,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 
-import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, new_account
 from tests.support.images import image_bytes
-from tests.support.social import befriend, open_dm, send
+from tests.support.s3 import S3, moto_s3
+from tests.support.social import open_dm, open_group, send
 
 BUCKET = "parley-attachments"
 
 
-@dataclass
-class S3:
-    endpoint: str
-
-    def keys(self, prefix: str) -> set[str]:
-        s3 = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
-        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
-        return {o["Key"] for o in listed.get("Contents", [])}
-
-    async def emptied(self, prefix: str) -> bool:
-        """Objects go after commit (a bus event): wait up to 5 s."""
-        for _ in range(100):
-            if not self.keys(prefix):
-                return True
-            await asyncio.sleep(0.05)
-        return False
-
-
 @pytest.fixture(scope="module")
 def s3() -> Iterator[S3]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    ).create_bucket(Bucket=BUCKET)
-    yield S3(endpoint)
-    server.stop()
+    with moto_s3(BUCKET) as running:
+        yield running
 
 
 @pytest.fixture
@@ -63,9 +32,7 @@ async def s3_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    settings = make_settings(
-        storage_url=f"s3://{BUCKET}?endpoint_url={s3.endpoint}&region=us-east-1"
-    )
+    settings = make_settings(storage_url=s3.storage_url)
     async for app in running_app(settings):
         async with asgi_client(app) as client:
             yield client
@@ -84,17 +51,6 @@ async def attach(client: httpx.AsyncClient, who: Account, channel_id: int, *, se
         return 0
     message = await send(client, who, channel_id, "file", attachment_ids=[up.json()["id"]])
     return int(message["id"])
-
-
-async def group_of(client: httpx.AsyncClient, owner: Account, *members: Account) -> int:
-    for member in members:
-        await befriend(client, owner, member)
-    ids = [m.id for m in members]
-    group = await client.post(
-        "/v1/channels", json={"name": "g", "member_ids": ids}, headers=owner.headers
-    )
-    assert group.status_code == 201, group.text
-    return int(group.json()["id"])
 
 
 async def leave(client: httpx.AsyncClient, who: Account, channel_id: int) -> None:
@@ -124,7 +80,7 @@ async def test_a_deleted_message_takes_its_objects(s3: S3, s3_client: httpx.Asyn
 async def test_a_deleted_group_takes_every_object(s3: S3, s3_client: httpx.AsyncClient) -> None:
     alice = await new_account(s3_client, "pa")
     bob = await new_account(s3_client, "pb")
-    group_id = await group_of(s3_client, alice, bob)
+    group_id = await open_group(s3_client, alice, bob)
     await attach(s3_client, bob, group_id, sent=True)
     await attach(s3_client, bob, group_id, sent=False)
     assert s3.keys(f"attachments/{group_id}/")
@@ -136,7 +92,7 @@ async def test_a_deleted_group_takes_every_object(s3: S3, s3_client: httpx.Async
 async def test_the_last_member_out_takes_every_object(s3: S3, s3_client: httpx.AsyncClient) -> None:
     alice = await new_account(s3_client, "pa")
     bob = await new_account(s3_client, "pb")
-    group_id = await group_of(s3_client, alice, bob)
+    group_id = await open_group(s3_client, alice, bob)
     await attach(s3_client, alice, group_id, sent=True)
     await attach(s3_client, bob, group_id, sent=True)
     prefix = f"attachments/{group_id}/"
@@ -152,7 +108,7 @@ async def test_an_account_deletion_emptying_a_group_takes_every_object(
 ) -> None:
     alice = await new_account(s3_client, "pa")
     bob = await new_account(s3_client, "pb")
-    group_id = await group_of(s3_client, alice, bob)
+    group_id = await open_group(s3_client, alice, bob)
     await attach(s3_client, bob, group_id, sent=True)  # bob's file, left behind by bob
     await leave(s3_client, bob, group_id)
     await attach(s3_client, alice, group_id, sent=False)
@@ -169,7 +125,7 @@ async def test_only_a_member_can_leave_and_nothing_goes_when_refused(
     alice = await new_account(s3_client, "pa")
     bob = await new_account(s3_client, "pb")
     mallory = await new_account(s3_client, "pm")
-    group_id = await group_of(s3_client, alice, bob)
+    group_id = await open_group(s3_client, alice, bob)
     await attach(s3_client, alice, group_id, sent=True)
     await leave(s3_client, bob, group_id)
     # mallory reaches for alice's group: alice is its last member

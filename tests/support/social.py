@@ -53,6 +53,18 @@ async def open_dm(client: httpx.AsyncClient, a: Account, b: Account, **extra: An
     return channel_id
 
 
+async def open_group(client: httpx.AsyncClient, owner: Account, *members: Account) -> int:
+    """A group of the owner and their new friends."""
+    for member in members:
+        await befriend(client, owner, member)
+    ids = [m.id for m in members]
+    group = await client.post(
+        "/v1/channels", json={"name": "g", "member_ids": ids}, headers=owner.headers
+    )
+    assert group.status_code == 201, group.text
+    return int(group.json()["id"])
+
+
 async def send(
     client: httpx.AsyncClient, a: Account, channel_id: int, content: str, **extra: Any
 ) -> dict[str, Any]:

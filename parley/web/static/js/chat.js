@@ -186,6 +186,23 @@ export function discardPending(channelId, itemNonce) {
   store.changed();
 }
 
+/** A file sent as a message of its own (the web client does not encrypt files, so not in
+ * encrypted channels). */
+export async function sendFile(channelId, file, replyTo) {
+  const attachment = await api.uploadAttachment(channelId, file);
+  acceptMessage(await api.sendMessage(channelId, "", replyTo, [attachment.id]));
+}
+
+/** Download an attachment (members only: fetched with the token, then saved). */
+export async function saveAttachment(attachment) {
+  const url = URL.createObjectURL(await api.attachmentBlob(attachment.url));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = attachment.filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 async function deliver(channelId, item) {
   try {
     const channel = store.state.channels.get(channelId);

@@ -5,7 +5,7 @@ import { currentAuth } from "../api.js";
 import * as chat from "../chat.js";
 import { formatTime, t } from "../i18n.js";
 import { store, useStore } from "../store.js";
-import { ErrorLine } from "../ui.js";
+import { ErrorLine, useAction } from "../ui.js";
 
 const WINDOW = 120;
 const STEP = 40;
@@ -207,6 +207,17 @@ function MessageItem({ message, channel, mine, replyTo, onReply }) {
           <button type="button" class="secondary" onClick=${() => setEditing(false)}>${t("common.cancel")}</button>
         </form>`
       : html`<p class=${`content${text === null ? " deleted" : ""}`}>${text ?? t("chat.deleted")}</p>`}
+    ${(message.attachments || []).length && !message.deleted_at
+      ? html`<ul class="attachments">
+          ${message.attachments.map(
+            (a) => html`<li key=${a.id}>
+              <button type="button" class="link" onClick=${() => chat.saveAttachment(a).catch(setError)}
+                aria-label=${t("chat.download", { name: a.filename })}>${a.filename}</button>
+              <span class="small"> ${formatSize(a.size)}</span>
+            </li>`,
+          )}
+        </ul>`
+      : null}
     <${ErrorLine} error=${error} />
     ${text !== null && !editing
       ? html`<div class="message-actions">
@@ -237,9 +248,19 @@ function PendingItem({ item, channelId }) {
   </li>`;
 }
 
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 export function Composer({ channel, replyTo, onClearReply }) {
   const [text, setText] = useState("");
   const input = useRef(null);
+  const [attach, attaching, attachError] = useAction(async (file) => {
+    await chat.sendFile(channel.id, file, replyTo ? replyTo.id : null);
+    onClearReply();
+  });
   useEffect(() => {
     if (replyTo && input.current) input.current.focus();
   }, [replyTo]);
@@ -281,5 +302,16 @@ export function Composer({ channel, replyTo, onClearReply }) {
       }}
     ></textarea>
     <button type="submit" disabled=${locked}>${t("chat.send")}</button>
+    ${channel.encrypted
+      ? null
+      : html`<div class="attach">
+          <label for="composer-file">${attaching ? t("chat.uploading") : t("chat.attach")}</label>
+          <input id="composer-file" type="file" disabled=${attaching} onChange=${(e) => {
+              const file = e.currentTarget.files[0];
+              e.currentTarget.value = "";
+              if (file) attach(file);
+            }} />
+          <${ErrorLine} error=${attachError} />
+        </div>`}
   </form>`;
 }
