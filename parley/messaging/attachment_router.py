@@ -47,7 +47,14 @@ async def upload_attachment(
     if len(data) > limit:
         raise AttachmentTooLarge(f"Files are at most {limit} bytes")
     attachment = await attachments.upload(
-        session, rt.storage, rt.settings, principal.user_id, channel_id, data, file.filename
+        session,
+        rt.storage,
+        rt.settings,
+        principal.user_id,
+        channel_id,
+        data,
+        file.filename,
+        rt.image_decoding,
     )
     return AttachmentRead.model_validate(uploads.attachment_data(attachment))
 
@@ -101,7 +108,13 @@ async def complete_upload_slot(
 ) -> AttachmentRead:
     """The file PUT to your slot, checked, as an unsent upload (send it like a multipart one)."""
     attachment = await direct_uploads.complete(
-        session, rt.storage, rt.settings, principal.user_id, channel_id, upload_id
+        session,
+        rt.storage,
+        rt.settings,
+        principal.user_id,
+        channel_id,
+        upload_id,
+        rt.image_decoding,
     )
     return AttachmentRead.model_validate(uploads.attachment_data(attachment))
 

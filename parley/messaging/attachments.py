@@ -122,6 +122,7 @@ async def upload(
     channel_id: int,
     data: bytes,
     filename: str | None,
+    decoding: anyio.CapacityLimiter,
 ) -> Attachment:
     """Store a file in a channel as the caller's unsent upload (attach it when sending)."""
     channel = await writable_channel(session, user_id, channel_id)
@@ -137,6 +138,7 @@ async def upload(
         Incoming(channel_id, user_id, new_key(channel_id), clean_filename(filename), len(data)),
         sniffed,
         data,
+        decoding,
     )
 
 
@@ -147,10 +149,11 @@ async def record(
     upload: Incoming,
     sniffed: str,
     data: bytes | None,
+    decoding: anyio.CapacityLimiter,
 ) -> Attachment:
     """Record an unsent upload: `data` is stored under its key first, re-encoded (with a
-    thumbnail) when `sniffed` says "image"; None when the object is stored already (then
-    `sniffed` is not "image")."""
+    thumbnail, `decoding` bounding the images decoded at once) when `sniffed` says "image";
+    None when the object is stored already (then `sniffed` is not "image")."""
     name, content_type, size = upload.filename, sniffed, upload.size
     width = height = None
     thumbnail_key = None
@@ -163,7 +166,8 @@ async def record(
                     max_pixels=settings.attachment_max_pixels,
                     max_side=settings.attachment_max_side,
                     thumb_side=settings.attachment_thumb_side,
-                )
+                ),
+                limiter=decoding,
             )
         except images.ImageRejected as exc:
             raise AttachmentRejected(str(exc)) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.infra.storage import DirectStorage, Storage
@@ -103,6 +104,7 @@ async def complete(
     user_id: int,
     channel_id: int,
     upload_id: int,
+    decoding: anyio.CapacityLimiter,
 ) -> Attachment:
     """The caller's slot, its file PUT, as an unsent upload (attach it when sending). Images
     up to `attachment_max_bytes` are re-encoded with a thumbnail as multipart ones are; larger
@@ -136,7 +138,9 @@ async def complete(
         if data is None:
             raise UploadIncomplete()
     incoming = attachments.Incoming(channel_id, user_id, upload.key, upload.filename, size)
-    attachment = await attachments.record(session, storage, settings, incoming, sniffed, data)
+    attachment = await attachments.record(
+        session, storage, settings, incoming, sniffed, data, decoding
+    )
     if not await repository.claim(session, upload.id):
         raise UploadNotFound()  # completed or swept meanwhile
     return attachment
