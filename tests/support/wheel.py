@@ -77,7 +77,8 @@ def _build_and_install(uv: str, dist: Path, venv: Path) -> None:
     requirements = dist / "requirements.txt"
     run(uv, "export", "--frozen", "--no-dev", "--no-emit-project", "-o", requirements)
     run(uv, "venv", "--clear", "--python", sys.executable, venv)
-    python = venv / "bin" / "python"
-    run(uv, "pip", "install", "--python", python, "--require-hashes", "-r", requirements)
+    # compiled like pip in the image does: the instances then start without compiling
+    install = (uv, "pip", "install", "--compile-bytecode", "--python", venv / "bin" / "python")
+    run(*install, "--require-hashes", "-r", requirements)
     (wheel,) = dist.glob("*.whl")
-    run(uv, "pip", "install", "--python", python, "--no-deps", wheel)
+    run(*install, "--no-deps", wheel)
