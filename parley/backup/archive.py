@@ -3,6 +3,7 @@ PIN pepper file and file-backend media, described by manifest.json."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -72,12 +73,14 @@ def backup(settings: Settings, path: Path, steps: Steps) -> Manifest:
             tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar,
         ):
             _add_bytes(tar, MANIFEST, manifest.model_dump_json(indent=2).encode())
-            total = sum(file.stat().st_size for _, file in members)
+            sizes = [_size(file) for _, file in members]
+            total = sum(sizes)
             with steps.step("archive", total=total) as advance:
                 done = 0
-                for name, file in members:
-                    tar.add(file, arcname=name, recursive=False)
-                    done += file.stat().st_size
+                for (name, file), size in zip(members, sizes, strict=True):
+                    with contextlib.suppress(FileNotFoundError):  # media deleted meanwhile
+                        tar.add(file, arcname=name, recursive=False)
+                    done += size
                     advance(done, total)
         partial.replace(path)
     return manifest
@@ -93,6 +96,9 @@ def restore(settings: Settings, path: Path, steps: Steps, *, force: bool) -> Man
                 f"{path} holds a {manifest.database} database; PARLEY_DATABASE_URL is {kind}"
             )
         _check_known(url, manifest.alembic_revision)
+        members = tar.getmembers()
+        if DUMPS[kind] not in {member.name for member in members}:
+            raise BackupError(f"{path} has no {DUMPS[kind]}: it is incomplete")
         state = database.inspect(url)
         if state.tables and not force:
             raise BackupError(
@@ -102,7 +108,6 @@ def restore(settings: Settings, path: Path, steps: Steps, *, force: bool) -> Man
         private_dir(settings.data_dir, tighten=False)
         with tempfile.TemporaryDirectory(prefix=".parley-restore-", dir=settings.data_dir) as tmp:
             staged = Path(tmp)
-            members = tar.getmembers()
             with steps.step("unpack", total=len(members)) as advance:
                 for count, member in enumerate(members, 1):
                     tar.extract(member, staged, filter="data")
@@ -140,6 +145,13 @@ def _files_under(directory: Path, prefix: str) -> list[tuple[str, Path]]:
         for file in sorted(directory.rglob("*"))
         if file.is_file() and not file.name.startswith(".")
     ]
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
