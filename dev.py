@@ -7,8 +7,9 @@
     python3 dev.py parley ...                     any `parley` CLI command
     python3 dev.py bootstrap                      only create/refresh .venv
 
-The first run creates `.venv` and installs the locked dependencies (uv.lock); later runs
-re-sync only when the lock file changes.
+The first run creates `.venv` and installs the locked dependencies (uv.lock): `serve` and
+`parley` only those Parley runs on, `test`, `lint` and `bootstrap` the dev tools as well.
+Later runs re-sync only when the lock file changes or the dev tools are first needed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ UV_VERSION = "0.13.8"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
-def ensure_env() -> None:
+def ensure_env(*, dev: bool) -> None:
+    """Sync .venv with the lock: the runtime dependencies, plus the dev group with `dev`. A
+    dev sync also satisfies a runtime one; a runtime sync leaves dev tools installed."""
     if sys.version_info < (3, 11):
         sys.exit("Parley needs Python 3.11 or newer")
     tools_bin = TOOLS / ("Scripts" if os.name == "nt" else "bin")
@@ -37,13 +40,19 @@ def ensure_env() -> None:
         venv.create(TOOLS, with_pip=True)
         run([str(tools_bin / "python"), "-m", "pip", "install", "-q", f"uv=={UV_VERSION}"])
     lock = ROOT / "uv.lock"
-    stamp = VENV / ".parley-lock"
     digest = hashlib.sha256(lock.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest and (BIN / "parley").exists():
+    stamp = VENV / (".parley-lock-dev" if dev else ".parley-lock-runtime")
+    enough = [VENV / ".parley-lock-dev"] if dev else [stamp, VENV / ".parley-lock-dev"]
+    if (BIN / "parley").exists() and any(s.exists() and s.read_text() == digest for s in enough):
         return
-    print("installing locked dependencies into .venv ...", flush=True)
+    if dev:
+        print("installing the locked dependencies and dev tools into .venv ...", flush=True)
+        groups: list[str] = []
+    else:
+        print("installing the locked runtime dependencies into .venv ...", flush=True)
+        groups = ["--no-dev", "--inexact"]
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
-    run([str(uv), "sync", "--frozen", "--python", sys.executable], env=env)
+    run([str(uv), "sync", "--frozen", *groups, "--python", sys.executable], env=env)
     stamp.write_text(digest)
 
 
@@ -74,7 +83,7 @@ def main() -> None:
     if command not in {"serve", "test", "lint", "parley", "bootstrap"}:
         print(__doc__)
         sys.exit(0 if command == "help" else 2)
-    ensure_env()
+    ensure_env(dev=command in {"test", "lint", "bootstrap"})
     os.chdir(ROOT)
     if command == "serve":
         exec_in_env("parley", ["serve", *args])

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from parley import migrate
 from parley.access.cli import apps_app, roles_app
+from parley.backup.cli import backup, restore
 from parley.errors import ParleyError
 from parley.kit.cli import PasswordOption, PasswordStdinOption, console, read_password
 from parley.profiles.cli import data_versions_app
@@ -302,6 +303,10 @@ def keys_rotate() -> None:
 
     kid, removed = run_with_runtime(work)
     console.print(f"signing with key {kid}; pruned {len(removed)} expired key(s)")
+
+
+app.command()(backup)
+app.command()(restore)
 
 
 def main() -> None:

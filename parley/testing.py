@@ -76,8 +76,10 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     port: int | None = None,
     unset: tuple[str, ...] = (),
+    program: tuple[str, ...] = (sys.executable, "-m", "parley"),
 ) -> ServerProcess:
-    """`unset`: PARLEY_* names left out of the environment, so the server uses its default."""
+    """`unset`: PARLEY_* names left out of the environment, so the server uses its default;
+    `program`: the `parley` to run (default: this interpreter's)."""
     port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings_env(settings), **(extra_env or {})}
     for name in unset:
@@ -86,9 +88,7 @@ def start_server(
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)
             [
-                sys.executable,
-                "-m",
-                "parley",
+                *program,
                 "serve",
                 "--port",
                 str(port),

