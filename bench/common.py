@@ -168,8 +168,8 @@ def start_patiently(settings: Settings, log_dir: str, workers: int) -> ServerPro
     of 60 s: on the shared 2-core machine under load, importing the app alone can take 30 s."""
     wait = testing.wait_healthy
 
-    def patient(*args: Any, timeout: float) -> None:
-        wait(*args, timeout=max(timeout, 300))
+    def patient(url: str, process: Any, log: Any, timeout: float) -> None:
+        wait(url, process, log, timeout=max(timeout, 300))
 
     with mock.patch.object(testing, "wait_healthy", patient):
         return start_server(settings, log_dir, workers=workers)

@@ -17,8 +17,10 @@ side, `--runs` wrk runs of `--seconds` alternate Parley, Synapse, Parley, Synaps
 - liveness: Parley `GET /v1/health/live`, Synapse `GET /health`, 64 clients;
 - send: 64 senders posting into the room (Synapse: PUT with a unique transaction id each).
 
-Requests cycle through the members' tokens. Prints medians of the runs (req/s, p99, server
-CPU per request from /proc) and the ratio Parley / Synapse, or JSON with `--json`.
+Requests cycle through the members' tokens. After every wrk run the bench waits until that
+server is idle again (the requests left in flight must not run into the next measurement).
+Prints medians of the runs (req/s, p99, server CPU per request from /proc) and the ratio
+Parley / Synapse, or JSON with `--json`.
 """
 
 from __future__ import annotations
@@ -126,17 +128,37 @@ async def seed(side: Side, count: int, tmp: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         *cmd, side.url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    out, err = await process.communicate()
+    try:
+        out, err = await process.communicate()
+    finally:
+        if process.returncode is None:  # interrupted
+            process.kill()
     if process.returncode != 0:
         raise RuntimeError(f"seeding {side.name} failed: {err.decode()}{out.decode()}")
     took = time.monotonic() - started
+    await asyncio.to_thread(settle, side.pid)
     print(f"  {side.name}: {count:,} sends in {took:.0f} s", file=sys.stderr, flush=True)
+
+
+def settle(pid: int, timeout: float = 120) -> None:
+    """Wait until the server uses under 5 % of a core over half a second: the requests a
+    finished wrk run left in flight must not run into the next measurement."""
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < 0.025:
+            return
+        last = now
 
 
 def measure(side: Side, key: str, connections: int, seconds: float, tmp: Path) -> None:
     script = script_file(tmp, side, key)
     before = cpu_seconds(side.pid)
     result = wrk(side.url, connections=connections, seconds=seconds, script=script, timeout=30)
+    cpu = cpu_seconds(side.pid) - before
+    settle(side.pid)
     requests = max(1.0, result.requests_per_second * max(1, round(seconds)))
     side.runs.setdefault(key, []).append(
         {
@@ -144,7 +166,7 @@ def measure(side: Side, key: str, connections: int, seconds: float, tmp: Path) -
             "p50_ms": result.p50_ms,
             "p99_ms": result.p99_ms,
             "errors": result.errors,
-            "cpu_ms_per_req": (cpu_seconds(side.pid) - before) / requests * 1000,
+            "cpu_ms_per_req": cpu / requests * 1000,
         }
     )
 
@@ -154,6 +176,7 @@ def interleave(sides: list[Side], seconds: float, runs: int, tmp: Path) -> None:
         print(f"  {label} ...", file=sys.stderr, flush=True)
         for side in sides:
             wrk(side.url, connections=connections, seconds=1, script=script_file(tmp, side, key))
+            settle(side.pid)
         for _ in range(runs):
             for side in sides:
                 measure(side, key, connections, seconds, tmp)
@@ -228,25 +251,32 @@ def medians(side: Side) -> dict[str, dict[str, float]]:
     }
 
 
-def table(parley: Side, peer: Side, header: str) -> str:
-    mine, theirs = medians(parley), medians(peer)
+def report(figures: dict[str, Any]) -> str:
+    """The figures as a markdown table under a line saying how they were measured."""
+    load = " / ".join(
+        f"{a:.1f}-{b:.1f}"
+        for a, b in zip(figures["load_before"], figures["load_after"], strict=True)
+    )
     lines = [
-        header,
+        f"Parley {figures['parley_version']} (1 worker) vs Synapse {figures['synapse_version']} "
+        f"(1 process), {figures['when']}; {figures['cores']} cores; one private PostgreSQL "
+        f"cluster; {figures['users']} members, page {figures['depth']:,} deep; median of "
+        f"{figures['runs']} interleaved runs of {figures['seconds']:g} s; "
+        f"load average (1/5/15 min, before-after) {load}",
         "",
         "| workload | clients | Parley req/s, p99 | Synapse req/s, p99 | ratio (req/s) "
         "| server CPU ms/req, Parley vs Synapse |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for key, label, connections in WORKLOADS:
-        a, b = mine[key], theirs[key]
-        errors = (
-            f" ({a['errors']:.0f} / {b['errors']:.0f} errors)" if a["errors"] + b["errors"] else ""
-        )
+        a, b = figures["parley"]["median"][key], figures["synapse"]["median"][key]
+        errors = a["errors"] + b["errors"]
+        noted = f" ({a['errors']:.0f} / {b['errors']:.0f} errors)" if errors else ""
+        ratio = a["req_per_s"] / b["req_per_s"] if b["req_per_s"] else float("nan")
         lines.append(
-            f"| {label}{errors} | {connections} "
+            f"| {label}{noted} | {connections} "
             f"| {a['req_per_s']:,.0f}, {a['p99_ms']:.1f} ms "
-            f"| {b['req_per_s']:,.0f}, {b['p99_ms']:.1f} ms "
-            f"| {a['req_per_s'] / b['req_per_s'] if b['req_per_s'] else float('nan'):.2f} "
+            f"| {b['req_per_s']:,.0f}, {b['p99_ms']:.1f} ms | {ratio:.2f} "
             f"| {a['cpu_ms_per_req']:.2f} vs {b['cpu_ms_per_req']:.2f} |"
         )
     return "\n".join(lines) + "\n"
@@ -272,31 +302,19 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     figures = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cores": os.cpu_count(),
-        "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
         "parley_version": version("parley-chat"),
         "synapse_version": args.synapse_version,
         "depth": args.depth,
         "users": args.users,
         "seconds": args.seconds,
+        "runs": args.runs,
         "workloads": {key: {"label": label, "clients": c} for key, label, c in WORKLOADS},
         "parley": {"median": medians(parley), "runs": parley.runs},
         "synapse": {"median": medians(other), "runs": other.runs},
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        load = " / ".join(
-            f"{a:.1f}-{b:.1f}" for a, b in zip(load_before, os.getloadavg(), strict=True)
-        )
-        header = (
-            f"Parley {figures['parley_version']} (1 worker) vs Synapse {args.synapse_version} "
-            f"(1 process), {figures['when']}; {os.cpu_count()} cores; one private PostgreSQL "
-            f"cluster; {args.users} members, page {args.depth:,} deep; median of {args.runs} "
-            f"interleaved runs of {args.seconds:g} s; "
-            f"load average (1/5/15 min, before-after) {load}"
-        )
-        print(table(parley, other, header))
+    print(json.dumps(figures, indent=2) if args.json else report(figures))
     return figures
 
 
