@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -13,14 +15,16 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from parley import migrate
+from parley import migrate, testing
 from parley.kit.secrets import new_token
 from parley.settings import Settings
-from parley.testing import ServerProcess, start_server
+from parley.testing import ServerProcess, free_port, start_server
 
 PG_URL = os.environ.get(
     "PARLEY_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -69,12 +73,15 @@ def wrk(
     seconds: float = 10,
     headers: dict[str, str] | None = None,
     script: str | None = None,
+    timeout: float = 2,
 ) -> WrkResult:
-    """Run wrk (two threads, fewer with fewer connections); `script` is a Lua file."""
+    """Run wrk (two threads, fewer with fewer connections); `script` is a Lua file. A request
+    unanswered after `timeout` seconds counts as an error (wrk's socket timeouts)."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     threads = min(2, connections)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    cmd.append(f"--timeout={timeout:g}s")
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
     if script:
@@ -83,7 +90,9 @@ def wrk(
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50, p99 = _latency_ms(out, 50), _latency_ms(out, 99)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return WrkResult(rps, p50, p99, int(errors.group(1)) if errors else 0)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
+    failed = sum(int(found.group(1)) for found in (errors, timeouts) if found)
+    return WrkResult(rps, p50, p99, failed)
 
 
 async def _pg(url: str, sql: str) -> None:
@@ -154,6 +163,18 @@ def scratch_parser(doc: str) -> argparse.ArgumentParser:
     return parser
 
 
+def start_patiently(settings: Settings, log_dir: str, workers: int) -> ServerProcess:
+    """`start_server`, waiting up to 5 minutes for the server's first healthy answer instead
+    of 60 s: on the shared 2-core machine under load, importing the app alone can take 30 s."""
+    wait = testing.wait_healthy
+
+    def patient(url: str, process: Any, log: Any, timeout: float) -> None:
+        wait(url, process, log, timeout=max(timeout, 300))
+
+    with mock.patch.object(testing, "wait_healthy", patient):
+        return start_server(settings, log_dir, workers=workers)
+
+
 @asynccontextmanager
 async def scratch_server(
     database_url: str, *, workers: int = 1, keep: bool = False, **extra: object
@@ -181,7 +202,7 @@ async def scratch_server(
                 log_level="WARNING",
                 **extra,
             )
-            server = await asyncio.to_thread(start_server, settings, data_dir, workers=workers)
+            server = await asyncio.to_thread(start_patiently, settings, data_dir, workers)
             yield server, dsn
     finally:
         if server:
@@ -192,3 +213,56 @@ async def scratch_server(
             conn = await asyncpg.connect(admin)
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await conn.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (Linux /proc)."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+@contextmanager
+def private_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster of its own (initdb into a temp dir, its own port, trust
+    auth, C locale, UTF-8), stopped and removed afterwards; yields its admin asyncpg URL. As
+    root the server runs as the `postgres` system user (initdb refuses root)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise SystemExit("no PostgreSQL binaries in /usr/lib/postgresql/*/bin")
+    bin_dir = Path(found[-1]).parent
+    as_user: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="parley-bench-pg-") as tmp:
+        if os.geteuid() == 0:
+            as_user = ["runuser", "-u", "postgres", "--"]
+            account = pwd.getpwnam("postgres")
+            os.chown(tmp, account.pw_uid, account.pw_gid)
+        data, port = f"{tmp}/data", free_port()
+        subprocess.run(
+            [
+                *as_user,
+                str(bin_dir / "initdb"),
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--locale=C",
+                "--encoding=UTF8",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        options = f"-c listen_addresses=127.0.0.1 -c port={port} -k {tmp}"
+        pg_ctl = [*as_user, str(bin_dir / "pg_ctl"), "-D", data, "-l", f"{tmp}/postgres.log"]
+        subprocess.run([*pg_ctl, "-o", options, "-w", "start"], check=True, capture_output=True)
+        try:
+            yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], check=True, capture_output=True)

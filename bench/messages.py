@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import scratch_parser, scratch_server, wrk
+from bench.common import cpu_seconds, scratch_parser, scratch_server, wrk
 from parley.db import make_engine
 from parley.kit.secrets import new_token
 from parley.messaging import history
@@ -78,19 +78,6 @@ def send_script(senders: list[tuple[dict[str, str], int]], path: Path) -> str:
         "end\n"
     )
     return str(path)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (Linux /proc)."""
-    total = 0.0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for one in pids:
-        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 async def page_latency(

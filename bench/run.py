@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run                 # full sizes; takes a while
     .venv/bin/python -m bench.run --quick         # tiny sizes: proves the runner, not the figures
     .venv/bin/python -m bench.run --only auth,gateway --databases postgres
+    .venv/bin/python -m bench.run --peer synapse  # Parley vs Synapse (bench/peer_synapse.py)
 
 Runs auth (validate/login throughput, SQLite and PostgreSQL + Redis), search_users (prefix
 search latency, SQLite and PostgreSQL), messages (persisted sends and deep paging, PostgreSQL +
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import auth, gateway, messages, search_users
+from bench import auth, gateway, messages, peer_synapse, search_users
 from bench.common import PG_URL, REDIS_URL, Row, bench_database
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -159,7 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated names")
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.md")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--peer", choices=["synapse"], help="run bench/peer_synapse.py instead (its options follow)"
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.peer:
+        asyncio.run(peer_synapse.main(peer_synapse.options(rest + ["--quick"] * args.quick)))
+        return 0
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     size = QUICK if args.quick else FULL
     wanted = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(wanted) - set(BENCHMARKS)
