@@ -15,13 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from unittest import mock
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from parley import migrate, testing
+from parley import migrate
 from parley.kit.secrets import new_token
 from parley.settings import Settings
 from parley.testing import ServerProcess, free_port, start_server
@@ -164,15 +162,9 @@ def scratch_parser(doc: str) -> argparse.ArgumentParser:
 
 
 def start_patiently(settings: Settings, log_dir: str, workers: int) -> ServerProcess:
-    """`start_server`, waiting up to 5 minutes for the server's first healthy answer instead
-    of 60 s: on the shared 2-core machine under load, importing the app alone can take 30 s."""
-    wait = testing.wait_healthy
-
-    def patient(url: str, process: Any, log: Any, timeout: float) -> None:
-        wait(url, process, log, timeout=max(timeout, 300))
-
-    with mock.patch.object(testing, "wait_healthy", patient):
-        return start_server(settings, log_dir, workers=workers)
+    """`start_server`, waiting up to 5 minutes for the server's first healthy answer: on the
+    shared 2-core machine under load, importing the app alone can take 30 s."""
+    return start_server(settings, log_dir, workers=workers, start_timeout=300)
 
 
 @asynccontextmanager

@@ -77,9 +77,11 @@ def start_server(
     port: int | None = None,
     unset: tuple[str, ...] = (),
     program: tuple[str, ...] = (sys.executable, "-m", "parley"),
+    start_timeout: float = 120,
 ) -> ServerProcess:
     """`unset`: PARLEY_* names left out of the environment, so the server uses its default;
-    `program`: the `parley` to run (default: this interpreter's)."""
+    `program`: the `parley` to run (default: this interpreter's); `start_timeout`: seconds
+    to wait for its first healthy answer."""
     port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings_env(settings), **(extra_env or {})}
     for name in unset:
@@ -102,7 +104,7 @@ def start_server(
         )
     server = ServerProcess(port, process, log_path)
     try:
-        wait_healthy(server.url, process, server.log, timeout=120)
+        wait_healthy(server.url, process, server.log, timeout=start_timeout)
     except RuntimeError:
         server.stop(signal.SIGKILL)
         raise
