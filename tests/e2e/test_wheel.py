@@ -4,6 +4,7 @@ dependencies into a fresh virtualenv, migrates a SQLite database and serves the 
 from __future__ import annotations
 
 import subprocess
+import tarfile
 import zipfile
 
 import httpx
@@ -33,6 +34,14 @@ def test_the_wheel_carries_every_data_file_of_the_package(wheel_install: Install
         names = set(wheel.namelist())
     assert data_files - names == set()
     assert {path for path in tracked if path.endswith(".py")} - names == set()
+
+
+def test_the_sdist_carries_the_package_and_its_build_files(wheel_install: Install) -> None:
+    tracked = set(run("git", "ls-files", "parley").split())
+    with tarfile.open(wheel_install.sdist) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert tracked - names == set()
+    assert {"pyproject.toml", "README.md"} <= names
 
 
 def test_installed_parley_migrates_and_serves_the_web_client(wheel_install: Install) -> None:

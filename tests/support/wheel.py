@@ -40,6 +40,7 @@ class Install:
     wheel: Path
     bin: Path
     home: Path  # a working directory: no .env, no checkout on sys.path
+    sdist: Path
 
     @property
     def parley(self) -> Path:
@@ -68,12 +69,13 @@ def installed_wheel(uv: str, where: Path) -> Install:
             home.mkdir(exist_ok=True)
             (where / "done").touch()
     (wheel,) = dist.glob("*.whl")
-    return Install(wheel, venv / "bin", home)
+    (sdist,) = dist.glob("*.tar.gz")
+    return Install(wheel, venv / "bin", home, sdist)
 
 
 def _build_and_install(uv: str, dist: Path, venv: Path) -> None:
     shutil.rmtree(dist, ignore_errors=True)
-    run(uv, "build", "--wheel", "--out-dir", dist)
+    run(uv, "build", "--sdist", "--wheel", "--out-dir", dist)
     requirements = dist / "requirements.txt"
     run(uv, "export", "--frozen", "--no-dev", "--no-emit-project", "-o", requirements)
     run(uv, "venv", "--clear", "--python", sys.executable, venv)
