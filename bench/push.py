@@ -37,7 +37,6 @@ from starlette.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import STARTUP_SECONDS
 from bench.messages import pct, sign_up
 from parley import migrate
 from parley.kit.secrets import new_token
@@ -101,9 +100,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 push_queue_size=max(10_000, args.recipients * 2),
                 vapid_private_key=VAPID_KEY,
             )
-            server = await asyncio.to_thread(
-                start_server, settings, data_dir, workers=1, timeout=STARTUP_SECONDS
-            )
+            server = await asyncio.to_thread(start_server, settings, data_dir, workers=1)
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
                 return await run(client, dsn, fake, args)
         finally:

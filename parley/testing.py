@@ -76,10 +76,8 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     port: int | None = None,
     unset: tuple[str, ...] = (),
-    timeout: float = 60,
 ) -> ServerProcess:
-    """`unset`: PARLEY_* names left out of the environment, so the server uses its default;
-    `timeout`: seconds to wait for it to answer /v1/health."""
+    """`unset`: PARLEY_* names left out of the environment, so the server uses its default."""
     port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings_env(settings), **(extra_env or {})}
     for name in unset:
@@ -104,7 +102,7 @@ def start_server(
         )
     server = ServerProcess(port, process, log_path)
     try:
-        wait_healthy(server.url, process, server.log, timeout=timeout)
+        wait_healthy(server.url, process, server.log, timeout=60)
     except RuntimeError:
         server.stop(signal.SIGKILL)
         raise
