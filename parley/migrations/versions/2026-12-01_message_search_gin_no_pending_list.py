@@ -6,7 +6,7 @@ every search scans in full until a vacuum or an insert that overflows it merges 
 The list already there is merged now. SQLite (FTS5): nothing to do.
 
 Revision ID: 9d3a61c0f7b2
-Revises: b464f0584d23
+Revises: 63dbd5114b8d
 Create Date: 2026-12-01 16:00:00.000000+00:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '9d3a61c0f7b2'
-down_revision: str | Sequence[str] | None = 'b464f0584d23'
+down_revision: str | Sequence[str] | None = '63dbd5114b8d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
