@@ -102,7 +102,7 @@ def start_server(
         )
     server = ServerProcess(port, process, log_path)
     try:
-        wait_healthy(server.url, process, server.log, timeout=60)
+        wait_healthy(server.url, process, server.log, timeout=180)
     except RuntimeError:
         server.stop(signal.SIGKILL)
         raise
