@@ -75,6 +75,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "access_log": False,
         "proxy_headers": False,
         "timeout_graceful_shutdown": 10,
+        # a worker answers the supervisor's pings only once it has imported the app: on a busy
+        # host that takes longer than uvicorn's 5 s, and the worker would be killed and respawned
+        "timeout_worker_healthcheck": 60,
         "timeout_keep_alive": settings.server_keep_alive_seconds,
         "limit_concurrency": settings.server_limit_concurrency,
         "ws_per_message_deflate": False,  # zlib state per socket would cost ~300 KiB each
