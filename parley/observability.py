@@ -77,6 +77,8 @@ def configure_logging(level: str, log_format: str = "auto") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    # a malformed X-Request-ID is replaced silently, not worth a line per request
+    logging.getLogger("asgi_correlation_id").setLevel(logging.ERROR)
     # aiosqlite logs every call with its bound values at DEBUG (password and token hashes):
     # never below INFO. SQLAlchemy's own logs hide them (`hide_parameters` in parley.db).
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))

@@ -83,6 +83,7 @@ _SIGN_IN_OUTCOMES = {
     "second_factor_expired": "bad_second_factor",
     "invalid_code": "bad_code",
     "code_expired": "bad_code",
+    "unavailable": "unavailable",
 }
 
 
