@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -38,6 +37,7 @@ from parley.infra.media import router as media_router
 from parley.kit.body import RequestBodyMiddleware
 from parley.kit.client import client_ip
 from parley.kit.headers import SecurityHeadersMiddleware
+from parley.kit.metrics import exposition
 from parley.kit.routing import index_routes
 from parley.messaging import attachments
 from parley.messaging.attachment_router import router as attachment_router
@@ -49,7 +49,7 @@ from parley.moderation.router import router as moderation_router
 from parley.native.errors import error_response, http_error_response, install_native_errors
 from parley.notifications.delivery import Notifier
 from parley.notifications.router import router as notifications_router
-from parley.observability import RequestMiddleware, configure_logging
+from parley.observability import RequestMiddleware, configure_logging, current_request_id
 from parley.oidc.cors import ProviderCors
 from parley.oidc.router import native_router as oidc_native_router
 from parley.oidc.router import router as oidc_router
@@ -184,14 +184,15 @@ def _well_known_router(settings: Settings) -> APIRouter:
         """Public keys that verify Parley's access tokens (EdDSA)."""
         return rt.keyring.jwks()
 
-    if settings.metrics_enabled:
+    if settings.metrics_enabled and settings.metrics_port is None:
         networks = settings.metrics_networks
 
         @router.get("/metrics", include_in_schema=False)
         async def metrics(request: Request) -> Response:
             if not _in_networks(client_ip(request, settings.trusted_proxy_list), networks):
                 raise StarletteHTTPException(404, "Not Found")
-            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+            body, content_type = exposition()
+            return Response(body, media_type=content_type)
 
     return router
 
@@ -212,7 +213,7 @@ async def _on_http(request: Request, exc: Exception) -> Response:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    request_id = getattr(request.state, "request_id", None)
+    request_id = current_request_id()
     refused = _refused_value(exc)
     if refused is not None:
         return error_response(400, "invalid_value", refused)

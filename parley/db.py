@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,8 @@ from parley.infra.bus import Bus, Event
 from parley.kit.files import private_sqlite_file
 
 OUTBOX_KEY = "parley.outbox"
+# Wall-clock time an event was emitted, added to its payload (the gateway's dispatch lag).
+EMITTED_AT = "emitted_at"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -88,9 +91,9 @@ class Database:
 def emit(session: AsyncSession, event: BusEvent) -> None:
     """Queue an event that goes out on the bus (as its topic and JSON) only after the
     session commits."""
-    session.info.setdefault(OUTBOX_KEY, []).append(
-        Event(event.topic, event.model_dump(mode="json"))
-    )
+    payload = event.model_dump(mode="json")
+    payload[EMITTED_AT] = time.time()
+    session.info.setdefault(OUTBOX_KEY, []).append(Event(event.topic, payload))
 
 
 def is_database_outage(exc: BaseException) -> bool:

@@ -1,5 +1,5 @@
-"""Request ids, structured logs (JSON, or text on a terminal) and Prometheus metrics, in one
-ASGI middleware."""
+"""Request ids (`asgi-correlation-id`), structured logs (JSON by `python-json-logger`, or text on
+a terminal) and the per-request metrics, as ASGI middleware."""
 
 from __future__ import annotations
 
@@ -10,19 +10,15 @@ import time
 from typing import Any
 
 import orjson
-from prometheus_client import Counter, Histogram
+from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.orjson import OrjsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from parley.kit import metrics
 from parley.kit.secrets import new_token
 
-REQUESTS = Counter("parley_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram(
-    "parley_http_request_seconds",
-    "HTTP request latency",
-    ["route"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # uvicorn's `color_message` repeats the message with ANSI escapes: never part of a line
 _NOT_EXTRA = {*vars(logging.makeLogRecord({})), "color_message", "message", "asctime"}
 
@@ -33,18 +29,26 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in vars(record).items() if k not in _NOT_EXTRA}
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        data.update(_extras(record))
-        if record.exc_info:
-            data["exc"] = self.formatException(record.exc_info)
-        return orjson.dumps(data, default=str).decode()
+class JsonFormatter(OrjsonFormatter):
+    """One JSON object a line: ts, level, logger, msg, the record's extras and exc."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ["created", "levelname", "name", "message"],
+            rename_fields={
+                "created": "ts",
+                "levelname": "level",
+                "name": "logger",
+                "message": "msg",
+                "exc_info": "exc",
+            },
+            reserved_attrs=[*RESERVED_ATTRS, "taskName", "color_message"],
+        )
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data["ts"] = round(log_data["ts"], 3)
+        log_data["level"] = log_data["level"].lower()
+        return log_data
 
 
 class TextFormatter(logging.Formatter):
@@ -73,59 +77,62 @@ def configure_logging(level: str, log_format: str = "auto") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    # a malformed X-Request-ID is replaced silently, not worth a line per request
+    logging.getLogger("asgi_correlation_id").setLevel(logging.ERROR)
     # aiosqlite logs every call with its bound values at DEBUG (password and token hashes):
     # never below INFO. SQLAlchemy's own logs hide them (`hide_parameters` in parley.db).
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
 
 
+def current_request_id() -> str | None:
+    """The current request's id (None outside a request)."""
+    return correlation_id.get()
+
+
 class RequestMiddleware:
-    """Assigns a request id, logs one line per request (path only, never the query) and
-    records metrics labelled by route template."""
+    """`X-Request-ID` (the client's when it is a short token, else a new one, echoed on the
+    response), then one log line per request (path only, never the query) and its metrics,
+    labelled by route template."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._with_id = CorrelationIdMiddleware(
+            self._measured,
+            header_name="X-Request-ID",
+            generator=lambda: new_token(9),
+            validator=lambda value: _REQUEST_ID.fullmatch(value) is not None,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._with_id(scope, receive, send)
+
+    async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else new_token(9)
-        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: Message) -> None:
+        async def send_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            LATENCY.labels(template).observe(elapsed)
+            template = getattr(scope.get("route"), "path", "unmatched")
+            metrics.request(scope["method"], template, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "request",
                     extra={
-                        "request_id": request_id,
+                        "request_id": correlation_id.get(),
                         "method": scope["method"],
                         "route": template,
                         "status": status,
                         "ms": round(elapsed * 1000, 2),
                     },
                 )
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None

@@ -11,17 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
+from prometheus_client import start_http_server
 from sqlalchemy.engine import make_url
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
+from parley.kit import metrics
 from parley.observability import configure_logging
 from parley.settings import Settings, get_settings
 
@@ -70,6 +75,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "access_log": False,
         "proxy_headers": False,
         "timeout_graceful_shutdown": 10,
+        # a worker answers the supervisor's pings only once it has imported the app: on a busy
+        # host that takes longer than uvicorn's 5 s, and the worker would be killed and respawned
+        "timeout_worker_healthcheck": 60,
         "timeout_keep_alive": settings.server_keep_alive_seconds,
         "limit_concurrency": settings.server_limit_concurrency,
         "ws_per_message_deflate": False,  # zlib state per socket would cost ~300 KiB each
@@ -91,15 +99,36 @@ def run(config: uvicorn.Config) -> None:
     settings = get_settings()
     if config.workers > 1:
         configure_logging(settings.log_level, settings.log_format)  # the supervisor's own lines
-        sock = config.bind_socket()
-        announce_ready(settings)
-        Multiprocess(config, sockets=[sock]).run()
+        with _shared_metrics():
+            sock = config.bind_socket()
+            _serve_metrics(settings, config.host)
+            announce_ready(settings)
+            Multiprocess(config, sockets=[sock]).run()
         return
+    _serve_metrics(settings, config.host)
     server = AnnouncingServer(config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+@contextlib.contextmanager
+def _shared_metrics() -> Iterator[None]:
+    """Workers write their metrics to files in one fresh directory (prometheus_client's
+    multiprocess mode), so any of them, or the metrics port, answers for all."""
+    with tempfile.TemporaryDirectory(prefix="parley-metrics-") as directory:
+        os.environ[metrics.MULTIPROCESS_DIR] = directory  # the workers inherit it
+        try:
+            yield
+        finally:
+            os.environ.pop(metrics.MULTIPROCESS_DIR, None)
+
+
+def _serve_metrics(settings: Settings, host: str) -> None:
+    """`PARLEY_METRICS_PORT`: /metrics on its own port, from a thread of this process."""
+    if settings.metrics_enabled and settings.metrics_port is not None:
+        start_http_server(settings.metrics_port, host, registry=metrics.registry())
 
 
 def announce_ready(settings: Settings) -> None:

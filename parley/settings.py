@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     # client networks allowed to read /metrics (the address after PARLEY_TRUSTED_PROXIES)
     metrics_allow: str = "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+    # `parley serve` answers /metrics on this port (same host) instead of the app's port
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     # tokens
     access_ttl_seconds: int = 15 * 60

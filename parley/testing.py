@@ -77,7 +77,7 @@ def start_server(
     port: int | None = None,
     unset: tuple[str, ...] = (),
     program: tuple[str, ...] = (sys.executable, "-m", "parley"),
-    start_timeout: float = 120,
+    start_timeout: float = 180,
 ) -> ServerProcess:
     """`unset`: PARLEY_* names left out of the environment, so the server uses its default;
     `program`: the `parley` to run (default: this interpreter's); `start_timeout`: seconds

@@ -1,5 +1,5 @@
 """Live figures from what the process already counts: sends per second from the request
-counter (`parley.observability.REQUESTS`), connected sockets from this instance's gateway
+counter (`parley.kit.metrics.REQUESTS`), connected sockets from this instance's gateway
 hub, and live sessions from one count query shared by every caller for a few seconds."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from parley.observability import REQUESTS
+from parley.kit.metrics import REQUESTS
 
 if TYPE_CHECKING:
     from parley.realtime.hub import Hub

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from parley.infra import redis_client
+from parley.kit import metrics
 
 log = logging.getLogger("parley.bus")
 
@@ -131,6 +132,7 @@ class RedisBus(Bus):
             async with self._breaker():
                 await self._redis.publish(self._channel, data)
         except (RedisError, OSError):
+            metrics.bus_publish_failed(kept=must_arrive)
             if not must_arrive:
                 # Persisted state is the source of truth; realtime lags until Redis is back.
                 log.warning("bus publish failed; event dropped", extra={"topic": event.topic})
@@ -177,6 +179,7 @@ class RedisBus(Bus):
                 raise
             except Exception:
                 lost = True
+                metrics.BUS_RECONNECTS.inc()
                 log.warning("bus listener lost Redis; reconnecting", extra={"delay": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

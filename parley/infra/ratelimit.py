@@ -11,6 +11,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from parley.errors import RateLimited, Unavailable
 from parley.infra import redis_client
+from parley.kit import metrics
 
 log = logging.getLogger("parley.ratelimit")
 
@@ -55,6 +56,7 @@ class RateLimiter:
             if fail_closed:
                 raise Unavailable("Rate limiting is unavailable; try again shortly") from exc
             return
+        metrics.rate_limited(keys[0] if keys else limit)
         retry_after = int(stats.reset_time - time.time()) + 1
         raise RateLimited(retry_after=retry_after)
 

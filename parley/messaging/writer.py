@@ -9,8 +9,11 @@ after its row is committed.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from parley.db import Database, is_database_outage
+from parley.errors import ParleyError
+from parley.kit import metrics
 from parley.messaging.send import Draft, send_messages
 from parley.models import Message
 from parley.settings import Settings
@@ -32,7 +35,17 @@ class MessageWriter:
         self._queue.append((draft, future))
         if self._task is None:
             self._task = asyncio.create_task(self._drain(), name="parley-message-writer")
-        return await future
+        started = time.perf_counter()
+        try:
+            message = await future
+        except ParleyError:
+            metrics.message_send("refused")
+            raise
+        except Exception:
+            metrics.message_send("failed")
+            raise
+        metrics.message_send("ok", time.perf_counter() - started)
+        return message
 
     async def close(self) -> None:
         """Finish the writes already queued."""
@@ -47,6 +60,7 @@ class MessageWriter:
                 # a caller that gave up before its turn (client gone) is not written
                 live = [(draft, future) for draft, future in batch if not future.done()]
                 if live:
+                    metrics.SEND_BATCH.observe(len(live))
                     await self._write(live)
         finally:
             self._task = None

@@ -22,6 +22,7 @@ import orjson
 from parley.db import Database
 from parley.infra import redis_client
 from parley.infra.bus import Bus, Event
+from parley.kit import metrics
 from parley.models import PushSubscription
 from parley.notifications import repository
 from parley.notifications.senders import FcmSender, Outcome, WebPushSender
@@ -166,6 +167,7 @@ class Notifier:
         sender, body = self.webpush, orjson.dumps({**note, **preview})
         p256dh, auth = subscription.p256dh, subscription.auth
         await self._with_retries(
+            "webpush",
             subscription.id,
             lambda: sender.send(subscription.endpoint, p256dh, auth, body),
         )
@@ -173,22 +175,26 @@ class Notifier:
     async def _deliver_fcm(self, subscription_id: int | None, message: dict[str, Any]) -> None:
         if self.fcm is not None:
             fcm = self.fcm
-            await self._with_retries(subscription_id, lambda: fcm.send(message))
+            await self._with_retries("fcm", subscription_id, lambda: fcm.send(message))
 
-    async def _with_retries(self, subscription_id: int | None, attempt: Any) -> None:
+    async def _with_retries(self, kind: str, subscription_id: int | None, attempt: Any) -> None:
         delay = self._settings.push_retry_seconds
         for number in range(self._settings.push_retry_attempts):
             async with self._slots:
                 outcome: Outcome = await attempt()
             if outcome.delivered:
+                metrics.push_delivery(kind, "delivered")
                 return
             if outcome.gone:
+                metrics.push_delivery(kind, "gone")
                 if subscription_id is not None:
                     async with self._db.unit_of_work() as session:
                         await repository.drop_subscription(session, subscription_id)
                 return
             if not outcome.retry or number + 1 == self._settings.push_retry_attempts:
+                metrics.push_delivery(kind, "failed")
                 log.warning("push not delivered", extra={"status": outcome.status})
                 return
+            metrics.push_delivery(kind, "retried")
             await asyncio.sleep(delay)
             delay *= 2

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Unauthorized
 from parley.identity.sessions.tokens import Principal
+from parley.kit import metrics
 from parley.kit.time import clock
 from parley.oidc import consents
 from parley.oidc.adapters import SCOPES, SECRET_METHODS, Client, EndUser
@@ -215,6 +216,8 @@ async def endpoint(
             return HttpResponse(status, body, dict(headers))
         if name == "token":
             response: HttpResponse = server.create_token_response()
+            if request.fields.get("grant_type") == ["authorization_code"]:  # an app's sign-in
+                metrics.sign_in("oidc", "ok" if response.status == 200 else "bad_credentials")
             return response
         result: HttpResponse | None = server.create_endpoint_response(name)
         return result

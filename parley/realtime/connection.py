@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocket
 
+from parley.kit import metrics
 from parley.realtime.events import Close
 
 # Out-of-order frames a connection holds while a resume completes, and queued frames a client
@@ -42,6 +43,8 @@ class Connection:
         self._queue: deque[bytes | int] = deque()
         self._wake = asyncio.Event()
         self._writer = asyncio.create_task(self._write())
+        metrics.GATEWAY_CONNECTIONS.inc()
+        self._writer.add_done_callback(lambda _: metrics.GATEWAY_CONNECTIONS.dec())
 
     def push(self, data: bytes) -> None:
         if self.closed:

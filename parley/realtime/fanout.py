@@ -7,7 +7,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from parley.db import EMITTED_AT
 from parley.infra.bus import Event
+from parley.kit import metrics
 from parley.realtime.connection import GatewaySession
 from parley.realtime.events import DISPATCH_NAMES, Op, dispatch_prefix, finish, frame
 from parley.realtime.sessions import Sessions
@@ -44,6 +46,8 @@ class Fanout(Sessions):
                 continue
             if gs.conn is not None:
                 gs.conn.deliver(seq, finish(prefix, seq))
+        if attached:
+            metrics.dispatch_lag(event.payload.get(EMITTED_AT))
 
     def _lost(self, gs: GatewaySession) -> None:
         """`gs` missed an event: INVALID_SESSION tells its socket to IDENTIFY again and refetch."""

@@ -34,6 +34,7 @@ from parley.identity.sessions import service as session_service
 from parley.identity.sessions.service import IssuedTokens
 from parley.identity.twofactor.challenge import require_second_factor
 from parley.identity.twofactor.totp import has_second_factor
+from parley.kit import metrics
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
@@ -125,10 +126,11 @@ async def sign_in(
     has not proven: with a code step (native, DiscordApi) a code is mailed and
     DeviceVerificationRequired raised; surfaces without one (`approval`) get an approval
     link by mail and ApprovalRequired until the person approves that client."""
-    user = await service.authenticate_password(
-        session, rt, login=login, password=password, client=client
-    )
-    return await _after_password(session, rt, user, client, surface)
+    with metrics.sign_in_attempt(surface.name):
+        user = await service.authenticate_password(
+            session, rt, login=login, password=password, client=client
+        )
+        return await _after_password(session, rt, user, client, surface)
 
 
 async def login_by_email(
@@ -142,12 +144,13 @@ async def login_by_email(
     """DiscordApi login: UnknownAccount for an unregistered email, InvalidCredentials for a
     wrong password, DeviceVerificationRequired for an unknown `fingerprint`, else long-lived
     tokens."""
-    user = await _user_by_email(session, rt, email)
-    await service.authenticate_password(
-        session, rt, login=user.email or email, password=password, client=client
-    )
-    client = replace(client, device_id=fingerprint[:128] or None)
-    return await _after_password(session, rt, user, client, DISCORDAPI)
+    with metrics.sign_in_attempt(DISCORDAPI.name):
+        user = await _user_by_email(session, rt, email)
+        await service.authenticate_password(
+            session, rt, login=user.email or email, password=password, client=client
+        )
+        client = replace(client, device_id=fingerprint[:128] or None)
+        return await _after_password(session, rt, user, client, DISCORDAPI)
 
 
 async def confirm_device_and_login(
@@ -159,15 +162,16 @@ async def confirm_device_and_login(
     client: ClientInfo,
 ) -> IssuedTokens:
     """DiscordApi: the latest device code of this account, checked with the password."""
-    user = await _user_by_email(session, rt, email)
-    await service.authenticate_password(
-        session, rt, login=user.email or email, password=password, client=client
-    )
-    record = await repo.latest_code(session, user.id, codes.LOGIN_DEVICE)
-    record = await codes.check(session, rt, record, code)
-    return await _finish_device_login(
-        session, rt, user, replace(client, device_id=record.device_id), DISCORDAPI
-    )
+    with metrics.sign_in_attempt(DISCORDAPI.name):
+        user = await _user_by_email(session, rt, email)
+        await service.authenticate_password(
+            session, rt, login=user.email or email, password=password, client=client
+        )
+        record = await repo.latest_code(session, user.id, codes.LOGIN_DEVICE)
+        record = await codes.check(session, rt, record, code)
+        return await _finish_device_login(
+            session, rt, user, replace(client, device_id=record.device_id), DISCORDAPI
+        )
 
 
 async def verify_login(
@@ -180,20 +184,21 @@ async def verify_login(
 ) -> IssuedTokens:
     """Native: finish a challenged sign-in with its code. A device id sent here must be the
     one the challenge was issued for."""
-    record = await repo.get_code_by_handle(session, challenge)
-    if record is not None and record.purpose != codes.LOGIN_DEVICE:
-        record = None
-    if record is not None and client.device_id and client.device_id != record.device_id:
-        raise WrongDevice()
-    record = await codes.check(session, rt, record, code)
-    user = await lookup.get_live_user(session, record.user_id)
-    surface = Surface(
-        str(record.context.get("surface", "native")),
-        with_refresh=bool(record.context.get("with_refresh", True)),
-    )
-    return await _finish_device_login(
-        session, rt, user, replace(client, device_id=record.device_id), surface
-    )
+    with metrics.sign_in_attempt("native"):
+        record = await repo.get_code_by_handle(session, challenge)
+        if record is not None and record.purpose != codes.LOGIN_DEVICE:
+            record = None
+        if record is not None and client.device_id and client.device_id != record.device_id:
+            raise WrongDevice()
+        record = await codes.check(session, rt, record, code)
+        user = await lookup.get_live_user(session, record.user_id)
+        surface = Surface(
+            str(record.context.get("surface", "native")),
+            with_refresh=bool(record.context.get("with_refresh", True)),
+        )
+        return await _finish_device_login(
+            session, rt, user, replace(client, device_id=record.device_id), surface
+        )
 
 
 async def not_me(session: AsyncSession, *, token: str) -> int:
@@ -240,6 +245,7 @@ async def challenge_device(
         f"It is valid for {minutes} minutes. If it was not you, change your password.\n",
     )
     await audit.record(session, "device.challenged", user_id=user.id, client=client)
+    metrics.DEVICE_CHALLENGES.inc()
     return DeviceChallenge(
         issued.record.handle, mask_email(user.email), rt.settings.code_ttl_seconds, user.id
     )

@@ -20,6 +20,7 @@ from parley.identity.accounts.errors import (
 from parley.identity.accounts.lookup import get_live_user
 from parley.identity.sessions import repository
 from parley.identity.sessions.tokens import Principal
+from parley.kit import metrics
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, token_hash
 from parley.kit.time import utc_now
@@ -81,6 +82,7 @@ async def start_session(
         surface=surface,
     )
     access, expires_at = rt.signer.issue(user.id, record.id, ttl)
+    metrics.sign_in(surface)
     return IssuedTokens(access, expires_at, refresh, record, user)
 
 

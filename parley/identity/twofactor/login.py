@@ -18,6 +18,7 @@ from parley.identity.sessions.service import IssuedTokens
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.challenge import LOGIN_SECOND_FACTOR
 from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
+from parley.kit import metrics
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import User
@@ -46,41 +47,42 @@ async def finish_sign_in(
 
     Tries are counted atomically per challenge (`code_max_attempts`) and rate limited per
     account (`rate_second_factor`)."""
-    record = await codes_repo.get_code_by_handle(session, challenge)
-    now = utc_now()
-    if (
-        record is None
-        or record.purpose != LOGIN_SECOND_FACTOR
-        or record.used_at is not None
-        or record.expires_at <= now
-    ):
-        raise ChallengeExpired()
-    if client.device_id and client.device_id != record.device_id:
-        raise WrongDevice()
-    await rt.limiter.hit(rt.settings.rate_second_factor, "second-factor", str(record.user_id))
-    max_attempts = rt.settings.code_max_attempts
-    if not await codes_repo.count_attempt(session, record.id, max_attempts):
-        raise ChallengeExpired()
-    method = await _spend(session, rt, record.user_id, code, passkey, client)
-    if method is None:
-        await audit.record(
-            session, "login.second_factor_failed", user_id=record.user_id, client=client
+    with metrics.sign_in_attempt("native"):
+        record = await codes_repo.get_code_by_handle(session, challenge)
+        now = utc_now()
+        if (
+            record is None
+            or record.purpose != LOGIN_SECOND_FACTOR
+            or record.used_at is not None
+            or record.expires_at <= now
+        ):
+            raise ChallengeExpired()
+        if client.device_id and client.device_id != record.device_id:
+            raise WrongDevice()
+        await rt.limiter.hit(rt.settings.rate_second_factor, "second-factor", str(record.user_id))
+        max_attempts = rt.settings.code_max_attempts
+        if not await codes_repo.count_attempt(session, record.id, max_attempts):
+            raise ChallengeExpired()
+        method = await _spend(session, rt, record.user_id, code, passkey, client)
+        if method is None:
+            await audit.record(
+                session, "login.second_factor_failed", user_id=record.user_id, client=client
+            )
+            tries_left = max(0, max_attempts - record.attempts - 1)
+            if tries_left == 0:
+                raise ChallengeExpired("Too many wrong codes; sign in again")
+            raise WrongSecondFactor(tries_left=tries_left)
+        if not await codes_repo.consume_code(session, record.id, now):
+            raise ChallengeExpired()
+        return await proven_sign_in(
+            session,
+            rt,
+            await lookup.get_live_user(session, record.user_id),
+            replace(client, device_id=record.device_id),
+            surface=str(record.context.get("surface", "native")),
+            with_refresh=bool(record.context.get("with_refresh", True)),
+            amr=AMR[method],
         )
-        tries_left = max(0, max_attempts - record.attempts - 1)
-        if tries_left == 0:
-            raise ChallengeExpired("Too many wrong codes; sign in again")
-        raise WrongSecondFactor(tries_left=tries_left)
-    if not await codes_repo.consume_code(session, record.id, now):
-        raise ChallengeExpired()
-    return await proven_sign_in(
-        session,
-        rt,
-        await lookup.get_live_user(session, record.user_id),
-        replace(client, device_id=record.device_id),
-        surface=str(record.context.get("surface", "native")),
-        with_refresh=bool(record.context.get("with_refresh", True)),
-        amr=AMR[method],
-    )
 
 
 async def _spend(
