@@ -105,7 +105,11 @@ class RedisBus(Bus):
             retry=Retry(_ReconnectBackoff(cap=_RECONNECT_MAX, base=0.05), retries=-1),
             health_check_interval=_IDLE,
         )
-        self._publish_retry = Retry(ExponentialBackoff(cap=_RETRY_MAX, base=0.025), retries=-1)
+        self._publish_retry = Retry(
+            ExponentialBackoff(cap=_RETRY_MAX, base=0.025),
+            retries=-1,
+            supported_errors=(RedisError,),
+        )
         self._breaker = redis_client.Breaker()
         self._channel = f"{prefix}:events"
         self._task: asyncio.Task[None] | None = None

@@ -137,3 +137,21 @@ async def test_a_hung_redis_is_noticed_by_an_unanswered_ping(
         assert 1.5 < noticed < 3.5, noticed
         await sender.publish(Event("after.hang", {}))
         await arrived(received, "after.hang", within=2)
+
+
+@needs_redis_server
+async def test_revocations_published_while_redis_stalls_arrive_in_order_once_it_answers(
+    private_redis: PrivateRedis,
+) -> None:
+    async with buses(private_redis.url, "paused") as (sender, _receiver, received):
+        with redis.Redis.from_url(private_redis.url) as admin:
+            admin.client_pause(2500, all=False)  # writes (PUBLISH) wait; subscribers stay
+        await sender.publish(Event("session.revoked", {"n": 1}))  # times out: kept
+        await sender.publish(Event("message.created", {}))  # realtime only: dropped
+        await sender.publish(Event("session.revoked", {"n": 2}))  # behind n=1
+        await arrived(received, "session.revoked", within=4)
+        await asyncio.sleep(0.3)
+        assert [(e.topic, e.payload) for e in received] == [
+            ("session.revoked", {"n": 1}),
+            ("session.revoked", {"n": 2}),
+        ]
