@@ -17,8 +17,9 @@ from typing import Any
 
 import orjson
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from parley.infra import redis_client
 from parley.kit import metrics
@@ -29,9 +30,11 @@ log = logging.getLogger("parley.bus")
 # whatever other instances published meanwhile never reached it.
 LISTENER_GAP = "bus.listener_gap"
 
-# The pub/sub listener reads for this long at most, and pings Redis after this much silence.
+# The pub/sub listener reads for this long at most, and pings Redis after this much silence
+# (redis-py's health check).
 _POLL = 1.0
 _IDLE = 5.0
+_RECONNECT_MAX = 2.0
 
 # Events another instance must not miss (a missed one leaves a stale grant there until its
 # session cache lapses): a failed publish is kept and retried, in order and with the same
@@ -39,6 +42,16 @@ _IDLE = 5.0
 MUST_ARRIVE = ("session.revoked", "keys.rotated")
 _RETRY_MAX = 0.5
 _MAX_PENDING = 10_000
+
+
+class _ReconnectBackoff(ExponentialBackoff):
+    """redis-py reconnects the listener (and subscribes again) by itself, with this backoff;
+    asked for each wait, it is also where a lost Redis shows in the log."""
+
+    def compute(self, failures: int) -> float:
+        delay = super().compute(failures)
+        log.warning("bus listener lost Redis; reconnecting", extra={"delay": delay})
+        return delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +98,19 @@ class RedisBus(Bus):
 
     def __init__(self, url: str, prefix: str) -> None:
         super().__init__()
-        self._redis = redis_client.connect(url, name=f"{prefix}:bus".replace(" ", "_"))
+        name = f"{prefix}:bus".replace(" ", "_")
+        self._redis = redis_client.connect(url, name=name)
+        self._listener = redis_client.connect(
+            url,
+            name=name,
+            retry=Retry(_ReconnectBackoff(cap=_RECONNECT_MAX, base=0.05), retries=-1),
+            health_check_interval=_IDLE,
+        )
+        self._publish_retry = Retry(
+            ExponentialBackoff(cap=_RETRY_MAX, base=0.025),
+            retries=-1,
+            supported_errors=(RedisError,),
+        )
         self._breaker = redis_client.Breaker()
         self._channel = f"{prefix}:events"
         self._task: asyncio.Task[None] | None = None
@@ -111,6 +136,7 @@ class RedisBus(Bus):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self._redis.aclose()
+        await self._listener.aclose()
 
     async def publish(self, event: Event) -> None:
         # Local handlers run at once (a revocation must bite on this instance before the
@@ -146,67 +172,71 @@ class RedisBus(Bus):
         """Publish the kept events until Redis takes them. Not through the breaker: this
         one task may wait the full timeout, so the first attempt after a stall ends is the
         one that gets through (within `_RETRY_MAX` of Redis answering again)."""
-        delay = 0.05
         try:
             while self._pending and not self._stopping:
-                try:
-                    await self._redis.publish(self._channel, self._pending[0])
-                except (RedisError, OSError):
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, _RETRY_MAX)
-                    continue
+                await self._publish_retry.call_with_retry(
+                    lambda: self._redis.publish(self._channel, self._pending[0]),
+                    self._unless_stopping,
+                )
                 self._pending.popleft()
-                delay = 0.05
                 if not self._pending:
                     log.info("bus publish retried; delivered")
+        except RedisError:
+            pass  # stopping (`_unless_stopping`): what is left is dropped
         finally:
             self._retrying = None
 
+    async def _unless_stopping(self, error: Exception) -> None:
+        if self._stopping:
+            raise error
+
     async def _listen(self) -> None:
-        delay = 0.1
-        lost = False
         while not self._stopping:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with self._listener.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
-                    self._ready.set()
-                    delay = 0.1
-                    if lost:
-                        lost = False
-                        await self._dispatch(Event(LISTENER_GAP, {}))
                     await self._receive(pubsub)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                lost = True
-                metrics.BUS_RECONNECTS.inc()
-                log.warning("bus listener lost Redis; reconnecting", extra={"delay": delay})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+            except Exception:  # not a lost connection (redis-py retries those): start over
+                log.exception("bus listener failed; subscribing again")
+                await asyncio.sleep(_RECONNECT_MAX)
 
     async def _receive(self, pubsub: PubSub) -> None:
-        """Dispatch what arrives; raise when Redis stops answering.
+        """Dispatch what arrives. A confirmation of the subscription after the first means
+        the listener reconnected: whatever was published meanwhile never reached it.
 
-        Reads wait `_POLL` seconds at most (an idle channel is not an error); after
-        `_IDLE` seconds of silence a PING must be answered within the Redis timeout, so a
-        hung Redis or a dead connection is noticed and the listener reconnects.
+        Reads wait `_POLL` seconds at most (an idle channel is not an error); a PING left
+        unanswered (a hung Redis, a dead connection) ends the connection (`_unanswered`).
         """
         loop = asyncio.get_running_loop()
-        heard = loop.time()
         pinged: float | None = None
         while not self._stopping:
             message = await pubsub.get_message(timeout=_POLL)
-            now = loop.time()
-            if message is not None:
-                heard, pinged = now, None
-                if message["type"] == "message":
-                    await self._receive_one(message["data"])
-            elif pinged is not None:
-                if now - pinged > redis_client.TIMEOUT:
-                    raise RedisTimeoutError("bus listener: Redis did not answer a PING")
-            elif now - heard > _IDLE:
-                await pubsub.ping()
-                pinged = now
+            if message is None:
+                pinged = await self._unanswered(pubsub, pinged, loop.time())
+            elif message["type"] == "subscribe":
+                if self._ready.is_set():
+                    metrics.BUS_RECONNECTS.inc()
+                    await self._dispatch(Event(LISTENER_GAP, {}))
+                self._ready.set()
+            elif message["type"] == "message":
+                await self._receive_one(message["data"])
+
+    async def _unanswered(self, pubsub: PubSub, pinged: float | None, now: float) -> float | None:
+        """redis-py's health check sends the PING but never asks for its answer: once one is
+        due (`next_health_check` passed, nothing read since), the connection is dropped if
+        nothing arrives within the Redis timeout; redis-py then reconnects."""
+        connection = pubsub.connection
+        if connection is None or now <= connection.next_health_check:
+            return None
+        if pinged is None:
+            return now  # sent by the next read at the latest
+        if now - pinged > redis_client.TIMEOUT:
+            log.warning("bus listener lost Redis: no answer to a PING; reconnecting")
+            await connection.disconnect(nowait=True)
+            return None
+        return pinged
 
     async def _receive_one(self, raw: bytes) -> None:
         data = orjson.loads(raw)

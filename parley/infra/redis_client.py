@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -21,10 +23,23 @@ TIMEOUT = 1.5
 PAUSE = 3.0
 
 
-def connect(url: str, *, name: str | None = None) -> aioredis.Redis:
-    """A client with the bounded wait; `name` shows in Redis's CLIENT LIST."""
+def connect(
+    url: str,
+    *,
+    name: str | None = None,
+    retry: Retry | None = None,
+    health_check_interval: float = 0,
+) -> aioredis.Redis:
+    """A client with the bounded wait; `name` shows in Redis's CLIENT LIST. `retry` replaces
+    redis-py's default reconnect policy; `health_check_interval` PINGs an idle connection."""
+    options: dict[str, Any] = {"retry": retry} if retry else {}
     return aioredis.Redis.from_url(
-        url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT, client_name=name
+        url,
+        socket_timeout=TIMEOUT,
+        socket_connect_timeout=TIMEOUT,
+        client_name=name,
+        health_check_interval=health_check_interval,
+        **options,
     )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket
-from limits import parse
 
 from parley.errors import NotFound, Unauthorized
 from parley.identity.accounts import lookup
@@ -38,26 +37,6 @@ class _Protocol(Exception):
         self.code = code
 
 
-class _Window:
-    """A fixed-window counter for one connection's inbound frames."""
-
-    __slots__ = ("amount", "count", "seconds", "started")
-
-    def __init__(self, limit: str) -> None:
-        item = parse(limit)
-        self.amount = item.amount
-        self.seconds = float(item.get_expiry())
-        self.started = time.monotonic()
-        self.count = 0
-
-    def hit(self) -> bool:
-        now = time.monotonic()
-        if now - self.started >= self.seconds:
-            self.started, self.count = now, 0
-        self.count += 1
-        return self.count <= self.amount
-
-
 @router.websocket("/gateway")
 async def gateway(ws: WebSocket) -> None:
     """The realtime gateway; see README "Realtime gateway"."""
@@ -70,8 +49,9 @@ async def gateway(ws: WebSocket) -> None:
         conn.close(Close.SERVICE_RESTART)
         await conn.finish()
         return
+    frames = hub.frames.connection() if hub.frames else ""
     try:
-        await _serve(rt, hub, conn)
+        await _serve(rt, hub, conn, frames)
     except _Protocol as exc:
         conn.close(exc.code)
     except Exception:
@@ -80,14 +60,15 @@ async def gateway(ws: WebSocket) -> None:
     finally:
         if conn.session is not None:
             await hub.detach(conn.session, conn)
+        if hub.frames:
+            await hub.frames.clear(frames)
         await conn.finish()
 
 
-async def _serve(rt: Runtime, hub: Hub, conn: Connection) -> None:
+async def _serve(rt: Runtime, hub: Hub, conn: Connection, frames: str) -> None:
     settings = rt.settings
     interval = settings.gateway_heartbeat_ms / 1000
     cap = settings.gateway_max_frame_bytes
-    window = _Window(settings.rate_gateway) if settings.rate_limits_enabled else None
     conn.push(frame(Op.HELLO, {"heartbeat_interval": settings.gateway_heartbeat_ms}))
     deadline = time.monotonic() + interval * 1.5
     while not conn.closed:
@@ -104,7 +85,7 @@ async def _serve(rt: Runtime, hub: Hub, conn: Connection) -> None:
         size = len(raw.encode() if isinstance(raw, str) else raw)
         if size > cap:
             raise _Protocol(Close.PAYLOAD_TOO_LARGE)
-        if window is not None and not window.hit():
+        if hub.frames and not await hub.frames.hit(frames):
             raise _Protocol(Close.RATE_LIMITED)
         op, d = _decode(raw)
         if op == Op.HEARTBEAT:

@@ -9,6 +9,7 @@ import uuid
 from parley.events import SessionRevoked
 from parley.infra.bus import LISTENER_GAP
 from parley.realtime.events import DISPATCH_NAMES
+from parley.realtime.frames import FrameLimit
 from parley.realtime.presence import MemoryPresence, RedisPresence
 from parley.realtime.sessions import SessionIndex
 from parley.realtime.shutdown import Shutdown
@@ -43,6 +44,7 @@ class Hub(Shutdown):
         else:
             self.presence = MemoryPresence()
         self.index = SessionIndex()
+        self.frames = FrameLimit(settings.rate_gateway) if settings.rate_limits_enabled else None
         self._stale = set()
         self.closing = False
         self._sweeper = None

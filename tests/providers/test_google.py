@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from parley.kit.time import clock
 from parley.runtime import Runtime
 from tests.providers.conftest import audit_count
-from tests.support.fake_providers import FAIL, SLOW, FakeGoogle, FakeProviders
+from tests.support.fake_providers import FAIL, GARBAGE, SLOW, FakeGoogle, FakeProviders
 
 CERTS = "/oauth2/v3/certs"
 
@@ -99,28 +100,48 @@ async def test_expiry_follows_parleys_clock(
 async def test_certificates_are_cached_and_refetched_for_a_new_kid(
     own_google: FakeGoogle, google_app: Callable[..., Any]
 ) -> None:
-    async with google_app() as (client, _rt):
+    async with google_app() as (client, rt):
+        # PyJWKClient times its cache on the monotonic clock: shortened so the test waits.
+        jwks = rt.providers.google.jwks
+        jwks.cooldown_duration, lifespan = 1.5, 4.0
+        assert jwks.jwk_set_cache is not None
+        jwks.jwk_set_cache.lifespan = lifespan
         assert (await sign_in(client, own_google.token()[0])).status_code == 200
         assert (await sign_in(client, own_google.token()[0])).status_code == 200
         assert own_google.server.count(CERTS) == 1
 
         own_google.rotate()
-        clock.advance(6)
+        await asyncio.sleep(1.6)
         assert (await sign_in(client, own_google.token()[0])).status_code == 200
         assert own_google.server.count(CERTS) == 2
+        refetched = time.monotonic()
 
-        # forged kids do not make us hammer Google: one refetch per few seconds at most
+        # forged kids do not make us hammer Google: one refetch per cooldown at most
         bogus = own_google.token(kid="bogus", key=own_google.keys[own_google.current])[0]
         for _ in range(3):
             assert (await sign_in(client, bogus)).status_code == 403
         assert own_google.server.count(CERTS) == 2
 
-        clock.advance(3600)  # max-age elapsed
+        await asyncio.sleep(max(0.0, refetched + lifespan + 0.1 - time.monotonic()))
         assert (await sign_in(client, own_google.token()[0])).status_code == 200
         assert own_google.server.count(CERTS) == 3
 
 
-@pytest.mark.parametrize(("behaviour", "status"), [(FAIL, 502), (SLOW, 504)])
+async def test_verification_does_not_block_the_event_loop(
+    own_google: FakeGoogle, google_app: Callable[..., Any]
+) -> None:
+    """PyJWKClient fetches with urllib; while Google is slow the loop keeps serving."""
+    own_google.behaviour = SLOW
+    async with google_app(provider_timeout_seconds=1.0) as (client, _rt):
+        slow = asyncio.create_task(sign_in(client, own_google.token()[0]))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        assert (await client.get("/v1/health/live")).status_code == 200
+        assert time.monotonic() - started < 0.5
+        assert (await slow).status_code == 504
+
+
+@pytest.mark.parametrize(("behaviour", "status"), [(FAIL, 502), (GARBAGE, 502), (SLOW, 504)])
 async def test_certificate_outage_is_not_a_500(
     own_google: FakeGoogle, google_app: Callable[..., Any], behaviour: str, status: int
 ) -> None:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from parley.deps import RuntimeDep, authenticate
+from parley.deps import Client, authenticate
 from parley.errors import Forbidden
-from parley.identity.accounts.geo import first_forwarded_ip, resolve_country
+from parley.identity.accounts.geo import language_region
 from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import Bearer
 
@@ -26,12 +26,11 @@ GatewayPrincipal = Annotated[
 
 
 async def request_country(
-    rt: RuntimeDep,
-    x_forwarded_for: Annotated[str | None, Header()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    client: Client, accept_language: Annotated[str | None, Header()] = None
 ) -> str | None:
-    """From X-Forwarded-For (GeoIP), else from Accept-Language; None when neither tells."""
-    return resolve_country(rt.geoip, first_forwarded_ip(x_forwarded_for), accept_language)
+    """GeoIP on the client address (X-Forwarded-For from a trusted proxy), else from
+    Accept-Language; None when neither tells."""
+    return client.country or language_region(accept_language)
 
 
 Country = Annotated[str | None, Depends(request_country)]

@@ -18,7 +18,7 @@ class ProviderClients:
         self.avatar_max_bytes = settings.avatar_max_bytes
         self.yandex = YandexClient(settings, self.http)
         self.vk = VkClient(settings, self.http)
-        self.google = GoogleClient(settings, self.http)
+        self.google = GoogleClient(settings)
         self.telegram = TelegramClient(settings, self.http)
 
     def enabled(self) -> list[str]:

@@ -1,40 +1,49 @@
 """Google ID tokens, verified offline against Google's certificates (JWKS).
 
-The key set is cached for the `max-age` Google sends and fetched again early when a token
-names an unknown `kid` (at most once per `_REFETCH_SECONDS`, so forged kids cannot make us
-hammer Google).
+PyJWT's `PyJWKClient` keeps the key set for `CERTS_LIFESPAN` seconds and fetches it again
+early when a token names an unknown `kid` (at most once per `REFETCH_SECONDS`, so forged
+kids cannot make us hammer Google). Its fetch is synchronous (urllib), so every lookup
+runs in a worker thread, one at a time.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
+import logging
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import jwt
 
-from parley.identity.providers.base import ProviderHttp, ProviderProfile, http_url, text
-from parley.identity.providers.errors import ProviderRejected, ProviderUnavailable
+from parley.identity.providers.base import ProviderProfile, http_url, text
+from parley.identity.providers.errors import ProviderRejected, ProviderTimeout, ProviderUnavailable
 from parley.kit.time import clock
 from parley.settings import Settings
 
+log = logging.getLogger("parley.providers")
+
 ISSUERS = ("accounts.google.com", "https://accounts.google.com")
-_DEFAULT_MAX_AGE = 300
-_MAX_AGE_CAP = 24 * 3600
-_REFETCH_SECONDS = 5.0
+# PyJWKClient ignores Cache-Control; Google's max-age is hours and new keys are published
+# before they sign, so a fixed hour is as fresh and an unknown kid still refetches.
+CERTS_LIFESPAN = 3600.0
+REFETCH_SECONDS = 5.0
 _LEEWAY_SECONDS = 30
-_MAX_AGE = re.compile(r"max-age=(\d+)")
+_UNKNOWN_KID = "Unable to find a signing key"
 
 
 class GoogleClient:
-    def __init__(self, settings: Settings, http: ProviderHttp) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.client_id = settings.google_client_id
-        self.certs_url = settings.google_certs_url
-        self.http = http
-        self.keys: dict[str, jwt.PyJWK] = {}
-        self.fetched_at = float("-inf")
-        self.expires_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self.timeout = settings.provider_timeout_seconds
+        self.jwks = jwt.PyJWKClient(
+            settings.google_certs_url,
+            lifespan=CERTS_LIFESPAN,
+            cooldown_duration=REFETCH_SECONDS,
+            timeout=self.timeout,
+        )
+        # Callers queue here, on the event loop, rather than in worker threads on the
+        # client's own lock while Google is slow.
+        self._limiter = anyio.CapacityLimiter(1)
 
     @property
     def enabled(self) -> bool:
@@ -111,36 +120,25 @@ class GoogleClient:
         )
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
-        now = clock.timestamp()
-        stale = now >= self.expires_at
-        unknown = kid not in self.keys and now - self.fetched_at >= _REFETCH_SECONDS
-        if stale or unknown:
-            async with self._lock:
-                now = clock.timestamp()
-                if now >= self.expires_at or (
-                    kid not in self.keys and now - self.fetched_at >= _REFETCH_SECONDS
-                ):
-                    await self.refresh()
-        return self.keys.get(kid)
+        return await anyio.to_thread.run_sync(self._key, kid, limiter=self._limiter)
 
-    async def refresh(self) -> None:
-        response = await self.http.request("google", "GET", self.certs_url)
-        if response.status_code != 200:
-            raise ProviderUnavailable(f"Google certificates: HTTP {response.status_code}")
-        data = self.http.json("google", response)
-        keys: dict[str, jwt.PyJWK] = {}
-        for entry in data.get("keys") or []:
-            if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
-                continue
-            try:
-                keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
-            except jwt.PyJWTError:
-                continue
-        if not keys:
-            raise ProviderUnavailable("Google sent no usable certificates")
-        match = _MAX_AGE.search(response.headers.get("cache-control", ""))
-        max_age = min(int(match.group(1)), _MAX_AGE_CAP) if match else _DEFAULT_MAX_AGE
-        now = clock.timestamp()
-        self.keys = keys
-        self.fetched_at = now
-        self.expires_at = now + max_age
+    def _key(self, kid: str) -> jwt.PyJWK | None:
+        try:
+            return self.jwks.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, TimeoutError) or isinstance(
+                getattr(cause, "reason", None), TimeoutError
+            ):
+                log.warning("provider timeout", extra={"provider": "google"})
+                raise ProviderTimeout(f"Google did not answer within {self.timeout:g} s") from exc
+            log.warning(
+                "provider unreachable", extra={"provider": "google", "error": type(cause).__name__}
+            )
+            raise ProviderUnavailable("Google certificates could not be fetched") from exc
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError) as exc:
+            # PyJWT tells an unknown kid from an unusable key set (none usable, not JSON)
+            # only by its message.
+            if isinstance(exc, jwt.PyJWKClientError) and str(exc).startswith(_UNKNOWN_KID):
+                return None
+            raise ProviderUnavailable("Google sent no usable certificates") from exc

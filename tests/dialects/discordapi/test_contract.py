@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
@@ -15,13 +17,38 @@ from tests.support.geoip import write_country_db
 
 
 @pytest.fixture(scope="module")
-async def geo_client(
+async def geo_app(
     make_settings: Callable[..., Settings], tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[FastAPI]:
     db = write_country_db(Path(tmp_path_factory.mktemp("geo")) / "country.mmdb")
-    async for app in running_app(make_settings(geoip_db=db)):
-        async with asgi_client(app) as client:
-            yield client
+    async for app in running_app(
+        make_settings(geoip_db=db, trusted_proxies="127.0.0.1,10.0.0.0/8")
+    ):
+        yield app
+
+
+@pytest.fixture
+async def geo_client(geo_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that calls directly, from 203.0.113.7 (FR): its X-Forwarded-For is ignored."""
+    async with asgi_client(geo_app) as client:
+        yield client
+
+
+@pytest.fixture
+async def proxied_client(geo_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Calls through the trusted proxy at 127.0.0.1."""
+    transport = httpx.ASGITransport(app=geo_app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def registered(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    body = register_body()
+    assert (await client.post("/auth/register/", json=body, headers=headers)).status_code == 200
+    login = await client.post("/v1/auth/login", json={"login": body["email"], "password": PASSWORD})
+    me = await client.get("/v1/users/me", headers={"Authorization": login.json()["access_token"]})
+    user: dict[str, Any] = me.json()
+    return user
 
 
 def register_body(name: str | None = None) -> dict[str, str]:
@@ -45,27 +72,22 @@ async def test_register_with_both_slash_forms(geo_client: httpx.AsyncClient, pat
 
 
 async def test_register_country_from_geoip_then_accept_language(
+    proxied_client: httpx.AsyncClient,
+) -> None:
+    # The proxy chain is walked from the nearest hop: 10.0.0.1 is trusted, 198.51.100.20 (DE)
+    # is the client.
+    headers = {"X-Forwarded-For": "198.51.100.20, 10.0.0.1", "Accept-Language": "ru-RU"}
+    me = await registered(proxied_client, headers)
+    assert (me["country"], me["bio"], me["status"]) == ("DE", "just me", "online")
+    headers = {"X-Forwarded-For": "192.0.2.1", "Accept-Language": "ru-RU,ru;q=0.9"}
+    assert (await registered(proxied_client, headers))["country"] == "RU"  # not in the db
+
+
+async def test_a_direct_callers_forwarded_for_is_not_believed(
     geo_client: httpx.AsyncClient,
 ) -> None:
-    body = register_body()
-    headers = {"X-Forwarded-For": "198.51.100.20, 10.0.0.1", "Accept-Language": "ru-RU"}
-    assert (await geo_client.post("/auth/register/", json=body, headers=headers)).status_code == 200
-    login = await geo_client.post(
-        "/v1/auth/login", json={"login": body["email"], "password": PASSWORD}
-    )
-    me = (
-        await geo_client.get(
-            "/v1/users/me", headers={"Authorization": login.json()["access_token"]}
-        )
-    ).json()
-    assert me["country"] == "DE"
-    assert me["bio"] == "just me"
-    assert me["status"] == "online"
-    other = register_body()
-    headers = {"X-Forwarded-For": "192.0.2.1", "Accept-Language": "ru-RU,ru;q=0.9"}
-    assert (
-        await geo_client.post("/auth/register/", json=other, headers=headers)
-    ).status_code == 200
+    headers = {"X-Forwarded-For": "198.51.100.20", "Accept-Language": "ru-RU"}
+    assert (await registered(geo_client, headers))["country"] == "FR"  # its own 203.0.113.7
 
 
 async def test_register_without_any_country_hint_is_400(client: httpx.AsyncClient) -> None:
