@@ -80,9 +80,15 @@ def version() -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to `revision` (default: the single head)."""
-    migrate.upgrade(get_settings().database_url, revision)
-    console.print("database is up to date")
+    """Apply migrations up to `revision` (default: the single head), showing each."""
+    from parley.kit.progress import Steps
+
+    url = get_settings().database_url
+    todo = migrate.pending(url, revision)
+    with Steps(console) as steps, steps.step("migrations", total=len(todo)) as advance:
+        for done, _ in enumerate(migrate.upgrade_stepwise(url, revision), 1):
+            advance(done, len(todo))
+    console.print(f"database is up to date ({len(todo)} migration(s) applied)", highlight=False)
 
 
 @db_app.command("check")

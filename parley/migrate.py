@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -29,6 +30,21 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     private_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def pending(database_url: str, revision: str = "head") -> list[str]:
+    """The revisions an upgrade to `revision` would apply, oldest first."""
+    now, _ = current(database_url)
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    steps = script.iterate_revisions(revision, now or "base")
+    return [step.revision for step in reversed(list(steps))]
+
+
+def upgrade_stepwise(database_url: str, revision: str = "head") -> Iterator[str]:
+    """`upgrade`, one revision at a time, yielding each after it is applied (for progress)."""
+    for step in pending(database_url, revision):
+        upgrade(database_url, step)
+        yield step
 
 
 def check(database_url: str) -> None:

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ValidationError
 from parley import migrate
 from parley.backup import database
 from parley.backup.database import BackupError
-from parley.backup.steps import Steps
 from parley.kit.files import PRIVATE_FILE, private_dir
+from parley.kit.progress import Steps
 from parley.kit.time import utc_now
 from parley.settings import Settings
 
@@ -121,8 +121,10 @@ def restore(settings: Settings, path: Path, steps: Steps, *, force: bool) -> Man
             _restore_files(settings, manifest, staged, steps)
     current, head = migrate.current(url)
     if current != head:
-        with steps.step(f"migrations ({current} to {head})"):
-            migrate.upgrade(url)
+        todo = migrate.pending(url)
+        with steps.step(f"migrations ({current} to {head})", total=len(todo)) as advance:
+            for done, _ in enumerate(migrate.upgrade_stepwise(url), 1):
+                advance(done, len(todo))
     return manifest
 
 

@@ -14,8 +14,8 @@ def backup(path: ArchivePath) -> None:
     """Back up the database, the signing keys and file-backend media into one archive
     (safe while instances serve)."""
     from parley.backup import archive
-    from parley.backup.steps import Steps
     from parley.kit.cli import console, run_sync
+    from parley.kit.progress import Steps
     from parley.settings import get_settings
 
     with Steps(console) as steps:
@@ -37,8 +37,8 @@ def restore(
     """Restore a `parley backup` archive (stop every instance first), then apply newer
     migrations."""
     from parley.backup import archive
-    from parley.backup.steps import Steps
     from parley.kit.cli import console, run_sync
+    from parley.kit.progress import Steps
     from parley.settings import get_settings
 
     with Steps(console) as steps:

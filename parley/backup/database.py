@@ -9,7 +9,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from parley.db import make_engine
 from parley.errors import ParleyError
 from parley.kit.files import PRIVATE_FILE, private_file
-
-Progress = Callable[[float, float | None], None]  # (done, total)
+from parley.kit.progress import Advance
 
 _COUNT_TABLES = {
     "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
@@ -84,7 +82,7 @@ def _revision_of(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def dump_sqlite(url: str, target: Path, progress: Progress) -> None:
+def dump_sqlite(url: str, target: Path, progress: Advance) -> None:
     """Copy the database page by page with SQLite's online backup: a consistent copy while
     instances keep writing."""
     source_path = sqlite_path(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,20 +77,34 @@ def test_a_fresh_database_asks_for_the_upgrade_instead_of_a_traceback(
             timeout=60,
             check=False,
         )
-        current = subprocess.run(
-            [sys.executable, "-m", "parley", "db", "current"],
-            env=fresh,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        current = _run(fresh, "db", "current")
+        upgraded = _run(fresh, "db", "upgrade")
+        after = _run(fresh, "db", "current")
     assert listed.returncode == 1
     assert "run `parley db upgrade`" in listed.stdout
     assert "Traceback" not in listed.stdout + listed.stderr
     assert current.returncode == 0
     assert "no schema" in current.stdout
     assert "run `parley db upgrade`" in current.stdout
+    # without a terminal: one plain line for the step, then the count
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "migrations: done in" in upgraded.stdout
+    applied = re.search(r"\((\d+) migration\(s\) applied\)", upgraded.stdout)
+    assert applied is not None, upgraded.stdout
+    assert int(applied.group(1)) >= 10
+    assert after.stdout.strip().endswith("(head)")
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parley", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 async def test_passwords_come_from_stdin_or_the_environment_without_a_terminal(

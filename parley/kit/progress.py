@@ -4,7 +4,7 @@ step elsewhere (logs, cron mail)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -18,7 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from parley.backup.database import Progress as Advance
+Advance = Callable[[float, float | None], None]  # (done, total)
 
 
 def _ignore(_done: float, _total: float | None = None) -> None:
