@@ -135,7 +135,7 @@ async def test_a_server_restart_reconnects_the_tab_and_it_catches_up(
         assert any(frame.get("op") == 9 for frame in received), received
         assert "READY" in names, names
     await send(ines.page, "after the restart")
-    await expect(message(jan.page, "after the restart")).to_have_count(1)
+    await expect(message(jan.page, "after the restart")).to_have_count(1, timeout=15_000)
     await expect(message(jan.page, "before the restart")).to_have_count(1)
     await ines.context.close()
     await jan.context.close()

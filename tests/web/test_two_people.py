@@ -35,18 +35,24 @@ async def test_two_people_register_befriend_and_chat_live(
     await expect(channel_link.get_by_label("1 unread")).to_have_count(0)  # read as seen
 
     # Typing shows on the other side; the reply arrives live, in order, once.
-    await boris.page.get_by_label("Message", exact=True).press_sequentially("Hi")
+    await boris.page.get_by_label("Message", exact=True).press_sequentially("Hi there")
     await expect(anna.page.get_by_text(f"{boris.username} is typing…")).to_be_visible()
     await boris.page.get_by_label("Message", exact=True).press("Enter")  # keyboard only
-    await expect(message(anna.page, "Hi")).to_have_count(1)
+    await expect(message(anna.page, "Hi there")).to_have_count(1)
     await expect(anna.page.get_by_text(f"{boris.username} is typing…")).to_have_count(0)
     await expect(anna.page.get_by_role("heading", name=boris.username)).to_be_visible()
     await audit(anna.page, "chat-dm")
 
     # Reply, edit and delete one's own message.
-    await message(anna.page, "Hi").get_by_role("button", name=f"Reply to {boris.username}").click()
+    await (
+        message(anna.page, "Hi there")
+        .get_by_role("button", name=f"Reply to {boris.username}")
+        .click()
+    )
     await send(anna.page, "Reply here")
-    await expect(message(boris.page, "Reply here").locator("blockquote")).to_contain_text("Hi")
+    await expect(message(boris.page, "Reply here").locator("blockquote")).to_contain_text(
+        "Hi there"
+    )
     await message(anna.page, "Reply here").get_by_role("button", name="Edit").click()
     await anna.page.get_by_label("Edit message").fill("Reply edited")
     await anna.page.get_by_role("button", name="Save").click()
