@@ -56,12 +56,21 @@ function putChannel(channel) {
   store.state.channels.set(channel.id, channel);
 }
 
+// Refetches of one channel can overlap (CHANNEL_CREATE, then a MESSAGE_CREATE before its
+// answer): only the latest one's answer counts, so an older answer never brings back a state
+// without the newer message.
+const refetches = new Map();
+
 async function refetchChannel(id) {
+  const ticket = (refetches.get(id) || 0) + 1;
+  refetches.set(id, ticket);
   try {
-    putChannel(await api.channel(id));
+    const channel = await api.channel(id);
+    if (refetches.get(id) !== ticket) return;
+    putChannel(channel);
     store.changed();
   } catch (err) {
-    if (err.status === 404) dropChannel(id);
+    if (err.status === 404 && refetches.get(id) === ticket) dropChannel(id);
   }
 }
 
