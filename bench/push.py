@@ -42,7 +42,7 @@ from parley import migrate
 from parley.kit.secrets import new_token
 from parley.settings import Settings
 from parley.testing import start_server
-from tests.support.fake_push import Browser, FakePush, b64
+from parley.testing.fake_push import Browser, FakePush, b64
 
 VAPID_KEY = b64(bytes(range(1, 33)))
 

@@ -13,10 +13,10 @@ import pytest
 from fastapi import FastAPI
 
 from parley.settings import Settings
+from parley.testing.fake_push import Browser, FakePush, b64
 from tests.conftest import asgi_client, running_app
 from tests.support.access import new_app
 from tests.support.accounts import Account, new_account
-from tests.support.fake_push import Browser, FakePush, b64
 from tests.support.gateway import Gateway, InProcessServer
 from tests.support.social import befriend, open_dm, send
 

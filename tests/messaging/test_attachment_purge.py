@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from parley.settings import Settings
-from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, new_account
 from tests.support.images import image_bytes
-from tests.support.s3 import S3, moto_s3
+from tests.support.s3 import S3, client_on, moto_s3
 from tests.support.social import open_dm, open_group, send
 
 BUCKET = "parley-attachments"
@@ -30,12 +29,8 @@ def s3() -> Iterator[S3]:
 async def s3_client(
     s3: S3, make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    settings = make_settings(storage_url=s3.storage_url)
-    async for app in running_app(settings):
-        async with asgi_client(app) as client:
-            yield client
+    async with client_on(s3, make_settings, monkeypatch) as client:
+        yield client
 
 
 async def attach(client: httpx.AsyncClient, who: Account, channel_id: int, *, sent: bool) -> int:

@@ -14,7 +14,7 @@ from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
 from tests.support.accounts import PASSWORD, Account, new_account
 from tests.support.images import image_bytes, jpeg_with_exif
-from tests.support.s3 import S3, moto_s3
+from tests.support.s3 import S3, client_on, moto_s3
 from tests.support.social import befriend, open_dm, open_group, send
 
 BUCKET = "parley-direct"
@@ -33,17 +33,15 @@ def s3() -> Iterator[S3]:
 async def client(
     s3: S3, make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    settings = make_settings(
-        storage_url=s3.storage_url,
+    async with client_on(
+        s3,
+        make_settings,
+        monkeypatch,
         attachment_max_bytes=MULTIPART_CAP,
         attachment_max_large_bytes=LARGE_CAP,
         attachment_upload_ttl_seconds=TTL,
-    )
-    async for app in running_app(settings):
-        async with asgi_client(app) as c:
-            yield c
+    ) as c:
+        yield c
 
 
 async def ask(

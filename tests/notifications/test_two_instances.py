@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from parley.settings import Settings
+from parley.testing.fake_push import Browser, FakePush, b64
 from tests.conftest import needs_postgres_and_redis
 from tests.support.accounts import new_account
-from tests.support.fake_push import Browser, FakePush, b64
 from tests.support.servers import ServerProcess
 from tests.support.social import open_dm, send
 

@@ -11,23 +11,20 @@ import asyncio
 import hashlib
 import hmac
 import io
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from PIL import Image
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from parley.kit.secrets import new_token
-from tests.support.servers import free_port
+from parley.testing.fake_server import FakeServer
 
 SLOW_SECONDS = 1.5
 GOOD, SLOW, FAIL, GARBAGE = "good", "slow", "fail", "garbage"
@@ -37,44 +34,6 @@ def png_bytes(color: str = "red", size: int = 64) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (size, size), color).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-class FakeServer:
-    """Serve a Starlette app on 127.0.0.1 in a thread."""
-
-    def __init__(self, routes: list[Route]) -> None:
-        self.port = free_port()
-        self.app = Starlette(routes=routes)
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.requests: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake provider did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-    def count(self, path: str) -> int:
-        return sum(1 for seen in self.requests if seen == path)
 
 
 async def behave(behaviour: str) -> Response | None:

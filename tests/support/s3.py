@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
+import httpx
+import pytest
 from moto.server import ThreadedMotoServer
+
+from parley.settings import Settings
 
 
 @dataclass
@@ -51,3 +56,20 @@ def moto_s3(bucket: str) -> Iterator[S3]:
         yield S3(endpoint, bucket)
     finally:
         server.stop()
+
+
+@asynccontextmanager
+async def client_on(
+    s3: S3,
+    make_settings: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    **overrides: Any,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app (in process) whose storage is the bucket; `overrides` go to settings."""
+    from tests.conftest import asgi_client, running_app
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    async for app in running_app(make_settings(storage_url=s3.storage_url, **overrides)):
+        async with asgi_client(app) as client:
+            yield client

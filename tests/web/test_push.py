@@ -23,8 +23,8 @@ import pytest
 from playwright.async_api import Browser, CDPSession, Page, expect
 
 from parley.settings import Settings
-from tests.support.fake_push import Browser as PushKeys
-from tests.support.fake_push import b64
+from parley.testing.fake_push import Browser as PushKeys
+from parley.testing.fake_push import b64
 from tests.support.servers import ServerProcess, SmtpSink, free_port, start_server
 from tests.web.people import Person, api_get, audit, register
 

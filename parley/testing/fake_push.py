@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.support.fake_providers import FakeServer
+from parley.testing.fake_server import FakeServer
 
 PROJECT = "parley-test"
 
