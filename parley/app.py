@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from parley import events
 from parley.access.router import router as access_router
+from parley.accounts.router import register_router
 from parley.accounts.router import router as accounts_router
 from parley.admin.router import router as admin_console_router
 from parley.db import is_database_outage, is_transient_conflict
@@ -28,7 +29,6 @@ from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
 from parley.identity.devices.router import router as device_router
 from parley.identity.passkeys.router import router as passkeys_router
-from parley.identity.providers.router import router as providers_router
 from parley.identity.qr.router import router as qr_router
 from parley.identity.recovery.router import router as recovery_router
 from parley.identity.sessions.router import router as identity_router
@@ -54,6 +54,7 @@ from parley.oidc.cors import ProviderCors
 from parley.oidc.router import native_router as oidc_native_router
 from parley.oidc.router import router as oidc_router
 from parley.profiles.router import router as profiles_router
+from parley.providers.router import router as providers_router
 from parley.realtime.gateway import router as gateway_router
 from parley.realtime.hub import Hub
 from parley.runtime import build_runtime
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _on_http)
 
     v1 = APIRouter(prefix="/v1")
+    v1.include_router(register_router)
     v1.include_router(identity_router)
     v1.include_router(device_router)
     v1.include_router(twofactor_router)

@@ -11,7 +11,6 @@ import anyio
 from parley.db import Database
 from parley.events import KeysRotated, SessionRevoked
 from parley.identity.accounts.passwords import Passwords
-from parley.identity.providers.clients import ProviderClients
 from parley.identity.sessions.keys import KeyRing
 from parley.identity.sessions.tokens import Authenticator, TokenSigner
 from parley.infra.bus import LISTENER_GAP, Bus, Event, make_bus
@@ -21,6 +20,7 @@ from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage, make_storage
 from parley.kit.files import private_dir
 from parley.messaging.writer import MessageWriter
+from parley.providers.clients import ProviderClients
 from parley.settings import Settings
 
 T = TypeVar("T")

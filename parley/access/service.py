@@ -2,9 +2,9 @@
 
 Every change to a user's roles or payloads bumps that user's profile version and emits
 `user.updated` after commit. Writers lock the user's row before their role links or payloads
-(the lock order in `parley.profiles.service`): that also queues concurrent writers for one
-user, so a first payload is never inserted twice and a role change never works from a stale
-list.
+(the lock order in `parley.identity.accounts.user_row`): that also queues concurrent writers
+for one user, so a first payload is never inserted twice and a role change never works from a
+stale list.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from parley.access.errors import (
     SuperAppRequired,
 )
 from parley.errors import Invalid
+from parley.identity.accounts import user_row
 from parley.kit.secrets import new_token, token_hash
 from parley.models import App, Role, User
-from parley.profiles import service as profiles
 from parley.runtime import Runtime
 
 
@@ -99,7 +99,7 @@ async def delete_role(session: AsyncSession, name: str) -> None:
         raise RoleNotFound()
     members = sorted(await repository.user_ids_with_role(session, role.id))
     for user_id in members:  # users before their role links, by ascending id
-        await profiles.lock_user(session, user_id)
+        await user_row.lock_user(session, user_id)
     # Then the role itself: a concurrent grant that already linked someone finishes first
     # (and its user is locked below); a later one waits and finds the role gone.
     if await repository.lock_role(session, role.id) is None:
@@ -107,10 +107,10 @@ async def delete_role(session: AsyncSession, name: str) -> None:
     for user_id in sorted(
         set(await repository.user_ids_with_role(session, role.id)) - set(members)
     ):
-        await profiles.lock_user(session, user_id)
+        await user_row.lock_user(session, user_id)
     unlinked = await repository.delete_role(session, role.id)
     for user_id in sorted(set(members) | set(unlinked)):  # and a member who joined meanwhile
-        await profiles.touch_profile(session, user_id)
+        await user_row.touch_profile(session, user_id)
 
 
 async def ensure_roles(session: AsyncSession, names: Iterable[str]) -> list[Role]:
@@ -153,7 +153,7 @@ async def set_user_roles(session: AsyncSession, user: User, names: Iterable[str]
     """Give the user exactly these roles (unknown ones are created); returns them sorted."""
     # The user's row first: before creating roles too, since a role being created by another
     # transaction makes ours wait for it
-    await profiles.lock_user(session, user.id)
+    await user_row.lock_user(session, user.id)
     wanted = await ensure_roles(session, names)
     current = {role.id: role for role in await repository.roles_of_user(session, user.id)}
     wanted_ids = {role.id for role in wanted}
@@ -162,13 +162,13 @@ async def set_user_roles(session: AsyncSession, user: User, names: Iterable[str]
     await repository.remove_user_roles(session, user.id, removed)
     await repository.add_user_roles(session, user.id, added)
     if removed or added:
-        await profiles.touch_profile(session, user.id)
+        await user_row.touch_profile(session, user.id)
     return [role.name for role in wanted]
 
 
 async def add_user_roles(session: AsyncSession, user: User, names: Iterable[str]) -> list[str]:
     """Add roles (creating unknown ones); returns all the user's roles."""
-    await profiles.lock_user(session, user.id)  # before reading what to keep
+    await user_row.lock_user(session, user.id)  # before reading what to keep
     current = await user_roles(session, user.id)
     return await set_user_roles(session, user, [*current, *names])
 
@@ -176,7 +176,7 @@ async def add_user_roles(session: AsyncSession, user: User, names: Iterable[str]
 async def remove_user_roles(session: AsyncSession, user: User, names: Iterable[str]) -> list[str]:
     """Remove the listed roles; unknown or unheld names are ignored. Returns what remains."""
     drop = {name.strip() for name in names}
-    await profiles.lock_user(session, user.id)  # before reading what to keep
+    await user_row.lock_user(session, user.id)  # before reading what to keep
     current = await user_roles(session, user.id)
     return await set_user_roles(session, user, [name for name in current if name not in drop])
 
@@ -323,9 +323,9 @@ async def replace_app_payload(
 ) -> dict[str, Any]:
     """Replace the app's whole payload for the user (keys not given vanish)."""
     checked = _check_payload(rt, data)
-    await profiles.lock_user(session, user_id)  # the user's row before the payload's
+    await user_row.lock_user(session, user_id)  # the user's row before the payload's
     await repository.put_payload(session, app.id, user_id, checked)
-    await profiles.touch_profile(session, user_id)
+    await user_row.touch_profile(session, user_id)
     return checked
 
 
@@ -343,13 +343,13 @@ async def replace_app_payloads(
     }
     apps = sorted(await repository.get_apps_by_urls(session, checked), key=lambda app: app.id)
     if apps:
-        await profiles.lock_user(session, user_id)  # the user's row, then payloads by app id
+        await user_row.lock_user(session, user_id)  # the user's row, then payloads by app id
     written: dict[str, dict[str, Any]] = {}
     for app in apps:
         await repository.put_payload(session, app.id, user_id, checked[app.url])
         written[app.url] = checked[app.url]
     if written:
-        await profiles.touch_profile(session, user_id)
+        await user_row.touch_profile(session, user_id)
     return written
 
 

@@ -1,10 +1,11 @@
-"""Native account life: export your data, delete your account."""
+"""Native account life: sign up (/v1/auth/register), export your data, delete your account."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from parley.accounts import service
+from parley.accounts import signup as accounts
 from parley.accounts.schemas import (
     AccountDelete,
     AccountExportRead,
@@ -12,15 +13,29 @@ from parley.accounts.schemas import (
     ExportedReaction,
     ExportedSession,
 )
-from parley.deps import RuntimeDep, Session
+from parley.deps import Client, RuntimeDep, Session
 from parley.identity.accounts.deps import CurrentPrincipal
-from parley.identity.sessions.schemas import UserMe
+from parley.identity.sessions.schemas import RegisterRequest, UserMe
 from parley.kit.openapi import responses
 from parley.kit.time import utc_now
 from parley.messaging.schemas import MessageRead
 from parley.social.schemas import UserBrief
 
 router = APIRouter(tags=["account"])
+register_router = APIRouter(tags=["auth"])
+
+
+@register_router.post(
+    "/auth/register", status_code=201, response_model=UserMe, responses=responses(400, 409, 429)
+)
+async def register_user(
+    body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
+) -> UserMe:
+    """Create an account with a username, email and password."""
+    profile = {"display_name": body.display_name}
+    account = accounts.NewAccount(body.username, body.password, body.email, profile)
+    user = await accounts.sign_up(session, rt, account, client=client)
+    return UserMe.model_validate(user)
 
 
 @router.get("/users/me/export", response_model=AccountExportRead, responses=responses(401))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts import repository
-from parley.identity.accounts import lookup
+from parley.identity.accounts import lookup, user_row
 from parley.identity.accounts.errors import InvalidCredentials
 from parley.identity.sessions import service as session_service
 from parley.kit.time import utc_now
@@ -60,7 +60,7 @@ async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, passw
 async def erase_account(session: AsyncSession, rt: Runtime, user: User) -> None:
     """`delete_account` without the password, for the operator (`parley users delete`)."""
     user_id = user.id
-    await profiles.lock_user(session, user_id)
+    await user_row.lock_user(session, user_id)
     await session_service.revoke_all_sessions(session, user_id, "account_deleted")
     for friend_id in await social.friend_ids(session, user_id):
         await social.remove_friend(session, user_id, friend_id)

@@ -18,6 +18,7 @@ from parley import events
 from parley.db import emit
 from parley.infra.bus import Event
 from parley.infra.storage import PRIVATE_PREFIX, Storage
+from parley.kit import images
 from parley.kit.secrets import new_token
 from parley.messaging import attachment_repository as repository
 from parley.messaging import members, service
@@ -30,7 +31,6 @@ from parley.messaging.errors import (
     ChannelNotFound,
 )
 from parley.models import Attachment, AttachmentUpload, Channel
-from parley.profiles import images
 from parley.settings import Settings
 
 log = logging.getLogger("parley.attachments")
@@ -161,7 +161,7 @@ async def record(
         original = data
         try:
             image = await anyio.to_thread.run_sync(
-                lambda: images.process_avatar(
+                lambda: images.process_image(
                     original,
                     max_pixels=settings.attachment_max_pixels,
                     max_side=settings.attachment_max_side,

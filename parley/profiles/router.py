@@ -11,7 +11,6 @@ from parley.access.deps import SuperApp
 from parley.deps import Client, RuntimeDep, Session
 from parley.identity.accounts import lookup
 from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
-from parley.identity.recovery import email_change
 from parley.identity.recovery.schemas import EmailChangeRead
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
@@ -71,7 +70,7 @@ async def update_my_profile(
     """Change profile fields (absent fields stay; null clears). The username and email need
     `current_password`; a new email is only pending until confirmed (`email_change`)."""
     changes = body.model_dump(exclude_unset=True, exclude={"current_password"})
-    result = await email_change.update_account(
+    result = await service.update_account(
         session, rt, principal, user, changes, current_password=body.current_password, client=client
     )
     pending = result.email_change

@@ -2,13 +2,8 @@
 
 `avatar_key` holds either a storage key (uploaded avatars; the thumbnail lives next to it) or
 an absolute `http(s)://` URL of an external avatar (set by a dialect or a provider import).
-Every profile change bumps `profile_version` and emits `user.updated` after commit.
-
-Lock order: a transaction that writes a user's row (a profile field, the profile version)
-and rows hanging off that user (role links, app payloads) locks the user's row first
-(`lock_user`), then the others, app payloads by ascending app id; several users by ascending
-id. On PostgreSQL, writers that took these row locks in opposite orders (a payload, then the
-version bump; against a name change, then the payload) deadlocked two requests for one user.
+Every profile change bumps `profile_version` and emits `user.updated` after commit
+(`identity.accounts.user_row.touch_profile`, which also holds the lock order).
 """
 
 from __future__ import annotations
@@ -27,12 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.errors import BadGateway, GatewayTimeout, Invalid
+from parley.identity.accounts import reauth
 from parley.identity.accounts.errors import UsernameTaken, VerifiedChangeRequired
+from parley.identity.accounts.user_row import touch_profile
 from parley.identity.accounts.validation import clean_email, clean_username, username_key
+from parley.identity.recovery import email_change
+from parley.identity.recovery.email_change import EmailChange
 from parley.identity.sessions import repository as identity_repository
+from parley.identity.sessions.tokens import Principal
+from parley.kit import images
+from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token
 from parley.models import User
-from parley.profiles import images, repository
+from parley.profiles import repository
 from parley.profiles.errors import AvatarRejected, AvatarTooLarge
 from parley.runtime import Runtime
 
@@ -66,20 +68,6 @@ class DataVersions:
 class UserPage:
     users: Sequence[User]
     next_after: str | None
-
-
-async def lock_user(session: AsyncSession, user_id: int) -> None:
-    """Lock the user's row first, before any role link or app payload of theirs (see the
-    lock order above). Taking it again in the same transaction costs a round trip only."""
-    await repository.lock_user(session, user_id)
-
-
-async def touch_profile(session: AsyncSession, user_id: int) -> int:
-    """Bump the user's profile version (atomically) and announce the change after commit."""
-    version = await repository.bump_profile_version(session, user_id)
-    data = events.ProfileVersionData(user_id=user_id, profile_version=version)
-    emit(session, events.UserUpdated(user_ids=(user_id,), data=data))
-    return version
 
 
 async def search_users(
@@ -184,6 +172,34 @@ async def update_profile(
     return user
 
 
+@dataclass(frozen=True)
+class AccountUpdate:
+    user: User
+    email_change: EmailChange | None
+
+
+async def update_account(
+    session: AsyncSession,
+    rt: Runtime,
+    principal: Principal,
+    user: User,
+    changes: dict[str, Any],
+    *,
+    current_password: str | None,
+    client: ClientInfo | None = None,
+) -> AccountUpdate:
+    """Native `PATCH /v1/users/me`: profile fields at once; a username or email change only
+    after re-authentication, the email through the verified flow."""
+    pending = None
+    renames = "username" in changes and changes["username"] != user.username
+    if renames or ("email" in changes and changes["email"] != user.email):
+        await reauth.confirm_identity(session, rt, principal, user, current_password)
+    if "email" in changes:
+        pending = await email_change.change_email(session, rt, user, changes.pop("email"), client)
+    user = await update_profile(session, user, changes, reauthenticated=True)
+    return AccountUpdate(user, pending)
+
+
 # --- avatars -------------------------------------------------------------------------------
 
 
@@ -223,7 +239,7 @@ async def set_avatar(
         raise AvatarTooLarge(f"Avatars are at most {settings.avatar_max_bytes} bytes")
     try:
         avatar = await anyio.to_thread.run_sync(
-            lambda: images.process_avatar(
+            lambda: images.process_image(
                 data,
                 max_pixels=settings.avatar_max_pixels,
                 max_side=settings.avatar_max_side,

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.access import service as access
 from parley.access.errors import AppExists, AppNotFound
 from parley.errors import Invalid
-from parley.identity.accounts import lookup
+from parley.identity.accounts import lookup, user_row
 from parley.models import App, User
 from parley.profiles import service as profiles
 from parley.runtime import Runtime
@@ -160,7 +160,7 @@ async def update_profile(
     if unknown:
         raise Invalid(f"Unknown profile fields: {', '.join(sorted(unknown))}")
     # The user's row before the payload's (the lock order in `parley.profiles.service`)
-    await profiles.lock_user(session, user.id)
+    await user_row.lock_user(session, user.id)
     stored_here = "variants" in changes or "public_profile" in changes
     app = await schedule_app(session, rt, create=stored_here)
     row = await repository.lock_payload(session, app.id, user.id) if app is not None else None

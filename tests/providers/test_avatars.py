@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from parley.identity.providers import service
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token
+from parley.providers import service
 from parley.runtime import Runtime
 from tests.providers.test_telegram import new_tg_id, start
 from tests.support.fake_providers import FakeGoogle, FakeProviders

@@ -6,10 +6,10 @@ import httpx
 import pytest
 
 from parley.errors import Invalid
-from parley.identity.providers import service
-from parley.identity.providers.errors import IdentityMismatch, ProviderRejected, ProviderTimeout
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token
+from parley.providers import service
+from parley.providers.errors import IdentityMismatch, ProviderRejected, ProviderTimeout
 from parley.runtime import Runtime
 from tests.providers.conftest import audit_count
 from tests.providers.test_telegram import new_tg_id, start

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from parley.identity.providers import service
-from parley.identity.providers.errors import AlreadyRegistered, NotRegistered, ProviderRejected
 from parley.kit.client import ClientInfo
 from parley.kit.time import clock
 from parley.models import ExternalIdentity
+from parley.providers import service
+from parley.providers.errors import AlreadyRegistered, NotRegistered, ProviderRejected
 from parley.runtime import Runtime
 from tests.providers.conftest import audit_count
 from tests.support.accounts import new_account
@@ -85,7 +85,7 @@ async def test_provider_tokens_are_encrypted_at_rest(
     token, info = fakes.yandex.account()
     assert (await sign_in(pclient, token)).status_code == 200
     async with rt.db.sessionmaker() as session:
-        from parley.identity.providers import repository
+        from parley.providers import repository
 
         row = await repository.get_identity(session, "yandex", info["id"])
     assert isinstance(row, ExternalIdentity)

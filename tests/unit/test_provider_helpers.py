@@ -5,10 +5,10 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from parley.identity.providers.base import ProviderProfile
-from parley.identity.providers.crypto import KEY_FILE, TokenBox, load_key
-from parley.identity.providers.naming import username_base, username_candidates
 from parley.kit.time import clock
+from parley.providers.base import ProviderProfile
+from parley.providers.crypto import KEY_FILE, TokenBox, load_key
+from parley.providers.naming import username_base, username_candidates
 
 
 def test_key_is_created_once_and_private(tmp_path: Path) -> None:

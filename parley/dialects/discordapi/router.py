@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from parley.accounts import signup as accounts
 from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.discordapi import auth, private, qr_socket, users, yandex
 from parley.dialects.discordapi.deps import Country, GatewayPrincipal
@@ -11,7 +12,6 @@ from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid
-from parley.identity.accounts import signup as accounts
 
 core = dialect_router(render, tag="dialect: DiscordApi")
 

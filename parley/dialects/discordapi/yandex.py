@@ -12,7 +12,7 @@ from parley.dialects.discordapi.deps import Country
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, Detail, Token, YandexUrl, errors
 from parley.dialects.kit import dialect_router
-from parley.identity.providers import service as providers
+from parley.providers import service as providers
 
 router = dialect_router(render, tag="dialect: DiscordApi")
 

@@ -16,6 +16,7 @@ from fastapi import Body, Response
 
 from parley.access import service as access
 from parley.access.deps import CurrentApp, OptionalApp
+from parley.accounts import signup as accounts
 from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.goncord.deps import SuperAppGate
 from parley.dialects.goncord.errors import MissingLogin, WrongOldPassword, render
@@ -34,7 +35,6 @@ from parley.dialects.goncord.schemas import (
 )
 from parley.dialects.kit import NamedUser, dialect_router, error_responses
 from parley.identity.accounts import service as identity
-from parley.identity.accounts import signup as accounts
 from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
 from parley.identity.accounts.errors import InvalidCredentials, WeakPassword
 from parley.identity.devices import service as devices

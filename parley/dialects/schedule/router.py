@@ -27,12 +27,12 @@ from parley.dialects.schedule.schemas import (
     VariantItem,
 )
 from parley.identity.accounts.deps import CurrentUser
-from parley.identity.providers import router as provider_routes
-from parley.identity.providers import service as providers
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
 from parley.kit.ids import MAX_ID
 from parley.profiles import service as profiles
+from parley.providers import router as provider_routes
+from parley.providers import service as providers
 from parley.schedule import service as schedule
 
 router = dialect_router(render, tag="dialect: Schedule")

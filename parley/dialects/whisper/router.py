@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Header, Path, Response
 
+from parley.accounts import signup as accounts
 from parley.deps import Client, RuntimeDep, Session
 from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.whisper.deps import OptionalWhisperPrincipal, WhisperPrincipal
@@ -48,7 +49,6 @@ from parley.dialects.whisper.schemas import (
 from parley.errors import Invalid
 from parley.identity.accounts import lookup
 from parley.identity.accounts import service as identity
-from parley.identity.accounts import signup as accounts
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as sessions

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.identity.accounts import audit, lookup, reauth
+from parley.identity.accounts import audit, lookup, reauth, user_row
 from parley.identity.accounts.errors import EmailTaken
 from parley.identity.accounts.validation import clean_email
 from parley.identity.devices import codes
@@ -36,7 +36,6 @@ from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
 from parley.models import User
-from parley.profiles import service as profiles
 from parley.runtime import Runtime
 
 EMAIL_CHANGE = "email_change"
@@ -58,34 +57,6 @@ class EmailChange:
     expires_in: int | None = None
 
 
-@dataclass(frozen=True)
-class AccountUpdate:
-    user: User
-    email_change: EmailChange | None
-
-
-async def update_account(
-    session: AsyncSession,
-    rt: Runtime,
-    principal: Principal,
-    user: User,
-    changes: dict[str, Any],
-    *,
-    current_password: str | None,
-    client: ClientInfo | None = None,
-) -> AccountUpdate:
-    """Native `PATCH /v1/users/me`: profile fields at once; a username or email change only
-    after re-authentication, the email through the verified flow."""
-    email_change = None
-    renames = "username" in changes and changes["username"] != user.username
-    if renames or ("email" in changes and changes["email"] != user.email):
-        await reauth.confirm_identity(session, rt, principal, user, current_password)
-    if "email" in changes:
-        email_change = await _change(session, rt, user, changes.pop("email"), client)
-    user = await profiles.update_profile(session, user, changes, reauthenticated=True)
-    return AccountUpdate(user, email_change)
-
-
 async def request_change(
     session: AsyncSession,
     rt: Runtime,
@@ -98,12 +69,14 @@ async def request_change(
 ) -> EmailChange:
     """`POST /v1/users/me/email`: set, change (verified first) or clear the address."""
     await reauth.confirm_identity(session, rt, principal, user, current_password)
-    return await _change(session, rt, user, email, client)
+    return await change_email(session, rt, user, email, client)
 
 
-async def _change(
+async def change_email(
     session: AsyncSession, rt: Runtime, user: User, email: object, client: ClientInfo | None
 ) -> EmailChange:
+    """Set, change (verified first) or clear the address of an account whose owner has just
+    re-authenticated (`reauth.confirm_identity`)."""
     if email is None:
         return await _clear(session, rt, user, client)
     address = clean_email(str(email))
@@ -147,7 +120,7 @@ async def _clear(
     await session.flush()
     await _notify_old_address(session, rt, user, old, None, now)
     await audit.record(session, "email.cleared", user_id=user.id, client=client)
-    await profiles.touch_profile(session, user.id)
+    await user_row.touch_profile(session, user.id)
     return EmailChange("cleared")
 
 
@@ -176,7 +149,7 @@ async def _apply(session: AsyncSession, rt: Runtime, user: User, address: str) -
     if old is not None:
         await _notify_old_address(session, rt, user, old, address, now)
     await audit.record(session, "email.changed", user_id=user.id)
-    await profiles.touch_profile(session, user.id)
+    await user_row.touch_profile(session, user.id)
     return user
 
 
@@ -233,7 +206,7 @@ async def revert(session: AsyncSession, *, token: str) -> int:
     except IntegrityError as exc:
         raise CodeExpired("This address now belongs to another account") from exc
     await audit.record(session, "email.reverted", user_id=user.id)
-    await profiles.touch_profile(session, user.id)
+    await user_row.touch_profile(session, user.id)
     return await session_service.revoke_all_sessions(session, user.id, "email_reverted")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from parley.identity.accounts.validation import username_key
 from parley.models import AuditEvent, User, UserSession
@@ -44,6 +45,40 @@ async def email_taken(session: AsyncSession, email: str, *, except_id: int = 0) 
         select(User.id).where(User.email == email.lower(), User.id != except_id)
     )
     return found is not None
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> None:
+    """Lock the user's row until the transaction ends.
+
+    PostgreSQL: `FOR NO KEY UPDATE`, the lock an UPDATE of the row takes anyway: it queues
+    other writers of the row, not inserts that merely reference the user (messages, sessions).
+    SQLite has no row locks, and its transactions begin at their first write: a no-op write
+    takes the database's one write lock now, so what the transaction reads next is current.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(updated_at=User.updated_at)  # unchanged (no `onupdate`)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
+async def bump_profile_version(session: AsyncSession, user_id: int) -> int:
+    value = await session.scalar(
+        update(User)
+        .where(User.id == user_id)
+        .values(profile_version=User.profile_version + 1)
+        .returning(User.profile_version)
+        .execution_options(synchronize_session=False)
+    )
+    version = int(value or 0)
+    loaded = session.identity_map.get(session.identity_key(User, user_id))
+    if isinstance(loaded, User):
+        set_committed_value(loaded, "profile_version", version)
+    return version
 
 
 async def list_users(session: AsyncSession, *, after_id: int, limit: int) -> Sequence[User]:

@@ -1,4 +1,5 @@
-"""Native accounts and sessions: /v1/auth, /v1/sessions, /v1/users/me."""
+"""Native sign-in and sessions: /v1/auth, /v1/sessions, /v1/users/me (sign-up is in
+`parley.accounts.router`, above the domains it calls)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from fastapi import APIRouter, Request, Response
 from parley.deps import Client, RuntimeDep, Session
 from parley.errors import Unauthorized
 from parley.identity.accounts import service
-from parley.identity.accounts import signup as accounts
 from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as session_service
@@ -17,7 +17,6 @@ from parley.identity.sessions.schemas import (
     ChangePasswordRequest,
     LoginRequest,
     RefreshRequest,
-    RegisterRequest,
     RevokedCount,
     SessionRead,
     TokenPair,
@@ -40,19 +39,6 @@ def token_pair(issued: IssuedTokens) -> TokenPair:
         session_id=issued.session.id,
         user=UserMe.model_validate(issued.user),
     )
-
-
-@router.post(
-    "/auth/register", status_code=201, response_model=UserMe, responses=responses(400, 409, 429)
-)
-async def register_user(
-    body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
-) -> UserMe:
-    """Create an account with a username, email and password."""
-    profile = {"display_name": body.display_name}
-    account = accounts.NewAccount(body.username, body.password, body.email, profile)
-    user = await accounts.sign_up(session, rt, account, client=client)
-    return UserMe.model_validate(user)
 
 
 @router.post("/auth/login", response_model=TokenPair, responses=responses(401, 403, 429))

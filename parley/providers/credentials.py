@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.identity.accounts import audit
-from parley.identity.providers import repository
-from parley.identity.providers.base import PROVIDERS, TITLES, ProviderProfile, well_formed
-from parley.identity.providers.errors import (
+from parley.kit.client import ClientInfo
+from parley.kit.secrets import new_token, token_hash
+from parley.kit.time import utc_now
+from parley.providers import repository
+from parley.providers.base import PROVIDERS, TITLES, ProviderProfile, well_formed
+from parley.providers.errors import (
     BadState,
     MissingCredential,
     ProviderRejected,
     UnknownProvider,
     Unsupported,
 )
-from parley.kit.client import ClientInfo
-from parley.kit.secrets import new_token, token_hash
-from parley.kit.time import utc_now
 from parley.runtime import Runtime
 
 

@@ -1,7 +1,8 @@
 """Sign-up: the one way every surface creates an account with a password.
 
 Native, DiscordApi, Goncord and Whisper registrations all call `sign_up`; only the shapes
-around it differ. Provider sign-ups (`providers.service`) create their accounts themselves.
+around it differ. Provider sign-ups (`parley.providers`) create their accounts themselves. It
+sits above the domains it calls (identity, access for the roles, messaging for the keys).
 """
 
 from __future__ import annotations

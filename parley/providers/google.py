@@ -15,9 +15,9 @@ import anyio
 import anyio.to_thread
 import jwt
 
-from parley.identity.providers.base import ProviderProfile, http_url, text
-from parley.identity.providers.errors import ProviderRejected, ProviderTimeout, ProviderUnavailable
 from parley.kit.time import clock
+from parley.providers.base import ProviderProfile, http_url, text
+from parley.providers.errors import ProviderRejected, ProviderTimeout, ProviderUnavailable
 from parley.settings import Settings
 
 log = logging.getLogger("parley.providers")

@@ -1,4 +1,5 @@
-"""Avatar validation and re-encoding with Pillow (synchronous: call it from a thread)."""
+"""Image validation and re-encoding with Pillow, for avatars and image attachments
+(synchronous: call it from a thread)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class ImageRejected(ValueError):
 
 
 @dataclass(frozen=True)
-class Avatar:
+class ProcessedImage:
     image: bytes
     thumbnail: bytes
     width: int
@@ -44,14 +45,14 @@ def check_filename(filename: str | None) -> str | None:
     return EXTENSIONS[extension]
 
 
-def process_avatar(
+def process_image(
     data: bytes,
     *,
     max_pixels: int,
     max_side: int,
     thumb_side: int,
     filename: str | None = None,
-) -> Avatar:
+) -> ProcessedImage:
     """Decode a PNG, JPEG, WebP or GIF (first frame), re-encode it without metadata.
 
     The pixel count is checked from the header before any pixel is decoded, so a
@@ -83,7 +84,7 @@ def process_avatar(
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     thumb = image.copy()
     thumb.thumbnail((thumb_side, thumb_side), Image.Resampling.LANCZOS)
-    return Avatar(_encode(image), _encode(thumb), image.width, image.height)
+    return ProcessedImage(_encode(image), _encode(thumb), image.width, image.height)
 
 
 def _normalized(image: Image.Image) -> Image.Image:

@@ -9,11 +9,11 @@ import typer
 from rich.table import Table
 
 from parley import migrate
-from parley.access.cli import apps_app, roles_app
-from parley.backup.cli import backup, restore
+from parley.cli.access import apps_app, roles_app
+from parley.cli.backup import backup, restore
+from parley.cli.data_versions import data_versions_app
 from parley.errors import ParleyError
 from parley.kit.cli import PasswordOption, PasswordStdinOption, console, read_password
-from parley.profiles.cli import data_versions_app
 from parley.runtime import Runtime, run_with_runtime
 from parley.settings import default_public_url, get_settings
 
@@ -120,7 +120,7 @@ def users_create(
 ) -> None:
     """Create an account."""
     from parley.access import service as access
-    from parley.identity.accounts import signup as accounts
+    from parley.accounts import signup as accounts
 
     secret = read_password(password, password_stdin)
 

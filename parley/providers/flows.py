@@ -9,16 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.identity.accounts import audit
-from parley.identity.providers import repository
-from parley.identity.providers.accounts import sign_up_with, user_for
-from parley.identity.providers.base import http_url
-from parley.identity.providers.credentials import Credential, authorize_url, verify
-from parley.identity.providers.errors import AlreadyRegistered, IdentityMismatch
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import same
 from parley.models import User
+from parley.providers import repository
+from parley.providers.accounts import sign_up_with, user_for
+from parley.providers.base import http_url
+from parley.providers.credentials import Credential, authorize_url, verify
+from parley.providers.errors import AlreadyRegistered, IdentityMismatch
 from parley.runtime import Runtime
 
 SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram", "TELEGRAM": "telegram"}

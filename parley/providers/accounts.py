@@ -15,16 +15,16 @@ from parley.errors import Forbidden, NotFound, ParleyError
 from parley.identity.accounts import audit, lookup
 from parley.identity.accounts import service as identity_service
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
-from parley.identity.providers import repository
-from parley.identity.providers.base import ProviderProfile
-from parley.identity.providers.errors import NotRegistered, ProviderTimeout, ProviderUnavailable
-from parley.identity.providers.naming import username_base, username_candidates
 from parley.identity.recovery import service as recovery
 from parley.identity.sessions import repository as identity_repository
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import ExternalIdentity, User
 from parley.profiles import service as profiles
+from parley.providers import repository
+from parley.providers.base import ProviderProfile
+from parley.providers.errors import NotRegistered, ProviderTimeout, ProviderUnavailable
+from parley.providers.naming import username_base, username_candidates
 from parley.runtime import Runtime
 
 log = logging.getLogger("parley.providers")

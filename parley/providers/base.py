@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from parley.identity.providers.errors import ProviderTimeout, ProviderUnavailable
+from parley.providers.errors import ProviderTimeout, ProviderUnavailable
 
 log = logging.getLogger("parley.providers")
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from parley.identity.providers.base import (
+from parley.providers.base import (
     ProviderHttp,
     ProviderProfile,
     http_url,
     join_name,
     text,
 )
-from parley.identity.providers.errors import ProviderRejected
+from parley.providers.errors import ProviderRejected
 from parley.settings import Settings
 
 

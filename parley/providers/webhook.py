@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Forbidden
 from parley.identity.accounts import audit
-from parley.identity.providers import repository
-from parley.identity.providers.telegram import CODE, CODE_TTL_SECONDS
 from parley.kit.secrets import token_hash
 from parley.kit.time import utc_now
 from parley.models import TelegramLoginCode
+from parley.providers import repository
+from parley.providers.telegram import CODE, CODE_TTL_SECONDS
 from parley.runtime import Runtime
 
 

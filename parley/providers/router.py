@@ -9,18 +9,18 @@ from fastapi import APIRouter, BackgroundTasks, Body, Header, Query
 
 from parley.deps import Client, RuntimeDep, Session
 from parley.identity.accounts.deps import CurrentPrincipal
-from parley.identity.providers import service
-from parley.identity.providers.schemas import (
+from parley.identity.sessions.router import token_pair
+from parley.identity.sessions.schemas import TokenPair
+from parley.kit.openapi import responses
+from parley.providers import service
+from parley.providers.schemas import (
     AuthorizeUrlRead,
     IdentityRead,
     ProviderCredentialIn,
     ProviderRead,
     ProviderSignIn,
 )
-from parley.identity.providers.service import Credential
-from parley.identity.sessions.router import token_pair
-from parley.identity.sessions.schemas import TokenPair
-from parley.kit.openapi import responses
+from parley.providers.service import Credential
 
 router = APIRouter(prefix="/auth/providers", tags=["providers"])
 

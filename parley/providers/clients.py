@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from parley.identity.providers.base import ProviderHttp
-from parley.identity.providers.crypto import TokenBox, load_key
-from parley.identity.providers.google import GoogleClient
-from parley.identity.providers.telegram import TelegramClient
-from parley.identity.providers.vk import VkClient
-from parley.identity.providers.yandex import YandexClient
+from parley.providers.base import ProviderHttp
+from parley.providers.crypto import TokenBox, load_key
+from parley.providers.google import GoogleClient
+from parley.providers.telegram import TelegramClient
+from parley.providers.vk import VkClient
+from parley.providers.yandex import YandexClient
 from parley.settings import Settings
 
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from parley.errors import ParleyError
-from parley.identity.providers.base import ProviderHttp, ProviderProfile, http_url, join_name, text
-from parley.identity.providers.errors import ProviderRejected
 from parley.kit.time import clock
+from parley.providers.base import ProviderHttp, ProviderProfile, http_url, join_name, text
+from parley.providers.errors import ProviderRejected
 from parley.settings import Settings
 
 log = logging.getLogger("parley.providers")

@@ -6,7 +6,7 @@ import re
 import secrets
 
 from parley.identity.accounts.validation import single_script
-from parley.identity.providers.base import ProviderProfile
+from parley.providers.base import ProviderProfile
 
 _NOT_ALLOWED = re.compile(r"[^\w.\-]+")
 _BASE_MAX = 24

@@ -19,11 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.errors import NotFound
-from parley.identity.accounts import audit
-from parley.identity.providers import repository
-from parley.identity.providers.accounts import new_identity, refresh_identity, user_for
-from parley.identity.providers.base import TITLES
-from parley.identity.providers.credentials import (
+from parley.identity.accounts import audit, user_row
+from parley.identity.sessions import repository as identity_repository
+from parley.identity.sessions import service as sessions
+from parley.identity.sessions.service import IssuedTokens
+from parley.kit.client import ClientInfo
+from parley.models import ExternalIdentity
+from parley.providers import repository
+from parley.providers.accounts import new_identity, refresh_identity, user_for
+from parley.providers.base import TITLES
+from parley.providers.credentials import (
     AuthorizeUrl,
     Credential,
     authorize_url,
@@ -31,31 +36,25 @@ from parley.identity.providers.credentials import (
     require_provider,
     verify,
 )
-from parley.identity.providers.errors import (
+from parley.providers.errors import (
     IdentityNotLinked,
     IdentityTaken,
     LastSignInMethod,
     ProviderAlreadyLinked,
 )
-from parley.identity.providers.flows import (
+from parley.providers.flows import (
     SCHEDULE_METHODS,
     login_with_yandex,
     register_with_yandex,
     schedule_auth,
     yandex_oauth_url,
 )
-from parley.identity.providers.webhook import (
+from parley.providers.webhook import (
     TelegramReply,
     check_telegram_secret,
     receive_telegram_update,
     send_telegram_reply,
 )
-from parley.identity.sessions import repository as identity_repository
-from parley.identity.sessions import service as sessions
-from parley.identity.sessions.service import IssuedTokens
-from parley.kit.client import ClientInfo
-from parley.models import ExternalIdentity
-from parley.profiles import service as profiles
 from parley.runtime import Runtime
 
 __all__ = [
@@ -183,7 +182,7 @@ async def unlink(
     client: ClientInfo | None = None,
 ) -> None:
     """Remove a linked provider, unless it is the account's only way to sign in."""
-    await profiles.lock_user(session, user_id)  # concurrent unlinks queue up here
+    await user_row.lock_user(session, user_id)  # concurrent unlinks queue up here
     user = await identity_repository.get_user(session, user_id)
     if user is None:
         raise NotFound("No such user")

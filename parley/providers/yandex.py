@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from parley.identity.providers.base import ProviderHttp, ProviderProfile, join_name, text
-from parley.identity.providers.errors import ProviderRejected
 from parley.kit.secrets import same
+from parley.providers.base import ProviderHttp, ProviderProfile, join_name, text
+from parley.providers.errors import ProviderRejected
 from parley.settings import Settings
 
 
