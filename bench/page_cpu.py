@@ -139,7 +139,6 @@ async def run(args: argparse.Namespace, url: str) -> None:
                     stats = pstats.Stats(profiler).strip_dirs()
                     stats.sort_stats("tottime").print_stats(30)
                     stats.sort_stats("cumulative").print_stats(60)
-                    stats.print_callers("_find_and_load|_merge_url|build_request")
                     return
                 print(f"{args.database}, {args.requests} requests per case, {MEMBERS} members")
                 for name, path in [*cases.items(), ("liveness", "/v1/health/live")]:
