@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import Select, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.messaging.history_repository import among, is_postgres
 from parley.models import Attachment, Message
+
+
+class AttachmentRow(NamedTuple):
+    """An attachment as message payloads show it: a plain row, no ORM entity."""
+
+    id: int
+    message_id: int
+    filename: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    thumbnail_key: str | None
+
+
+_attachment = Attachment.__table__.c
 
 
 async def add(session: AsyncSession, attachment: Attachment) -> None:
@@ -46,6 +65,26 @@ async def of_messages(session: AsyncSession, message_ids: Collection[int]) -> li
         select(Attachment).where(Attachment.message_id.in_(message_ids)).order_by(Attachment.id)
     )
     return list(rows.all())
+
+
+@cache
+def _shown_statement(postgres: bool) -> Select[Any]:
+    return (
+        select(*(_attachment[name] for name in AttachmentRow._fields))
+        .where(among(_attachment.message_id, postgres))
+        .order_by(_attachment.id)
+    )
+
+
+async def shown_of_messages(
+    session: AsyncSession, message_ids: Collection[int]
+) -> list[AttachmentRow]:
+    """The messages' attachments as payloads show them, in upload order."""
+    if not message_ids:
+        return []
+    stmt = _shown_statement(is_postgres(session))
+    rows = await session.execute(stmt, {"ids": list(message_ids)})
+    return [AttachmentRow._make(row) for row in rows]
 
 
 async def of_channel(session: AsyncSession, channel_id: int) -> list[Attachment]:

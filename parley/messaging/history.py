@@ -11,11 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.kit.ids import MAX_ID
-from parley.messaging import reactions, repository, uploads
+from parley.messaging import history_repository as repository
+from parley.messaging import reactions, uploads
+from parley.messaging.attachment_repository import AttachmentRow
+from parley.messaging.history_repository import MessageRow
 from parley.messaging.reactions import ReactionCount
 from parley.messaging.send import Draft
-from parley.messaging.service import member_channel
-from parley.models import Attachment, Message
+from parley.messaging.service import check_member
+from parley.models import Message
 from parley.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,9 +27,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class MessageView:
-    message: Message
+    message: Message | MessageRow
     reactions: list[ReactionCount]
-    attachments: list[Attachment]
+    attachments: list[AttachmentRow]
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,12 @@ class HistoryPage:
 
 @dataclass(frozen=True)
 class MessagesPage:
-    items: list[Message]
+    items: list[MessageRow]
     next_cursor: int | None  # pass as `before` for the next (older) page
 
 
 async def views(
-    session: AsyncSession, viewer_id: int, messages: Sequence[Message]
+    session: AsyncSession, viewer_id: int, messages: Sequence[Message | MessageRow]
 ) -> list[MessageView]:
     """The messages with their reactions and attachments (two queries however many)."""
     live = [m.id for m in messages if m.deleted_at is None]
@@ -68,29 +71,30 @@ async def list_messages(
         raise Invalid("limit is 1-100")
     if around is not None and (before is not None or after is not None):
         raise Invalid("around cannot be combined with before or after")
-    await member_channel(session, user_id, channel_id)
-    if around is not None:
+    if around is None:
+        rows, older_exist, newer_exist = await repository.page(
+            session, user_id, channel_id, before=before, after=after, limit=limit
+        )
+        if not rows:  # the page checks membership too, but says nothing of why it is empty
+            await check_member(session, user_id, channel_id)
+    else:
+        await check_member(session, user_id, channel_id)
+        # `around` itself is included; the largest id has nothing above it to exclude. One
+        # row more than asked each way tells whether more lies beyond.
+        half_older, half_newer = (limit + 1) // 2, limit // 2
         older = await repository.list_messages(
             session,
             channel_id,
-            # `around` itself is included; the largest id has nothing above it to exclude.
             before=around + 1 if around < MAX_ID else None,
-            limit=(limit + 1) // 2,
+            limit=half_older + 1,
         )
-        newer = await repository.list_messages(session, channel_id, after=around, limit=limit // 2)
-        rows = newer + older
-    else:
-        rows = await repository.list_messages(
-            session, channel_id, before=before, after=after, limit=limit
+        newer = await repository.list_messages(
+            session, channel_id, after=around, limit=half_newer + 1
         )
-    if rows:
-        older_exist, newer_exist = await repository.has_messages_beyond(
-            session, channel_id, rows[-1].id, rows[0].id
-        )
-        next_before = rows[-1].id if older_exist else None
-        next_after = rows[0].id if newer_exist else None
-    else:
-        next_before = next_after = None
+        older_exist, newer_exist = len(older) > half_older, len(newer) > half_newer
+        rows = (newer[1:] if newer_exist else newer) + older[:half_older]
+    next_before = rows[-1].id if rows and older_exist else None
+    next_after = rows[0].id if rows and newer_exist else None
     return HistoryPage(await views(session, user_id, rows), next_before, next_after)
 
 
@@ -108,7 +112,7 @@ async def message_page(
     """Newest first with the cursor of the next older page (None at the oldest)."""
     if not 1 <= limit <= 100:
         raise Invalid("limit is 1-100")
-    await member_channel(session, user_id, channel_id)
+    await check_member(session, user_id, channel_id)
     rows = await repository.list_messages(session, channel_id, before=before, limit=limit + 1)
     items = rows[:limit]
     return MessagesPage(items, items[-1].id if len(rows) > limit else None)
@@ -122,11 +126,11 @@ async def list_messages_offset(
     *,
     offset: int,
     limit: int,
-) -> list[Message]:
+) -> list[MessageRow]:
     """Offset paging over newest-first order, bounded (DiscordApi's contract only)."""
     if offset < 0 or offset > settings.offset_paging_max:
         raise Invalid(f"offset is 0-{settings.offset_paging_max}")
     if not 1 <= limit <= 100:
         raise Invalid("limit is 1-100")
-    await member_channel(session, user_id, channel_id)
+    await check_member(session, user_id, channel_id)
     return await repository.list_messages_offset(session, channel_id, offset=offset, limit=limit)

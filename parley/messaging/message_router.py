@@ -5,21 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from parley.deps import RuntimeDep, Session
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
-from parley.messaging import attachments, edit, history, reactions, search, uploads
+from parley.messaging import attachments, edit, history, payloads, reactions, search
 from parley.messaging.history import MessageView
 from parley.messaging.schemas import (
-    AttachmentRead,
     MessageCreate,
     MessageRead,
     MessagesPage,
     MessageUpdate,
-    ReactionRead,
-    SearchHitRead,
     SearchPage,
 )
 from parley.messaging.send import Draft
@@ -33,13 +31,18 @@ Emoji = Annotated[str, Path(min_length=1, max_length=64, description="The emoji,
 REACTION = "/channels/{channel_id}/messages/{message_id:int}/reactions/{emoji}"
 
 
+class PayloadResponse(Response):
+    """A page built by `payloads` (the route's response_model documents it): encoded as is,
+    without FastAPI validating and dumping it through the models."""
+
+    media_type = "application/json"
+
+    def render(self, content: object) -> bytes:
+        return payloads.json_bytes(content)
+
+
 def message_read(view: MessageView) -> MessageRead:
-    read = MessageRead.model_validate(view.message)
-    read.reactions = [ReactionRead(emoji=r.emoji, count=r.count, me=r.me) for r in view.reactions]
-    read.attachments = [
-        AttachmentRead.model_validate(uploads.attachment_data(a)) for a in view.attachments
-    ]
-    return read
+    return MessageRead.model_validate(payloads.message_payload(view))
 
 
 @router.get(
@@ -55,7 +58,7 @@ async def list_messages(
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     around: CursorId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> MessagesPage:
+) -> Response:
     """Messages, newest first, by keyset: `before`, `after` or `around` a message id; the
     page's `next_before` / `next_after` continue it (null: nothing further that way)."""
     page = await history.list_messages(
@@ -67,20 +70,7 @@ async def list_messages(
         around=around,
         limit=limit,
     )
-    return MessagesPage(
-        items=[message_read(v) for v in page.items],
-        next_before=page.next_before,
-        next_after=page.next_after,
-    )
-
-
-def search_page(page: search.SearchPage) -> SearchPage:
-    return SearchPage(
-        items=[
-            SearchHitRead(message=message_read(h.view), highlight=h.highlight) for h in page.items
-        ],
-        next_cursor=page.next_cursor,
-    )
+    return PayloadResponse(payloads.history_page(page))
 
 
 @router.get(
@@ -95,12 +85,12 @@ async def search_channel_messages(
     session: Session,
     before: CursorId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> SearchPage:
+) -> Response:
     """Full-text search in one channel, newest first (not in encrypted channels)."""
     page = await search.search_messages(
         session, principal.user_id, q, channel_id=channel_id, before=before, limit=limit
     )
-    return search_page(page)
+    return PayloadResponse(payloads.search_page(page))
 
 
 @router.get("/messages/search", response_model=SearchPage, responses=responses(400, 401, 404))
@@ -111,13 +101,13 @@ async def search_messages(
     channel_id: CursorId = None,
     before: CursorId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> SearchPage:
+) -> Response:
     """Full-text search over every channel you can read (or `channel_id`), newest first;
     words, "phrases", `or` and `-word`; encrypted channels are never searched."""
     page = await search.search_messages(
         session, principal.user_id, q, channel_id=channel_id, before=before, limit=limit
     )
-    return search_page(page)
+    return PayloadResponse(payloads.search_page(page))
 
 
 @router.post(

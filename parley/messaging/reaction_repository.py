@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.kit.time import utc_now
+from parley.messaging.history_repository import among, is_postgres
 from parley.models import Message, MessageReaction
 
 
@@ -68,6 +71,18 @@ async def count(session: AsyncSession, message_id: int, emoji: str) -> int:
     return int(found or 0)
 
 
+@cache
+def _counts_statement(postgres: bool) -> Select[Any]:
+    reaction = MessageReaction.__table__.c  # Core columns: plain rows, no ORM loading
+    mine = func.max(case((reaction.user_id == bindparam("viewer_id"), 1), else_=0))
+    return (
+        select(reaction.message_id, reaction.emoji, func.count(), mine)
+        .where(among(reaction.message_id, postgres))
+        .group_by(reaction.message_id, reaction.emoji)
+        .order_by(reaction.message_id, func.min(reaction.created_at))
+    )
+
+
 async def counts(
     session: AsyncSession, viewer_id: int, message_ids: Collection[int]
 ) -> list[tuple[int, str, int, bool]]:
@@ -75,16 +90,6 @@ async def counts(
     messages, in the order each emoji first appeared on its message: one query per page."""
     if not message_ids:
         return []
-    mine = func.max(case((MessageReaction.user_id == viewer_id, 1), else_=0))
-    rows = await session.execute(
-        select(
-            MessageReaction.message_id,
-            MessageReaction.emoji,
-            func.count(),
-            mine,
-        )
-        .where(MessageReaction.message_id.in_(message_ids))
-        .group_by(MessageReaction.message_id, MessageReaction.emoji)
-        .order_by(MessageReaction.message_id, func.min(MessageReaction.created_at))
-    )
+    params = {"viewer_id": viewer_id, "ids": list(message_ids)}
+    rows = await session.execute(_counts_statement(is_postgres(session)), params)
     return [(int(m), str(e), int(c), bool(me)) for m, e, c, me in rows.all()]

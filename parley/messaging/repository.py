@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -277,64 +277,6 @@ async def messages_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int
     return {m.id: m for m in rows.all()}
 
 
-def _channel_range(
-    session: AsyncSession,
-    columns: Any,
-    channel_id: int,
-    *,
-    after: int | None,
-    before: int | None,
-    newest_first: bool,
-) -> Select[Any]:
-    """The channel's messages with ids strictly between `after` and `before`, in (channel_id,
-    id) order, which only `ix_message_channel_id_id` yields. PostgreSQL gets no
-    `channel_id = :id`: it would drop channel_id from the ORDER BY as a constant, and then
-    walk the primary key backwards, filtering, whenever it guesses the channel's rows lie
-    near the table's end. SQLite seeks that index only on the equality form."""
-    if session.get_bind().dialect.name == "postgresql":
-        position = tuple_(Message.channel_id, Message.id)
-        where = [
-            Message.channel_id >= channel_id if after is None else position > (channel_id, after),
-            Message.channel_id <= channel_id if before is None else position < (channel_id, before),
-        ]
-    else:
-        where = [Message.channel_id == channel_id]
-        where += [] if after is None else [Message.id > after]
-        where += [] if before is None else [Message.id < before]
-    order = (Message.channel_id, Message.id)
-    return (
-        select(columns)
-        .where(*where)
-        .order_by(*(column.desc() for column in order) if newest_first else order)
-    )
-
-
-async def list_messages(
-    session: AsyncSession,
-    channel_id: int,
-    *,
-    before: int | None = None,
-    after: int | None = None,
-    limit: int,
-) -> list[Message]:
-    """Keyset page on (channel_id, id): newest first, or (with `after`) the oldest `limit`
-    newer than `after`, still returned newest first."""
-    oldest_first = after is not None
-    stmt = _channel_range(
-        session, Message, channel_id, after=after, before=before, newest_first=not oldest_first
-    ).limit(limit)
-    rows = list((await session.scalars(stmt)).all())
-    return rows[::-1] if oldest_first else rows
-
-
-async def list_messages_offset(
-    session: AsyncSession, channel_id: int, *, offset: int, limit: int
-) -> list[Message]:
-    stmt = _channel_range(session, Message, channel_id, after=None, before=None, newest_first=True)
-    rows = await session.scalars(stmt.offset(offset).limit(limit))
-    return list(rows.all())
-
-
 # E2E key material
 
 
@@ -378,24 +320,3 @@ async def set_pin_state(
 
 async def lock_key(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(update(UserKey).where(UserKey.user_id == user_id).values(locked_at=now))
-
-
-async def has_messages_beyond(
-    session: AsyncSession, channel_id: int, oldest: int, newest: int
-) -> tuple[bool, bool]:
-    """Whether the channel holds a message older than `oldest`, and one newer than `newest`
-    (one query, two index probes). Ordered scalar subqueries, not EXISTS: PostgreSQL drops
-    ORDER BY and LIMIT from an EXISTS and may then scan the whole table for a missing row."""
-
-    def first(*, after: int | None, before: int | None) -> Any:
-        probe = _channel_range(
-            session, Message.id, channel_id, after=after, before=before, newest_first=after is None
-        )
-        return probe.limit(1).scalar_subquery().is_not(None)
-
-    row = (
-        await session.execute(
-            select(first(after=None, before=oldest), first(after=newest, before=None))
-        )
-    ).one()
-    return bool(row[0]), bool(row[1])

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley import events
 from parley.db import emit
 from parley.kit.time import utc_now
-from parley.messaging import repository
+from parley.messaging import history_repository, repository
 from parley.messaging.errors import (
     ChannelNotFound,
     MessageNotFound,
@@ -34,6 +34,12 @@ async def member_channel(
     if found is None:
         raise ChannelNotFound()
     return found
+
+
+async def check_member(session: AsyncSession, user_id: int, channel_id: int) -> None:
+    """`member_channel` for readers: the same gate, nothing loaded."""
+    if not await history_repository.is_member(session, channel_id, user_id):
+        raise ChannelNotFound()
 
 
 async def owned_group(session: AsyncSession, user_id: int, channel_id: int) -> Channel:

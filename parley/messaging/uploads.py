@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Conflict
 from parley.messaging import attachment_repository as repository
+from parley.messaging.attachment_repository import AttachmentRow
 from parley.messaging.errors import AttachmentNotFound, AttachmentRejected
 from parley.models import Attachment
 from parley.settings import Settings
 
 
-def attachment_data(attachment: Attachment) -> dict[str, Any]:
+def attachment_data(attachment: Attachment | AttachmentRow) -> dict[str, Any]:
     """An attachment in message payloads (REST and gateway)."""
     url = f"/v1/attachments/{attachment.id}"
     return {
@@ -70,9 +71,8 @@ async def link(session: AsyncSession, sent: Sequence[tuple[int, Sequence[int]]])
 
 async def of_messages(
     session: AsyncSession, message_ids: Collection[int]
-) -> dict[int, list[Attachment]]:
-    found: dict[int, list[Attachment]] = {}
-    for attachment in await repository.of_messages(session, message_ids):
-        assert attachment.message_id is not None
+) -> dict[int, list[AttachmentRow]]:
+    found: dict[int, list[AttachmentRow]] = {}
+    for attachment in await repository.shown_of_messages(session, message_ids):
         found.setdefault(attachment.message_id, []).append(attachment)
     return found

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from parley.db import make_engine
 from parley.kit.ids import MAX_ID
-from parley.messaging import repository
-from parley.models import Channel
+from parley.kit.secrets import new_token
+from parley.messaging import history_repository, repository
+from parley.models import Channel, ChannelMember, User
 from tests.conftest import ON_POSTGRES
 from tests.support import databases
 
@@ -105,36 +106,63 @@ async def _plans(engine: AsyncEngine, probe: Probe, big: int) -> list[list[dict[
 
 
 async def _newest(session: AsyncSession, channel_id: int, _last: int) -> object:
-    return await repository.list_messages(session, channel_id, limit=50)
+    return await history_repository.list_messages(session, channel_id, limit=50)
 
 
 async def _before(session: AsyncSession, channel_id: int, last: int) -> object:
-    return await repository.list_messages(session, channel_id, before=last - TAIL, limit=50)
+    return await history_repository.list_messages(session, channel_id, before=last - TAIL, limit=50)
 
 
 async def _deep(session: AsyncSession, channel_id: int, _last: int) -> object:
-    return await repository.list_messages(session, channel_id, before=1_000, limit=50)
+    return await history_repository.list_messages(session, channel_id, before=1_000, limit=50)
 
 
 async def _after(session: AsyncSession, channel_id: int, _last: int) -> object:
-    return await repository.list_messages(session, channel_id, after=1_000, limit=50)
+    return await history_repository.list_messages(session, channel_id, after=1_000, limit=50)
 
 
 async def _between(session: AsyncSession, channel_id: int, last: int) -> object:
-    return await repository.list_messages(session, channel_id, after=1_000, before=last, limit=50)
+    return await history_repository.list_messages(
+        session, channel_id, after=1_000, before=last, limit=50
+    )
 
 
 async def _offset(session: AsyncSession, channel_id: int, _last: int) -> object:
-    return await repository.list_messages_offset(session, channel_id, offset=100, limit=50)
+    return await history_repository.list_messages_offset(session, channel_id, offset=100, limit=50)
 
 
-async def _beyond_newest(session: AsyncSession, channel_id: int, last: int) -> object:
-    # The newest page's probes: nothing of the channel lies above its newest message.
-    newest = (await repository.list_messages(session, channel_id, limit=1))[0].id
-    return await repository.has_messages_beyond(session, channel_id, newest - 100, newest)
+async def _page_newest(session: AsyncSession, channel_id: int, _last: int) -> object:
+    return await history_repository.page(session, 0, channel_id, limit=50)
 
 
-PROBES = [_newest, _before, _deep, _after, _between, _offset, _beyond_newest]
+async def _page_before(session: AsyncSession, channel_id: int, last: int) -> object:
+    # with the probe for newer messages at or above `before`
+    return await history_repository.page(session, 0, channel_id, before=last - TAIL, limit=50)
+
+
+async def _page_between(session: AsyncSession, channel_id: int, last: int) -> object:
+    # with both probes
+    return await history_repository.page(session, 0, channel_id, after=1_000, before=last, limit=50)
+
+
+async def _page_after_newest(session: AsyncSession, channel_id: int, _last: int) -> object:
+    # nothing of the channel lies above its newest message: the probe reads to the end
+    newest = (await history_repository.list_messages(session, channel_id, limit=1))[0].id
+    return await history_repository.page(session, 0, channel_id, after=newest, limit=50)
+
+
+PROBES = [
+    _newest,
+    _before,
+    _deep,
+    _after,
+    _between,
+    _offset,
+    _page_newest,
+    _page_before,
+    _page_between,
+    _page_after_newest,
+]
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.__name__.strip("_"))
@@ -155,27 +183,34 @@ async def test_every_page_statement_scans_the_channel_index(
 # both databases: the pages
 
 
+Small = tuple[AsyncSession, dict[int, list[int]], int]
+
+
 @pytest.fixture
-async def small(database_url: str) -> AsyncIterator[tuple[AsyncSession, dict[int, list[int]]]]:
-    """Three channels' messages interleaved in the shared database: the session and each
-    channel's ids, oldest first."""
+async def small(database_url: str) -> AsyncIterator[Small]:
+    """Three channels' messages interleaved in the shared database: the session, each
+    channel's ids, oldest first, and a member of the three."""
     engine = make_engine(database_url)
     async with AsyncSession(engine) as session:
         channels = await _new_channels(session, 3)
+        name = f"pages_{new_token(4).lower()}"
+        user = User(username=name, username_lower=name, username_key=name)
+        session.add(user)
+        await session.flush()
+        member = user.id
+        session.add_all(ChannelMember(channel_id=c, user_id=member) for c in channels)
         rows = [{"channel_id": channels[n % 5 % 3], "content": f"m{n}"} for n in range(90)]
         inserted = await repository.insert_messages(session, rows)
         await session.commit()
         ids: dict[int, list[int]] = {c: [] for c in channels}
         for message in inserted:
             ids[message.channel_id].append(message.id)
-        yield session, ids
+        yield session, ids, member
     await engine.dispose()
 
 
-async def test_pages_are_the_channel_keyset_pages(
-    small: tuple[AsyncSession, dict[int, list[int]]],
-) -> None:
-    session, ids = small
+async def test_pages_are_the_channel_keyset_pages(small: Small) -> None:
+    session, ids, member = small
     for channel_id, own in ids.items():
         cursors = [None, own[0], own[len(own) // 2], own[-1], own[-1] + 1, 1, MAX_ID]
         for before in cursors:
@@ -187,17 +222,31 @@ async def test_pages_are_the_channel_keyset_pages(
                         if (before is None or i < before) and (after is None or i > after)
                     ]
                     expected = inside[:limit] if after is not None else inside[-limit:]
-                    page = await repository.list_messages(
+                    page = await history_repository.list_messages(
                         session, channel_id, before=before, after=after, limit=limit
                     )
                     assert [m.id for m in page] == expected[::-1], (before, after, limit)
                     assert {m.channel_id for m in page} <= {channel_id}
         newest_first = own[::-1]
         for offset in (0, 5, len(own)):
-            page = await repository.list_messages_offset(
+            page = await history_repository.list_messages_offset(
                 session, channel_id, offset=offset, limit=10
             )
             assert [m.id for m in page] == newest_first[offset : offset + 10]
-        for oldest, newest in [(own[0], own[-1]), (own[1], own[-2]), (own[3], own[3])]:
-            beyond = await repository.has_messages_beyond(session, channel_id, oldest, newest)
-            assert beyond == (oldest > own[0], newest < own[-1])
+        for before in cursors:
+            for after in cursors:
+                for limit in (1, 7, 100):
+                    page = await history_repository.page(
+                        session, member, channel_id, before=before, after=after, limit=limit
+                    )
+                    plain = await history_repository.list_messages(
+                        session, channel_id, before=before, after=after, limit=limit
+                    )
+                    assert page.rows == plain, (before, after, limit)
+                    if page.rows:
+                        beyond = (page.rows[-1].id > own[0], page.rows[0].id < own[-1])
+                        assert (page.older, page.newer) == beyond, (before, after, limit)
+                    stranger = await history_repository.page(
+                        session, member + 1, channel_id, before=before, after=after, limit=limit
+                    )
+                    assert stranger.rows == []
