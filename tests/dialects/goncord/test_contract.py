@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 
 from parley.access import service as access
-from parley.access.errors import AppNotFound
 from parley.runtime import Runtime
 from parley.settings import Settings
 from tests.conftest import asgi_client, running_app
@@ -77,19 +76,14 @@ async def with_cookie(
         client.cookies.clear()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def seed_apps(runtime: Runtime) -> dict[str, RegisteredApp]:
-    """The seed's resources by URL (created once per database, re-keyed when they exist)."""
+    """The seed's resources by URL."""
     apps = {}
     for url in ("http://google.com", "http://dissw.ru", "http://ya.ru"):
         async with runtime.db.unit_of_work() as session:
-            try:
-                app = await access.get_app_by_url(session, url)
-                token = await access.rotate_app_token(session, app)
-            except AppNotFound:
-                created = await access.create_app(session, url=url, name=url)
-                app, token = created.app, created.token
-        apps[url] = RegisteredApp(app.id, url, app.name, token)
+            created = await access.create_app(session, url=url, name=url)
+        apps[url] = RegisteredApp(created.app.id, url, created.app.name, created.token)
     return apps
 
 
