@@ -46,8 +46,8 @@ class Close(IntEnum):
     SERVICE_RESTART = 1012  # sent after RECONNECT
 
 
-def frame(op: Op, d: Any = None) -> bytes:
-    return orjson.dumps({"op": int(op), "d": d})
+def frame(op: Op, d: Any = None) -> str:
+    return orjson.dumps({"op": int(op), "d": d}).decode()
 
 
 def dispatch_prefix(name: str, data: Any) -> bytes:
@@ -55,5 +55,6 @@ def dispatch_prefix(name: str, data: Any) -> bytes:
     return b'{"op":0,"t":"' + name.encode() + b'","d":' + orjson.dumps(data) + b',"s":'
 
 
-def finish(prefix: bytes, seq: int) -> bytes:
-    return prefix + str(seq).encode() + b"}"
+def finish(prefix: str, seq: int) -> str:
+    """The frame of dispatch `seq` from its prefix, decoded once for every recipient."""
+    return f"{prefix}{seq}}}"

@@ -13,7 +13,6 @@ from parley.kit import metrics
 from parley.realtime.connection import GatewaySession
 from parley.realtime.events import DISPATCH_NAMES, Op, dispatch_prefix, finish, frame
 from parley.realtime.sessions import Sessions
-from parley.realtime.store import Append
 
 log = logging.getLogger("parley.gateway")
 
@@ -29,23 +28,25 @@ class Fanout(Sessions):
         if not targets:
             return
         prefix = dispatch_prefix(name, event.payload.get("data"))
-        items = [Append(gs.id, event.id, prefix) for gs in targets]
-        attached = any(gs.conn is not None for gs in targets)
+        attached = [gs for gs in targets if gs.conn is not None]
+        detached = [gs for gs in targets if gs.conn is None]
         try:
-            seqs = await self.store.append(items, attached=attached)
+            seqs = await self.store.append(
+                event.id, prefix, [gs.id for gs in attached], [gs.id for gs in detached]
+            )
         except Exception:
             log.warning("gateway buffer unavailable; sessions must refetch", extra={"t": name})
             for gs in targets:
                 self._lost(gs)
             return
-        for gs, seq in zip(targets, seqs, strict=True):
+        text = prefix.decode()
+        for gs, seq in zip((*attached, *detached), seqs, strict=True):
             if seq < 0:
                 # The buffer is gone (expired, or the store restarted empty): the client
                 # missed this event and can only catch up by identifying again.
                 self._lost(gs)
-                continue
-            if gs.conn is not None:
-                gs.conn.deliver(seq, finish(prefix, seq))
+            elif gs.conn is not None:
+                gs.conn.deliver(seq, finish(text, seq))
         if attached:
             metrics.dispatch_lag(event.payload.get(EMITTED_AT))
 

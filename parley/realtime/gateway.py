@@ -14,10 +14,12 @@ from parley.errors import NotFound, Unauthorized
 from parley.identity.accounts import lookup
 from parley.identity.sessions.schemas import UserMe
 from parley.identity.sessions.tokens import Principal
+from parley.kit import metrics
 from parley.messaging.channels import list_channels
 from parley.messaging.router import channel_read
 from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close, Op, frame
+from parley.realtime.frames import FrameWindow
 from parley.realtime.hub import Hub
 from parley.runtime import Runtime
 from parley.social import service as social
@@ -37,9 +39,8 @@ class _Protocol(Exception):
         self.code = code
 
 
-@router.websocket("/gateway")
 async def gateway(ws: WebSocket) -> None:
-    """The realtime gateway; see README "Realtime gateway"."""
+    """The realtime gateway; see docs/gateway.md."""
     rt: Runtime = ws.app.state.runtime
     hub: Hub = ws.app.state.hub
     await ws.accept()
@@ -49,9 +50,9 @@ async def gateway(ws: WebSocket) -> None:
         conn.close(Close.SERVICE_RESTART)
         await conn.finish()
         return
-    frames = hub.frames.connection() if hub.frames else ""
+    metrics.GATEWAY_CONNECTIONS.inc()
     try:
-        await _serve(rt, hub, conn, frames)
+        await _serve(rt, hub, conn, hub.frames.window() if hub.frames else None)
     except _Protocol as exc:
         conn.close(exc.code)
     except Exception:
@@ -60,12 +61,18 @@ async def gateway(ws: WebSocket) -> None:
     finally:
         if conn.session is not None:
             await hub.detach(conn.session, conn)
-        if hub.frames:
-            await hub.frames.clear(frames)
         await conn.finish()
+        metrics.GATEWAY_CONNECTIONS.dec()
 
 
-async def _serve(rt: Runtime, hub: Hub, conn: Connection, frames: str) -> None:
+# A plain Starlette route: the endpoint needs no dependencies, and FastAPI's websocket route
+# would keep its dependency scaffolding (two exit stacks, a solved-dependencies record with a
+# response object) alive for as long as the socket is open. FastAPI prefixes only its own
+# routes when a router is included, so this one carries its full path.
+router.add_websocket_route("/v1/gateway", gateway)
+
+
+async def _serve(rt: Runtime, hub: Hub, conn: Connection, frames: FrameWindow | None) -> None:
     settings = rt.settings
     interval = settings.gateway_heartbeat_ms / 1000
     cap = settings.gateway_max_frame_bytes
@@ -85,7 +92,7 @@ async def _serve(rt: Runtime, hub: Hub, conn: Connection, frames: str) -> None:
         size = len(raw.encode() if isinstance(raw, str) else raw)
         if size > cap:
             raise _Protocol(Close.PAYLOAD_TOO_LARGE)
-        if hub.frames and not await hub.frames.hit(frames):
+        if frames is not None and not frames.hit():
             raise _Protocol(Close.RATE_LIMITED)
         op, d = _decode(raw)
         if op == Op.HEARTBEAT:
@@ -171,10 +178,10 @@ async def _presences(hub: Hub, friend_ids: list[int]) -> list[dict[str, Any]]:
     return [{"user_id": uid, "status": "online"} for uid in friend_ids if uid in online]
 
 
-def _ready(gs: GatewaySession, ready: dict[str, Any]) -> bytes:
+def _ready(gs: GatewaySession, ready: dict[str, Any]) -> str:
     return orjson.dumps(
         {"op": Op.DISPATCH, "t": "READY", "s": None, "d": {**ready, "session_id": gs.id}}
-    )
+    ).decode()
 
 
 async def _resume(hub: Hub, conn: Connection, principal: Principal, d: dict[str, Any]) -> None:
@@ -189,7 +196,7 @@ async def _resume(hub: Hub, conn: Connection, principal: Principal, d: dict[str,
         seq,
         lambda gs: orjson.dumps(
             {"op": Op.DISPATCH, "t": "RESUMED", "s": None, "d": {"session_id": gs.id}}
-        ),
+        ).decode(),
     )
     if gs is None:
         conn.push(frame(Op.INVALID_SESSION, False))

@@ -68,7 +68,7 @@ class Sessions(HubState):
         auth_session_id: int,
         *,
         presence: bool,
-        first: Callable[[GatewaySession], bytes],
+        first: Callable[[GatewaySession], str],
     ) -> GatewaySession:
         """A new session for `conn`; `first(session)` is queued before any event."""
         gs = GatewaySession(new_token(16), user_id, auth_session_id, presence, conn)
@@ -87,7 +87,7 @@ class Sessions(HubState):
         auth_session_id: int,
         session_id: str,
         seq: int,
-        resumed_frame: Callable[[GatewaySession], bytes],
+        resumed_frame: Callable[[GatewaySession], str],
     ) -> GatewaySession | None:
         """Attach `conn` to a known session and replay every event after `seq`.
 
@@ -124,7 +124,7 @@ class Sessions(HubState):
             )
         conn.push(resumed_frame(gs))
         for offset, data in enumerate(claimed.frames):
-            conn.deliver(first + offset, data)
+            conn.deliver(first + offset, data.decode())
         conn.paused = False
         conn.flush()
         gs.presence = claimed.presence

@@ -1,25 +1,21 @@
-"""The gateway's inbound-frame window (`limits`' fixed window, one key per connection)."""
+"""The gateway's inbound-frame window: a fixed window per connection from its first frame."""
 
 from __future__ import annotations
 
-import asyncio
+import time
 
 from parley.realtime.frames import FrameLimit
 
 
-async def test_a_connection_spends_its_window_and_gets_a_new_one() -> None:
+def test_a_connection_spends_its_window_and_gets_a_new_one() -> None:
     frames = FrameLimit("3/second")
-    one, two = frames.connection(), frames.connection()
-    assert one != two
-    assert [await frames.hit(one) for _ in range(4)] == [True, True, True, False]
-    assert await frames.hit(two)  # another connection counts apart
-    await asyncio.sleep(1.05)
-    assert await frames.hit(one)
+    one, two = frames.window(), frames.window()
+    assert [one.hit() for _ in range(4)] == [True, True, True, False]
+    assert two.hit()  # another connection counts apart
+    time.sleep(1.05)
+    assert one.hit()
 
 
-async def test_a_closed_connection_leaves_no_counter() -> None:
-    frames = FrameLimit("3/minute")
-    key = frames.connection()
-    await frames.hit(key)
-    await frames.clear(key)
-    assert (await frames.limiter.get_window_stats(frames.item, key)).remaining == 3
+def test_the_limit_is_written_in_limits_notation() -> None:
+    frames = FrameLimit("120 per 2 minutes")
+    assert (frames.amount, frames.seconds) == (120, 120)
