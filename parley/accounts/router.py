@@ -12,8 +12,8 @@ from parley.accounts.schemas import (
     ExportedReaction,
     ExportedSession,
 )
-from parley.deps import RuntimeDep, Session
-from parley.identity.accounts.deps import CurrentPrincipal
+from parley.deps import LimiterDep, Session, SettingsDep, StorageDep
+from parley.identity.accounts.deps import CurrentPrincipal, PasswordsDep
 from parley.identity.sessions.schemas import UserMe
 from parley.kit.openapi import responses
 from parley.kit.time import utc_now
@@ -51,8 +51,22 @@ async def export_my_data(principal: CurrentPrincipal, session: Session) -> Accou
 
 @router.delete("/users/me", status_code=204, responses=responses(400, 401, 429))
 async def delete_my_account(
-    body: AccountDelete, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    body: AccountDelete,
+    principal: CurrentPrincipal,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
 ) -> None:
     """Delete your account (your password confirms): sessions revoked, profile erased,
     messages left as tombstones."""
-    await service.delete_account(session, rt, principal.user_id, body.password)
+    await service.delete_account(
+        session,
+        principal.user_id,
+        body.password,
+        settings=settings,
+        limiter=limiter,
+        storage=storage,
+        passwords=passwords,
+    )
