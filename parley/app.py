@@ -23,7 +23,7 @@ from parley.accounts.router import register_router
 from parley.accounts.router import router as accounts_router
 from parley.admin.router import router as admin_console_router
 from parley.db import is_database_outage, is_transient_conflict
-from parley.deps import RuntimeDep
+from parley.deps import DatabaseDep
 from parley.dialects import mount_dialects
 from parley.dialects.kit import dialect_error
 from parley.errors import Unavailable
@@ -31,6 +31,7 @@ from parley.identity.devices.router import router as device_router
 from parley.identity.passkeys.router import router as passkeys_router
 from parley.identity.qr.router import router as qr_router
 from parley.identity.recovery.router import router as recovery_router
+from parley.identity.sessions.deps import KeyRingDep
 from parley.identity.sessions.router import router as identity_router
 from parley.identity.twofactor.router import router as twofactor_router
 from parley.infra.media import router as media_router
@@ -169,9 +170,9 @@ def _ops_router() -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/health")
-    async def health(rt: RuntimeDep) -> dict[str, Any]:
+    async def health(db: DatabaseDep) -> dict[str, Any]:
         """Liveness and a database round trip."""
-        async with rt.db.sessionmaker() as session:
+        async with db.sessionmaker() as session:
             await session.execute(text("SELECT 1"))
         return {"status": "ok", "database": "ok"}
 
@@ -182,9 +183,9 @@ def _well_known_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     @router.get("/.well-known/jwks.json")
-    async def jwks(rt: RuntimeDep) -> dict[str, Any]:
+    async def jwks(keyring: KeyRingDep) -> dict[str, Any]:
         """Public keys that verify Parley's access tokens (EdDSA)."""
-        return rt.keyring.jwks()
+        return keyring.jwks()
 
     if settings.metrics_enabled and settings.metrics_port is None:
         networks = settings.metrics_networks

@@ -9,9 +9,9 @@ from fastapi.security import APIKeyHeader
 from starlette.requests import HTTPConnection
 
 from parley.access import service
-from parley.deps import Session, get_runtime
+from parley.deps import Session, SettingsDep
 from parley.errors import Unauthorized
-from parley.identity.accounts.deps import get_current_user
+from parley.identity.accounts.deps import authenticate, get_current_user
 from parley.kit.bearer import extract_token
 from parley.models import App, User
 
@@ -43,9 +43,10 @@ async def get_optional_app(
 OptionalApp = Annotated[App | None, Depends(get_optional_app)]
 
 
-async def require_admin(conn: HTTPConnection, session: Session, app: OptionalApp) -> None:
+async def require_admin(
+    conn: HTTPConnection, session: Session, app: OptionalApp, settings: SettingsDep
+) -> None:
     """A super app token, or a signed-in user holding the admin role."""
-    rt = get_runtime(conn)
     if app is not None and app.is_super:
         return
     token = extract_token(conn.headers.get("authorization"), conn.cookies.get("jwt"))
@@ -53,8 +54,8 @@ async def require_admin(conn: HTTPConnection, session: Session, app: OptionalApp
         raise Unauthorized("Missing access token")
     user: User | None = None
     if token is not None:
-        user = await get_current_user(await rt.auth.authenticate(token), session)
-    await service.require_admin(session, rt, user=user, app=app)
+        user = await get_current_user(await authenticate(conn, token), session)
+    await service.require_admin(session, user=user, app=app, settings=settings)
 
 
 Admin = Depends(require_admin)

@@ -19,7 +19,7 @@ from parley.access.schemas import (
     RoleRead,
     UserAppPayload,
 )
-from parley.deps import RuntimeDep, Session
+from parley.deps import Session, SettingsDep
 from parley.identity.accounts import lookup
 from parley.identity.accounts.deps import CurrentUser
 from parley.kit.ids import PathId
@@ -74,11 +74,11 @@ async def replace_own_payload(
     app: CurrentApp,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
     payload: dict[str, Any] = PayloadBody,
 ) -> dict[str, Any]:
     """Replace the calling app's payload for the signed-in user."""
-    return await service.replace_app_payload(session, rt, app, user.id, payload)
+    return await service.replace_app_payload(session, app, user.id, payload, settings=settings)
 
 
 @router.get("/apps/{app_id}/payloads/{user_id}", responses=responses(401, 403, 404))
@@ -97,13 +97,13 @@ async def replace_app_payload(
     user_id: PathId,
     _app: SuperApp,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
     payload: dict[str, Any] = PayloadBody,
 ) -> dict[str, Any]:
     """Replace any app's payload for any user (super app)."""
     target = await service.get_app(session, app_id)
     await lookup.get_live_user(session, user_id)
-    return await service.replace_app_payload(session, rt, target, user_id, payload)
+    return await service.replace_app_payload(session, target, user_id, payload, settings=settings)
 
 
 @router.patch("/users/{user_id}/apps", responses=responses(400, 401, 403, 404, 413))
@@ -111,12 +111,12 @@ async def replace_app_payloads(
     user_id: PathId,
     _app: SuperApp,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
     payloads: dict[str, Any] = PayloadsBody,
 ) -> dict[str, dict[str, Any]]:
     """Replace several apps' payloads for a user by app URL (super app); returns those written."""
     await lookup.get_live_user(session, user_id)
-    return await service.replace_app_payloads(session, rt, user_id, payloads)
+    return await service.replace_app_payloads(session, user_id, payloads, settings=settings)
 
 
 # --- administration (admin role or super app) ----------------------------------------------

@@ -34,7 +34,7 @@ from parley.errors import Invalid
 from parley.identity.accounts import user_row
 from parley.kit.secrets import new_token, token_hash
 from parley.models import App, Role, User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ async def ensure_roles(session: AsyncSession, names: Iterable[str]) -> list[Role
 
 
 async def check_sign_up_roles(
-    session: AsyncSession, rt: Runtime, names: Iterable[str], app: App | None
+    session: AsyncSession, names: Iterable[str], app: App | None, *, settings: Settings
 ) -> list[str]:
     """The roles a registration may name (cleaned): any, except protected ones (the admin
     role, roles created protected), which need a super app (SuperAppRequired otherwise)."""
@@ -138,7 +138,7 @@ async def check_sign_up_roles(
     if not wanted or (app is not None and app.is_super):
         return wanted
     known = await repository.get_roles_by_names(session, wanted)
-    protected = {role.name for role in known if role.protected} | {rt.settings.admin_role}
+    protected = {role.name for role in known if role.protected} | {settings.admin_role}
     refused = [name for name in wanted if name in protected]
     if refused:
         raise SuperAppRequired(f"The role(s) {', '.join(refused)} need a super app token")
@@ -181,17 +181,17 @@ async def remove_user_roles(session: AsyncSession, user: User, names: Iterable[s
     return await set_user_roles(session, user, [name for name in current if name not in drop])
 
 
-async def is_admin(session: AsyncSession, rt: Runtime, user: User) -> bool:
-    return rt.settings.admin_role in await user_roles(session, user.id)
+async def is_admin(session: AsyncSession, user: User, *, settings: Settings) -> bool:
+    return settings.admin_role in await user_roles(session, user.id)
 
 
 async def require_admin(
-    session: AsyncSession, rt: Runtime, *, user: User | None, app: App | None
+    session: AsyncSession, *, settings: Settings, user: User | None, app: App | None
 ) -> None:
     """Admin endpoints: a super app, or a user holding the admin role (setting)."""
     if app is not None and app.is_super:
         return
-    if user is not None and await is_admin(session, rt, user):
+    if user is not None and await is_admin(session, user, settings=settings):
         return
     raise AdminRequired()
 
@@ -298,7 +298,7 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _check_payload(rt: Runtime, data: Any) -> dict[str, Any]:
+def _check_payload(data: Any, *, settings: Settings) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("An app payload is a JSON object")
     try:
@@ -307,8 +307,8 @@ def _check_payload(rt: Runtime, data: Any) -> dict[str, Any]:
         raise Invalid("An app payload must be plain JSON") from exc
     if _has_nul(data):  # PostgreSQL's jsonb cannot hold NUL characters
         raise Invalid("An app payload cannot contain NUL characters")
-    if len(encoded) > rt.settings.app_payload_max_bytes:
-        raise PayloadTooLarge(f"App payloads are at most {rt.settings.app_payload_max_bytes} bytes")
+    if len(encoded) > settings.app_payload_max_bytes:
+        raise PayloadTooLarge(f"App payloads are at most {settings.app_payload_max_bytes} bytes")
     return data
 
 
@@ -319,10 +319,10 @@ async def get_app_payload(session: AsyncSession, app: App, user_id: int) -> dict
 
 
 async def replace_app_payload(
-    session: AsyncSession, rt: Runtime, app: App, user_id: int, data: Any
+    session: AsyncSession, app: App, user_id: int, data: Any, *, settings: Settings
 ) -> dict[str, Any]:
     """Replace the app's whole payload for the user (keys not given vanish)."""
-    checked = _check_payload(rt, data)
+    checked = _check_payload(data, settings=settings)
     await user_row.lock_user(session, user_id)  # the user's row before the payload's
     await repository.put_payload(session, app.id, user_id, checked)
     await user_row.touch_profile(session, user_id)
@@ -330,14 +330,14 @@ async def replace_app_payload(
 
 
 async def replace_app_payloads(
-    session: AsyncSession, rt: Runtime, user_id: int, by_url: dict[str, Any]
+    session: AsyncSession, user_id: int, by_url: dict[str, Any], *, settings: Settings
 ) -> dict[str, dict[str, Any]]:
     """Replace the payloads of several apps by URL (a super app's call); unknown URLs are ignored.
 
     Returns the payloads written, by URL.
     """
     checked = {
-        url: _check_payload(rt, data)
+        url: _check_payload(data, settings=settings)
         for url, data in by_url.items()
         if "\x00" not in url  # no app URL holds one; PostgreSQL could not even compare it
     }

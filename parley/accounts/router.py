@@ -13,8 +13,8 @@ from parley.accounts.schemas import (
     ExportedReaction,
     ExportedSession,
 )
-from parley.deps import Client, RuntimeDep, Session
-from parley.identity.accounts.deps import CurrentPrincipal
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep, StorageDep
+from parley.identity.accounts.deps import CurrentPrincipal, PasswordsDep
 from parley.identity.sessions.schemas import RegisterRequest, UserMe
 from parley.kit.openapi import responses
 from parley.kit.time import utc_now
@@ -29,12 +29,26 @@ register_router = APIRouter(tags=["auth"])
     "/auth/register", status_code=201, response_model=UserMe, responses=responses(400, 409, 429)
 )
 async def register_user(
-    body: RegisterRequest, session: Session, rt: RuntimeDep, client: Client
+    body: RegisterRequest,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    client: Client,
 ) -> UserMe:
     """Create an account with a username, email and password."""
     profile = {"display_name": body.display_name}
     account = accounts.NewAccount(body.username, body.password, body.email, profile)
-    user = await accounts.sign_up(session, rt, account, client=client)
+    user = await accounts.sign_up(
+        session,
+        account,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+    )
     return UserMe.model_validate(user)
 
 
@@ -66,8 +80,22 @@ async def export_my_data(principal: CurrentPrincipal, session: Session) -> Accou
 
 @router.delete("/users/me", status_code=204, responses=responses(400, 401, 429))
 async def delete_my_account(
-    body: AccountDelete, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    body: AccountDelete,
+    principal: CurrentPrincipal,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
 ) -> None:
     """Delete your account (your password confirms): sessions revoked, profile erased,
     messages left as tombstones."""
-    await service.delete_account(session, rt, principal.user_id, body.password)
+    await service.delete_account(
+        session,
+        principal.user_id,
+        body.password,
+        settings=settings,
+        limiter=limiter,
+        storage=storage,
+        passwords=passwords,
+    )

@@ -9,12 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts import repository
 from parley.identity.accounts import lookup, user_row
 from parley.identity.accounts.errors import InvalidCredentials
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import service as session_service
+from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage
 from parley.kit.time import utc_now
 from parley.messaging import attachments
 from parley.models import Channel, ChannelMember, Message, MessageReaction, User, UserSession
 from parley.profiles import service as profiles
-from parley.runtime import Runtime
+from parley.settings import Settings
 from parley.social import service as social
 
 
@@ -45,19 +48,28 @@ async def export_data(session: AsyncSession, user_id: int) -> AccountExport:
     )
 
 
-async def delete_account(session: AsyncSession, rt: Runtime, user_id: int, password: str) -> None:
+async def delete_account(
+    session: AsyncSession,
+    user_id: int,
+    password: str,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    storage: Storage,
+    passwords: Passwords,
+) -> None:
     """Delete the caller's account, given its password: every session revoked, friendships
     ended, groups left, messages tombstoned, attachments and avatar deleted, profile
     erased. The row stays as a disabled `deleted-<id>` so the tombstones keep an author;
     sign-in is impossible."""
     user = await lookup.get_live_user(session, user_id)
-    await rt.limiter.hit(rt.settings.rate_login, "login-account", user.username_lower)
-    if not await rt.passwords.verify(user.password_hash, password):
+    await limiter.hit(settings.rate_login, "login-account", user.username_lower)
+    if not await passwords.verify(user.password_hash, password):
         raise InvalidCredentials("Wrong password")
-    await erase_account(session, rt, user)
+    await erase_account(session, user, storage=storage)
 
 
-async def erase_account(session: AsyncSession, rt: Runtime, user: User) -> None:
+async def erase_account(session: AsyncSession, user: User, *, storage: Storage) -> None:
     """`delete_account` without the password, for the operator (`parley users delete`)."""
     user_id = user.id
     await user_row.lock_user(session, user_id)
@@ -69,5 +81,5 @@ async def erase_account(session: AsyncSession, rt: Runtime, user: User) -> None:
     now = utc_now()
     await repository.tombstone_messages(session, user_id, now)
     await attachments.delete_uploads_of(session, user_id)
-    await profiles.delete_avatar(session, rt, user)
+    await profiles.delete_avatar(session, user, storage=storage)
     await repository.erase(session, user_id, now)

@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.access import service as access
 from parley.identity.accounts import service
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.recovery import service as recovery
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.messaging import keys as key_material
 from parley.models import App, User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,12 @@ class KeyMaterial:
 
 async def sign_up(
     session: AsyncSession,
-    rt: Runtime,
     account: NewAccount,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    passwords: Passwords,
     client: ClientInfo | None = None,
     roles: Sequence[str] | None = None,
     keys: KeyMaterial | None = None,
@@ -54,27 +60,33 @@ async def sign_up(
     """Create an account: `roles` are granted as `app` may grant them (protected roles need
     a super app), `keys` are stored; an account with an email is mailed its verification
     code and link."""
-    granted = await access.check_sign_up_roles(session, rt, roles or (), app)
+    granted = await access.check_sign_up_roles(session, roles or (), app, settings=settings)
     user = await service.create_account(
         session,
-        rt,
         username=account.username,
         password=account.password,
         email=account.email,
         client=client,
         **account.profile,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
     )
     if granted:
         await access.set_user_roles(session, user, granted)
     if keys is not None:
         await key_material.set_keys(
             session,
-            rt,
             user.id,
             public_key=keys.public_key,
             encrypted_private_key=keys.encrypted_private_key,
             pin=keys.pin,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
         )
     if user.email:
-        await recovery.send_email_verification(session, rt, user, rate_limited=False)
+        await recovery.send_email_verification(
+            session, user, rate_limited=False, settings=settings, limiter=limiter, mailer=mailer
+        )
     return user

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.admin.deps import Actor
 from parley.identity.accounts import reauth
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import repository as identity_repository
+from parley.infra.ratelimit import RateLimiter
 from parley.models import AuditEvent
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 async def record(
@@ -34,8 +36,22 @@ async def record(
 
 
 async def confirm(
-    session: AsyncSession, rt: Runtime, actor: Actor, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> None:
     """Re-authentication before a destructive action (a super app has no person to ask)."""
     if actor.user is not None and actor.principal is not None:
-        await reauth.confirm_identity(session, rt, actor.principal, actor.user, current_password)
+        await reauth.confirm_identity(
+            session,
+            actor.principal,
+            actor.user,
+            current_password,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
+        )

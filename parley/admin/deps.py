@@ -10,9 +10,9 @@ from starlette.requests import HTTPConnection
 
 from parley.access import service as access
 from parley.access.deps import OptionalApp
-from parley.deps import Client, Session, get_runtime
+from parley.deps import Client, Session, SettingsDep
 from parley.errors import Unauthorized
-from parley.identity.accounts.deps import get_current_user
+from parley.identity.accounts.deps import authenticate, get_current_user
 from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import extract_token
 from parley.kit.client import ClientInfo
@@ -36,18 +36,21 @@ class Actor:
 
 
 async def get_actor(
-    conn: HTTPConnection, session: Session, app: OptionalApp, client: Client
+    conn: HTTPConnection,
+    session: Session,
+    app: OptionalApp,
+    client: Client,
+    settings: SettingsDep,
 ) -> Actor:
     """401 without credentials, 403 (admin_required) for anyone but an admin or a super app."""
-    rt = get_runtime(conn)
     if app is not None and app.is_super:
         return Actor(None, None, app, client)
     token = extract_token(conn.headers.get("authorization"), conn.cookies.get("jwt"))
     if token is None:
         raise Unauthorized("Missing access token")
-    principal = await rt.auth.authenticate(token)
+    principal = await authenticate(conn, token)
     user = await get_current_user(principal, session)
-    await access.require_admin(session, rt, user=user, app=app)
+    await access.require_admin(session, user=user, app=app, settings=settings)
     return Actor(user, principal, None, client)
 
 

@@ -32,7 +32,8 @@ from parley.admin.schemas import (
     UserStateChange,
     UserSummary,
 )
-from parley.deps import RuntimeDep, Session
+from parley.deps import LimiterDep, Session, SettingsDep
+from parley.identity.accounts.deps import PasswordsDep
 from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
 
@@ -115,11 +116,25 @@ async def read_user(user_id: PathId, _actor: AdminActor, session: Session) -> Us
     "/users/{user_id}", response_model=UserDetailRead, responses=responses(401, 403, 404, 409)
 )
 async def change_user_state(
-    user_id: PathId, body: UserStateChange, actor: AdminActor, session: Session, rt: RuntimeDep
+    user_id: PathId,
+    body: UserStateChange,
+    actor: AdminActor,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
 ) -> UserDetailRead:
     """Disable (sessions revoked, sign-in refused; re-authenticates) or enable an account."""
     if body.disabled:
-        await service.disable_user(session, rt, actor, user_id, body.current_password)
+        await service.disable_user(
+            session,
+            actor,
+            user_id,
+            body.current_password,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
+        )
     else:
         await service.enable_user(session, actor, user_id)
     return user_detail(await service.view_user(session, user_id))
@@ -131,10 +146,24 @@ async def change_user_state(
     responses=responses(401, 403, 404),
 )
 async def revoke_user_sessions(
-    user_id: PathId, actor: AdminActor, session: Session, rt: RuntimeDep, body: ReauthBody
+    user_id: PathId,
+    actor: AdminActor,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
+    body: ReauthBody,
 ) -> SessionsRevoked:
     """Sign the user out of every session (re-authenticates)."""
-    count = await service.revoke_sessions(session, rt, actor, user_id, body.current_password)
+    count = await service.revoke_sessions(
+        session,
+        actor,
+        user_id,
+        body.current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     return SessionsRevoked(revoked=count)
 
 
@@ -144,10 +173,24 @@ async def revoke_user_sessions(
     responses=responses(401, 403, 404),
 )
 async def reset_user_two_factor(
-    user_id: PathId, actor: AdminActor, session: Session, rt: RuntimeDep, body: ReauthBody
+    user_id: PathId,
+    actor: AdminActor,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
+    body: ReauthBody,
 ) -> TwoFactorRead:
     """Remove the user's TOTP, passkeys and recovery codes (re-authenticates)."""
-    state = await service.reset_two_factor(session, rt, actor, user_id, body.current_password)
+    state = await service.reset_two_factor(
+        session,
+        actor,
+        user_id,
+        body.current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     return TwoFactorRead.model_validate(state, from_attributes=True)
 
 
@@ -216,10 +259,24 @@ async def create_app(body: AppCreate, actor: AdminActor, session: Session) -> Ap
     "/apps/{app_id}/rotate-token", response_model=AppToken, responses=responses(401, 403, 404)
 )
 async def rotate_app_token(
-    app_id: PathId, actor: AdminActor, session: Session, rt: RuntimeDep, body: ReauthBody
+    app_id: PathId,
+    actor: AdminActor,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
+    body: ReauthBody,
 ) -> AppToken:
     """A new x-app-token (shown once); the old one stops working (re-authenticates)."""
-    token = await service.rotate_app_token(session, rt, actor, app_id, body.current_password)
+    token = await service.rotate_app_token(
+        session,
+        actor,
+        app_id,
+        body.current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     return AppToken(token=token)
 
 
@@ -229,10 +286,24 @@ async def rotate_app_token(
     responses=responses(400, 401, 403, 404),
 )
 async def rotate_client_secret(
-    app_id: PathId, actor: AdminActor, session: Session, rt: RuntimeDep, body: ReauthBody
+    app_id: PathId,
+    actor: AdminActor,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
+    body: ReauthBody,
 ) -> ClientSecret:
     """A new client secret (shown once); the old one stops working (re-authenticates)."""
-    secret = await service.rotate_client_secret(session, rt, actor, app_id, body.current_password)
+    secret = await service.rotate_client_secret(
+        session,
+        actor,
+        app_id,
+        body.current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     return ClientSecret(client_secret=secret)
 
 
@@ -255,10 +326,24 @@ async def set_redirect_uris(
 
 @router.delete("/apps/{app_id}", status_code=204, responses=responses(401, 403, 404))
 async def delete_app(
-    app_id: PathId, actor: AdminActor, session: Session, rt: RuntimeDep, body: ReauthBody
+    app_id: PathId,
+    actor: AdminActor,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
+    body: ReauthBody,
 ) -> None:
     """Delete an app, its payloads and its OpenID Connect client (re-authenticates)."""
-    await service.delete_app(session, rt, actor, app_id, body.current_password)
+    await service.delete_app(
+        session,
+        actor,
+        app_id,
+        body.current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
 
 
 # --- audit log and figures -----------------------------------------------------------------

@@ -16,11 +16,13 @@ from parley.admin import repository as repo
 from parley.admin.deps import Actor
 from parley.admin.errors import CannotDisableSelf
 from parley.errors import NotFound
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.devices import service as devices
 from parley.identity.passkeys import service as passkeys
 from parley.identity.sessions import repository as users
 from parley.identity.sessions import service as sessions
 from parley.identity.twofactor import totp
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.time import utc_now
 from parley.messaging import keys
 from parley.messaging.errors import KeyMissing
@@ -28,7 +30,7 @@ from parley.models import App, AuditEvent, KnownDevice, OidcClient, User
 from parley.moderation import service as moderation
 from parley.oidc import clients
 from parley.oidc.errors import InvalidRedirectUri
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 T = TypeVar("T")
 
@@ -119,11 +121,20 @@ async def view_user(session: AsyncSession, user_id: int) -> UserDetail:
 
 
 async def disable_user(
-    session: AsyncSession, rt: Runtime, actor: Actor, user_id: int, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> User:
     if actor.user is not None and actor.user.id == user_id:
         raise CannotDisableSelf()
-    await audit.confirm(session, rt, actor, current_password)
+    await audit.confirm(
+        session, actor, current_password, settings=settings, limiter=limiter, passwords=passwords
+    )
     user = await moderation.disable_user(session, user_id)
     await audit.record(session, actor, "user_disabled", user_id=user.id, target=user.username)
     return user
@@ -136,11 +147,20 @@ async def enable_user(session: AsyncSession, actor: Actor, user_id: int) -> User
 
 
 async def revoke_sessions(
-    session: AsyncSession, rt: Runtime, actor: Actor, user_id: int, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> int:
     """Sign the user out everywhere; returns how many sessions ended."""
     user = await _user(session, user_id)
-    await audit.confirm(session, rt, actor, current_password)
+    await audit.confirm(
+        session, actor, current_password, settings=settings, limiter=limiter, passwords=passwords
+    )
     count = await sessions.revoke_all_sessions(session, user.id, "admin")
     await audit.record(
         session, actor, "sessions_revoked", user_id=user.id, target=user.username, count=count
@@ -149,11 +169,20 @@ async def revoke_sessions(
 
 
 async def reset_two_factor(
-    session: AsyncSession, rt: Runtime, actor: Actor, user_id: int, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> totp.TwoFactorStatus:
     """Remove the TOTP credential, every passkey and the recovery codes."""
     user = await _user(session, user_id)
-    await audit.confirm(session, rt, actor, current_password)
+    await audit.confirm(
+        session, actor, current_password, settings=settings, limiter=limiter, passwords=passwords
+    )
     before = await totp.status(session, user.id)
     for passkey in await passkeys.list_passkeys(session, user.id):
         await passkeys.delete_passkey(session, user.id, passkey.id)
@@ -257,20 +286,38 @@ async def create_app(
 
 
 async def rotate_app_token(
-    session: AsyncSession, rt: Runtime, actor: Actor, app_id: int, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    app_id: int,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> str:
     app = await access.get_app(session, app_id)
-    await audit.confirm(session, rt, actor, current_password)
+    await audit.confirm(
+        session, actor, current_password, settings=settings, limiter=limiter, passwords=passwords
+    )
     token = await access.rotate_app_token(session, app)
     await audit.record(session, actor, "app_token_rotated", app_id=app.id, target=app.url)
     return token
 
 
 async def rotate_client_secret(
-    session: AsyncSession, rt: Runtime, actor: Actor, app_id: int, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    app_id: int,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> str:
     app = await access.get_app(session, app_id)
-    await audit.confirm(session, rt, actor, current_password)
+    await audit.confirm(
+        session, actor, current_password, settings=settings, limiter=limiter, passwords=passwords
+    )
     secret = await clients.rotate_secret(session, app)
     await audit.record(session, actor, "client_secret_rotated", app_id=app.id, target=app.url)
     return secret
@@ -303,10 +350,19 @@ async def set_redirect_uris(
 
 
 async def delete_app(
-    session: AsyncSession, rt: Runtime, actor: Actor, app_id: int, current_password: str | None
+    session: AsyncSession,
+    actor: Actor,
+    app_id: int,
+    current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> None:
     app = await access.get_app(session, app_id)
-    await audit.confirm(session, rt, actor, current_password)
+    await audit.confirm(
+        session, actor, current_password, settings=settings, limiter=limiter, passwords=passwords
+    )
     await access.delete_app(session, app)
     await audit.record(session, actor, "app_deleted", app_id=app.id, target=app.url)
 

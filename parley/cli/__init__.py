@@ -127,7 +127,14 @@ def users_create(
     async def work(rt: Runtime) -> int:
         async with rt.db.unit_of_work() as session:
             account = accounts.NewAccount(username, secret, email)
-            user = await accounts.sign_up(session, rt, account)
+            user = await accounts.sign_up(
+                session,
+                account,
+                settings=rt.settings,
+                limiter=rt.limiter,
+                mailer=rt.mailer,
+                passwords=rt.passwords,
+            )
             if admin:
                 await access.add_user_roles(session, user, [rt.settings.admin_role])
             return user.id
@@ -168,7 +175,7 @@ def users_set_password(
             user = await repository.get_user_by_login(session, username)
             if user is None:
                 raise ParleyError(f"no user {username}")
-            await service.set_password(session, rt, user, secret)
+            await service.set_password(session, user, secret, passwords=rt.passwords)
 
     run_with_runtime(work)
     console.print(f"password set for {username}; all sessions revoked")
@@ -235,7 +242,7 @@ def users_delete(
         async with rt.db.unit_of_work() as session:
             found = await service.find_user(session, user)
             name = found.username
-            await accounts.erase_account(session, rt, found)
+            await accounts.erase_account(session, found, storage=rt.storage)
             return name
 
     console.print(f"deleted {run_with_runtime(work)}", highlight=False)

@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from parley.deps import RuntimeDep, Session
+from parley.deps import ImageDecodingDep, Session, SettingsDep, StorageDep
 from parley.identity.accounts.deps import CurrentPrincipal
+from parley.infra.storage import Storage
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
@@ -39,22 +40,24 @@ async def upload_attachment(
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, upload_file("file")],
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    image_decoding: ImageDecodingDep,
 ) -> AttachmentRead:
     """Upload a file into a channel; send it with a message's `attachment_ids`."""
-    limit = rt.settings.attachment_max_bytes
+    limit = settings.attachment_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise AttachmentTooLarge(f"Files are at most {limit} bytes")
     attachment = await attachments.upload(
         session,
-        rt.storage,
-        rt.settings,
+        storage,
+        settings,
         principal.user_id,
         channel_id,
         data,
         file.filename,
-        rt.image_decoding,
+        image_decoding,
     )
     return AttachmentRead.model_validate(uploads.attachment_data(attachment))
 
@@ -70,14 +73,15 @@ async def open_upload_slot(
     body: UploadSlotCreate,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
 ) -> UploadSlotRead:
     """A presigned URL to PUT a large file straight to the bucket (S3 backend only; 409
     `direct_uploads_unavailable` otherwise); then complete the slot."""
     slot = await direct_uploads.open_slot(
         session,
-        rt.storage,
-        rt.settings,
+        storage,
+        settings,
         principal.user_id,
         channel_id,
         filename=body.filename,
@@ -104,27 +108,27 @@ async def complete_upload_slot(
     upload_id: PathId,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    image_decoding: ImageDecodingDep,
 ) -> AttachmentRead:
     """The file PUT to your slot, checked, as an unsent upload (send it like a multipart one)."""
     attachment = await direct_uploads.complete(
         session,
-        rt.storage,
-        rt.settings,
+        storage,
+        settings,
         principal.user_id,
         channel_id,
         upload_id,
-        rt.image_decoding,
+        image_decoding,
     )
     return AttachmentRead.model_validate(uploads.attachment_data(attachment))
 
 
 async def _download(
-    rt: RuntimeDep, session: Session, user_id: int, attachment_id: int, *, thumbnail: bool
+    storage: Storage, session: Session, user_id: int, attachment_id: int, *, thumbnail: bool
 ) -> Response:
-    found = await attachments.fetch(
-        session, rt.storage, user_id, attachment_id, thumbnail=thumbnail
-    )
+    found = await attachments.fetch(session, storage, user_id, attachment_id, thumbnail=thumbnail)
     disposition = "inline" if found.inline else "attachment"
     return Response(
         found.data,
@@ -142,10 +146,10 @@ async def _download(
     "/attachments/{attachment_id}", response_class=Response, responses=_FILE | responses(401, 404)
 )
 async def read_attachment(
-    attachment_id: PathId, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    attachment_id: PathId, principal: CurrentPrincipal, session: Session, storage: StorageDep
 ) -> Response:
     """The file (members of its channel only)."""
-    return await _download(rt, session, principal.user_id, attachment_id, thumbnail=False)
+    return await _download(storage, session, principal.user_id, attachment_id, thumbnail=False)
 
 
 @router.get(
@@ -154,7 +158,7 @@ async def read_attachment(
     responses=_FILE | responses(401, 404),
 )
 async def read_attachment_thumbnail(
-    attachment_id: PathId, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    attachment_id: PathId, principal: CurrentPrincipal, session: Session, storage: StorageDep
 ) -> Response:
     """An image's thumbnail (members of its channel only)."""
-    return await _download(rt, session, principal.user_id, attachment_id, thumbnail=True)
+    return await _download(storage, session, principal.user_id, attachment_id, thumbnail=True)

@@ -26,13 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.errors import Invalid, NotFound
 from parley.identity.accounts import lookup as accounts
 from parley.identity.accounts.errors import InvalidCredentials
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import repository as users
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.files import private_dir
 from parley.kit.time import utc_now
 from parley.messaging import repository
 from parley.messaging.errors import KeyExists, KeyLocked, KeyMissing, WrongPin
 from parley.models import UserKey
-from parley.runtime import Runtime
 from parley.settings import Settings
 
 MAX_PIN_ATTEMPTS = 10
@@ -126,9 +127,11 @@ async def public_keys(session: AsyncSession, user_ids: Sequence[int]) -> dict[in
 
 async def set_keys(
     session: AsyncSession,
-    rt: Runtime,
     user_id: int,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
     public_key: str,
     encrypted_private_key: str,
     pin: str,
@@ -138,7 +141,7 @@ async def set_keys(
     when the account has one; only a correct password resets the PIN failure count."""
     _check_material(public_key, "public_key")
     _check_material(encrypted_private_key, "encrypted_private_key")
-    verifier = await rt.passwords.hash(_peppered(rt.settings, _check_pin(pin)))
+    verifier = await passwords.hash(_peppered(settings, _check_pin(pin)))
     key = await repository.get_key(session, user_id)
     if key is None:
         key = UserKey(
@@ -157,8 +160,8 @@ async def set_keys(
     if user.password_hash is not None:
         if password is None:
             raise KeyExists()
-        await rt.limiter.hit(rt.settings.rate_login, "login-user", str(user.id))
-        if not await rt.passwords.verify(user.password_hash, password):
+        await limiter.hit(settings.rate_login, "login-user", str(user.id))
+        if not await passwords.verify(user.password_hash, password):
             raise InvalidCredentials("Wrong password")
         key.failed_attempts = 0
         key.locked_at = None
@@ -171,19 +174,25 @@ async def set_keys(
 
 
 async def unlock_private_key(
-    session: AsyncSession, rt: Runtime, user_id: int, pin: str
+    session: AsyncSession,
+    user_id: int,
+    pin: str,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> KeyState:
     """Check the PIN and hand back the stored key material (the private key still encrypted).
 
     Raises WrongPin (with `tries_left`) or KeyLocked; both keep the attempt counted."""
-    await rt.limiter.hit(rt.settings.rate_pin, "pin", str(user_id))
+    await limiter.hit(settings.rate_pin, "pin", str(user_id))
     count = await repository.reserve_pin_attempt(session, user_id, MAX_PIN_ATTEMPTS)
     if count is None:
         await _key(session, user_id)  # KeyMissing when there is no key at all
         raise KeyLocked(tries_left=0)
     key = await _key(session, user_id)
     await session.refresh(key)
-    ok = await rt.passwords.verify(key.pin_verifier, _peppered(rt.settings, pin))
+    ok = await passwords.verify(key.pin_verifier, _peppered(settings, pin))
     if ok:
         await repository.set_pin_state(session, user_id, failed_attempts=0, locked_at=None)
         await session.refresh(key)

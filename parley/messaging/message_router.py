@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from parley.deps import RuntimeDep, Session
+from parley.deps import Session, SettingsDep
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import MAX_ID, CursorId, PathId
 from parley.kit.openapi import responses
 from parley.messaging import attachments, edit, history, payloads, reactions, search
+from parley.messaging.deps import MessagesDep
 from parley.messaging.history import MessageView
 from parley.messaging.schemas import (
     MessageCreate,
@@ -121,7 +122,7 @@ async def send_message(
     body: MessageCreate,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    messages: MessagesDep,
 ) -> MessageRead:
     """Send text (1-4000 characters) or, in an encrypted channel, ciphertext (any text up
     to the size cap), with up to 10 of your uploads (`attachment_ids`; the text may then
@@ -133,7 +134,7 @@ async def send_message(
         body.reply_to_id,
         tuple(dict.fromkeys(body.attachment_ids)),
     )
-    return message_read(await history.send_message(rt.messages, session, draft))
+    return message_read(await history.send_message(messages, session, draft))
 
 
 @router.patch(
@@ -147,11 +148,11 @@ async def edit_message(
     body: MessageUpdate,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> MessageRead:
     """Edit your own message."""
     view = await edit.edit_message(
-        session, rt.settings, principal.user_id, channel_id, message_id, body.content
+        session, settings, principal.user_id, channel_id, message_id, body.content
     )
     return message_read(view)
 
@@ -176,11 +177,11 @@ async def add_reaction(
     emoji: Emoji,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> None:
     """React with an emoji (again: no change); members receive MESSAGE_REACTION_ADD."""
     await reactions.add_reaction(
-        session, rt.settings, principal.user_id, channel_id, message_id, emoji
+        session, settings, principal.user_id, channel_id, message_id, emoji
     )
 
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from parley.deps import RuntimeDep, Session
-from parley.identity.accounts.deps import CurrentPrincipal
+from parley.deps import LimiterDep, Session, SettingsDep
+from parley.identity.accounts.deps import CurrentPrincipal, PasswordsDep
 from parley.kit.ids import CursorId, PathId
 from parley.kit.openapi import responses
 from parley.messaging import attachments, channels, keys, members, read_state, typing_indicator
@@ -97,12 +97,12 @@ async def open_direct_channel(
     responses=responses(400, 401, 403, 409),
 )
 async def create_group_channel(
-    body: GroupChannelCreate, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    body: GroupChannelCreate, principal: CurrentPrincipal, session: Session, settings: SettingsDep
 ) -> ChannelRead:
     """A group channel of the caller (owner) and some of their friends."""
     channel = await channels.create_group(
         session,
-        rt.settings,
+        settings,
         principal.user_id,
         name=body.name,
         member_ids=body.member_ids,
@@ -158,12 +158,12 @@ async def add_member(
     body: MemberAdd,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> UserBrief:
     """Add a friend to a group (owner only)."""
     user = await members.add_member(
         session,
-        rt.settings,
+        settings,
         principal.user_id,
         channel_id,
         body.user_id,
@@ -236,17 +236,24 @@ async def read_my_keys(principal: CurrentPrincipal, session: Session) -> KeysSta
     "/users/me/keys", response_model=KeysStatus, responses=responses(400, 401, 403, 429)
 )
 async def upload_my_keys(
-    body: KeysUpload, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    body: KeysUpload,
+    principal: CurrentPrincipal,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
 ) -> KeysStatus:
     """Store your key material; replacing it needs your password."""
     key = await keys.set_keys(
         session,
-        rt,
         principal.user_id,
         public_key=body.public_key,
         encrypted_private_key=body.encrypted_private_key,
         pin=body.pin,
         password=body.password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
     )
     return keys_status(key)
 
@@ -257,11 +264,23 @@ async def upload_my_keys(
     responses=responses(401, 403, 404, 423, 429),
 )
 async def unlock_my_private_key(
-    body: PinCheck, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    body: PinCheck,
+    principal: CurrentPrincipal,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
 ) -> PrivateKeyRead:
     """Your PIN-encrypted private key, given the PIN. Wrong: 403 with `tries_left`;
     after 10 wrong PINs in a row: 423 until an administrator unlocks it."""
-    key = await keys.unlock_private_key(session, rt, principal.user_id, body.pin)
+    key = await keys.unlock_private_key(
+        session,
+        principal.user_id,
+        body.pin,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     return PrivateKeyRead(
         public_key=key.public_key, encrypted_private_key=key.encrypted_private_key
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.deps import RuntimeDep, Session
+from parley.deps import Session, SettingsDep
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.kit.ids import PathId
 from parley.kit.openapi import responses
@@ -21,9 +21,9 @@ router = APIRouter(tags=["notifications"])
 
 
 @router.get("/push/vapid-key", response_model=VapidKey)
-async def read_vapid_key(rt: RuntimeDep) -> VapidKey:
+async def read_vapid_key(settings: SettingsDep) -> VapidKey:
     """The VAPID public key a browser subscribes with (null when Web Push is off)."""
-    return VapidKey(public_key=service.vapid_public_key(rt.settings))
+    return VapidKey(public_key=service.vapid_public_key(settings))
 
 
 @router.post(

@@ -8,9 +8,9 @@ from authlib.oauth2.rfc6749 import scope_to_list
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.access import service as access
+from parley.infra.storage import Storage
 from parley.models import App, User
 from parley.profiles import service as profiles
-from parley.runtime import Runtime
 
 PAYLOAD_CLAIM = "https://parley/payload"
 CLAIMS_SUPPORTED = (
@@ -41,7 +41,7 @@ CLAIMS_SUPPORTED = (
 
 
 async def user_claims(
-    session: AsyncSession, rt: Runtime, user: User, app: App, scope: str
+    session: AsyncSession, user: User, app: App, scope: str, *, storage: Storage
 ) -> dict[str, Any]:
     scopes = set(scope_to_list(scope) or [])
     claims: dict[str, Any] = {"sub": str(user.id)}
@@ -54,7 +54,7 @@ async def user_claims(
             "middle_name": user.second_name,
             "birthdate": user.birthday.isoformat() if user.birthday else None,
             "locale": user.locale,
-            "picture": profiles.avatar_url(rt, user),
+            "picture": profiles.avatar_url(user, storage=storage),
             "updated_at": int(user.updated_at.timestamp()),
         }
         claims.update({key: value for key, value in profile.items() if value is not None})

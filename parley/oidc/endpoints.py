@@ -114,7 +114,7 @@ class EndSession(EndSessionEndpoint):  # type: ignore[misc]
         return validated
 
     def get_server_jwks(self) -> KeySet:
-        return KeySet.import_key_set(self.server.rt.keyring.jwks())  # type: ignore[arg-type]
+        return KeySet.import_key_set(self.server.keyring.jwks())  # type: ignore[arg-type]
 
     def get_algorithms(self) -> list[str]:
         return ["EdDSA"]

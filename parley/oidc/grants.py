@@ -87,7 +87,7 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
         return "EdDSA"
 
     def get_encode_header(self, client: Client) -> dict[str, str]:  # noqa: ARG002
-        return {"alg": "EdDSA", "typ": "JWT", "kid": self.server.rt.keyring.current().kid}
+        return {"alg": "EdDSA", "typ": "JWT", "kid": self.server.keyring.current().kid}
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
         now = int(clock.timestamp())
@@ -95,7 +95,7 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
             "iss": self.server.issuer,
             "aud": client.get_client_id(),
             "iat": now,
-            "exp": now + self.server.rt.settings.oidc_id_token_ttl_seconds,
+            "exp": now + self.server.settings.oidc_id_token_ttl_seconds,
         }
 
     def get_authorization_code_claims(

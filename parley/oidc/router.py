@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, Session, SettingsDep, StorageDep
 from parley.identity.accounts.deps import CurrentPrincipal
+from parley.identity.sessions.deps import KeyRingDep
 from parley.kit.openapi import responses
 from parley.oidc import service
 from parley.oidc.schemas import OAUTH_ERRORS, AuthorizeAnswer, AuthorizeRequest, ClientInfo
@@ -43,16 +44,24 @@ def _response(answer: HttpResponse | None, empty: dict[str, Any]) -> Response:
 
 
 @router.get("/.well-known/openid-configuration")
-async def openid_configuration(rt: RuntimeDep) -> dict[str, Any]:
+async def openid_configuration(settings: SettingsDep) -> dict[str, Any]:
     """OpenID Provider metadata (OpenID Connect Discovery 1.0)."""
-    return service.discovery(rt)
+    return service.discovery(settings=settings)
 
 
 @router.get(service.AUTHORIZE_PATH, status_code=302, responses=responses(400))
-async def authorize_in_browser(request: Request, session: Session, rt: RuntimeDep) -> Response:
+async def authorize_in_browser(
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
+) -> Response:
     """The authorization endpoint: checks the request and sends the browser to the web
     client's `/authorize` screen (or back to the client with an error)."""
-    to = await service.begin_authorization(session, rt, request.url.query)
+    to = await service.begin_authorization(
+        session, request.url.query, settings=settings, storage=storage, keyring=keyring
+    )
     return RedirectResponse(to, status_code=302, headers={"Cache-Control": "no-store"})
 
 
@@ -63,12 +72,25 @@ async def authorize_in_browser(request: Request, session: Session, rt: RuntimeDe
     responses=responses(400, 401),
 )
 async def authorize_signed_in(
-    body: AuthorizeRequest, principal: CurrentPrincipal, session: Session, rt: RuntimeDep
+    body: AuthorizeRequest,
+    principal: CurrentPrincipal,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
 ) -> AuthorizeAnswer:
     """The web client's authorize call for the signed-in person: where to send the browser,
     `login_required` (sign in afresh, then call again), or `consent_required` with the client
     and scopes to show."""
-    answer = await service.authorize(session, rt, principal, query=body.query, consent=body.consent)
+    answer = await service.authorize(
+        session,
+        principal,
+        query=body.query,
+        consent=body.consent,
+        settings=settings,
+        storage=storage,
+        keyring=keyring,
+    )
     if isinstance(answer, service.Redirect):
         return AuthorizeAnswer(redirect_to=answer.to)
     if isinstance(answer, service.LoginNeeded):
@@ -81,44 +103,138 @@ async def authorize_signed_in(
 
 
 @router.post(service.TOKEN_PATH, responses=OAUTH_ERRORS)
-async def token(request: Request, session: Session, rt: RuntimeDep, client: Client) -> Response:
+async def token(
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
+    limiter: LimiterDep,
+    client: Client,
+) -> Response:
     """The token endpoint: `authorization_code` (with PKCE) and `refresh_token` grants."""
-    http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "token", http, client.ip), {})
+    http = await _http_request(request, settings.public_url)
+    return _response(
+        await service.endpoint(
+            session,
+            "token",
+            http,
+            client.ip,
+            settings=settings,
+            limiter=limiter,
+            storage=storage,
+            keyring=keyring,
+        ),
+        {},
+    )
 
 
 @router.get(service.USERINFO_PATH, operation_id="userinfo_get", responses=OAUTH_ERRORS)
 @router.post(service.USERINFO_PATH, operation_id="userinfo_post", responses=OAUTH_ERRORS)
-async def userinfo(request: Request, session: Session, rt: RuntimeDep, client: Client) -> Response:
+async def userinfo(
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
+    limiter: LimiterDep,
+    client: Client,
+) -> Response:
     """Claims about the bearer's user, by the token's scopes."""
-    http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "userinfo", http, client.ip), {})
+    http = await _http_request(request, settings.public_url)
+    return _response(
+        await service.endpoint(
+            session,
+            "userinfo",
+            http,
+            client.ip,
+            settings=settings,
+            limiter=limiter,
+            storage=storage,
+            keyring=keyring,
+        ),
+        {},
+    )
 
 
 @router.post(service.REVOKE_PATH, responses=OAUTH_ERRORS)
-async def revoke(request: Request, session: Session, rt: RuntimeDep, client: Client) -> Response:
+async def revoke(
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
+    limiter: LimiterDep,
+    client: Client,
+) -> Response:
     """Token revocation (RFC 7009): either half of a token pair ends both."""
-    http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "revocation", http, client.ip), {})
+    http = await _http_request(request, settings.public_url)
+    return _response(
+        await service.endpoint(
+            session,
+            "revocation",
+            http,
+            client.ip,
+            settings=settings,
+            limiter=limiter,
+            storage=storage,
+            keyring=keyring,
+        ),
+        {},
+    )
 
 
 @router.post(service.INTROSPECT_PATH, responses=OAUTH_ERRORS)
 async def introspect(
-    request: Request, session: Session, rt: RuntimeDep, client: Client
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
+    limiter: LimiterDep,
+    client: Client,
 ) -> Response:
     """Token introspection (RFC 7662) for the confidential client the token belongs to."""
-    http = await _http_request(request, rt.settings.public_url)
-    return _response(await service.endpoint(session, rt, "introspection", http, client.ip), {})
+    http = await _http_request(request, settings.public_url)
+    return _response(
+        await service.endpoint(
+            session,
+            "introspection",
+            http,
+            client.ip,
+            settings=settings,
+            limiter=limiter,
+            storage=storage,
+            keyring=keyring,
+        ),
+        {},
+    )
 
 
 @router.get(service.LOGOUT_PATH, operation_id="end_session_get", responses=LOGOUT_RESPONSES)
 @router.post(service.LOGOUT_PATH, operation_id="end_session_post", responses=LOGOUT_RESPONSES)
 async def end_session(
-    request: Request, session: Session, rt: RuntimeDep, client: Client
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    keyring: KeyRingDep,
+    limiter: LimiterDep,
+    client: Client,
 ) -> Response:
     """RP-initiated logout: ends the Parley session the `id_token_hint` names, then returns
     to a registered `post_logout_redirect_uri` (or answers `{"signed_out": true}`)."""
-    http = await _http_request(request, rt.settings.public_url)
+    http = await _http_request(request, settings.public_url)
     return _response(
-        await service.endpoint(session, rt, "end_session", http, client.ip), {"signed_out": True}
+        await service.endpoint(
+            session,
+            "end_session",
+            http,
+            client.ip,
+            settings=settings,
+            limiter=limiter,
+            storage=storage,
+            keyring=keyring,
+        ),
+        {"signed_out": True},
     )

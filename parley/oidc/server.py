@@ -20,6 +20,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import OKPKey
 
+from parley.identity.sessions.keys import KeyRing
 from parley.kit.secrets import new_token
 from parley.oidc.adapters import SCOPES, Client
 from parley.oidc.endpoints import EndSession, Introspection, Protector, Revocation, UserInfo
@@ -31,7 +32,7 @@ from parley.oidc.grants import (
     RefreshTokenGrant,
 )
 from parley.oidc.store import Store
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 # Authlib logs issued tokens at DEBUG; no secret reaches a log at any level.
 logging.getLogger("authlib").setLevel(logging.INFO)
@@ -93,11 +94,14 @@ class _Request(OAuth2Request):  # type: ignore[misc]
 
 
 class AuthorizationServer(BaseAuthorizationServer):  # type: ignore[misc]
-    def __init__(self, store: Store, rt: Runtime, request: HttpRequest) -> None:
+    def __init__(
+        self, store: Store, request: HttpRequest, *, settings: Settings, keyring: KeyRing
+    ) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.store = store
-        self.rt = rt
-        self.issuer = rt.settings.public_url.rstrip("/")
+        self.settings = settings
+        self.keyring = keyring
+        self.issuer = settings.public_url.rstrip("/")
         self.request = _Request(request)
         self.request_token: Any = None
         self.register_token_generator(
@@ -105,7 +109,7 @@ class AuthorizationServer(BaseAuthorizationServer):  # type: ignore[misc]
             BearerTokenGenerator(
                 access_token_generator=lambda **_: new_token(),
                 refresh_token_generator=lambda **_: new_token(),
-                expires_generator=lambda *_: rt.settings.oidc_access_ttl_seconds,
+                expires_generator=lambda *_: settings.oidc_access_ttl_seconds,
             ),
         )
         self.register_grant(AuthorizationCodeGrant, [Pkce(required=True), OpenIDConnect(self)])
@@ -126,7 +130,7 @@ class AuthorizationServer(BaseAuthorizationServer):  # type: ignore[misc]
         return client
 
     def signing_jwk(self) -> OKPKey:
-        key = self.rt.keyring.current()
+        key = self.keyring.current()
         return OKPKey.import_key(key.private, {"kid": key.kid})
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:  # noqa: ARG002

@@ -19,7 +19,10 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Unauthorized
+from parley.identity.sessions.keys import KeyRing
 from parley.identity.sessions.tokens import Principal
+from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage
 from parley.kit import metrics
 from parley.kit.time import clock
 from parley.oidc import consents
@@ -28,7 +31,7 @@ from parley.oidc.claims import CLAIMS_SUPPORTED
 from parley.oidc.errors import AuthorizationRefused
 from parley.oidc.server import AuthorizationServer, HttpRequest, HttpResponse
 from parley.oidc.store import Store
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 T = TypeVar("T")
 
@@ -63,8 +66,8 @@ class ConsentNeeded:
     scopes: list[str]
 
 
-def discovery(rt: Runtime) -> dict[str, Any]:
-    issuer = rt.settings.public_url.rstrip("/")
+def discovery(*, settings: Settings) -> dict[str, Any]:
+    issuer = settings.public_url.rstrip("/")
     return {
         "issuer": issuer,
         "authorization_endpoint": issuer + AUTHORIZE_PATH,
@@ -93,10 +96,10 @@ def discovery(rt: Runtime) -> dict[str, Any]:
     }
 
 
-def _authorize_request(rt: Runtime, query: str) -> HttpRequest:
+def _authorize_request(query: str, *, settings: Settings) -> HttpRequest:
     if len(query) > MAX_QUERY:
         raise AuthorizationRefused("The authorization request is too long")
-    url = rt.settings.public_url.rstrip("/") + AUTHORIZE_PATH
+    url = settings.public_url.rstrip("/") + AUTHORIZE_PATH
     return HttpRequest("GET", f"{url}?{query}", {}, parse_qs(query, keep_blank_values=True))
 
 
@@ -108,16 +111,18 @@ async def _in_thread(work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(work)
 
 
-async def begin_authorization(session: AsyncSession, rt: Runtime, query: str) -> str:
+async def begin_authorization(
+    session: AsyncSession, query: str, *, settings: Settings, storage: Storage, keyring: KeyRing
+) -> str:
     """Where the browser goes next: the web client's `/authorize` screen with the same query,
     or (for a bad request from a known client and registered redirect URI) back to the
     client with the error. Unknown clients and unregistered redirect URIs are refused here."""
-    request = _authorize_request(rt, query)
-    store = Store(session, rt)
+    request = _authorize_request(query, settings=settings)
+    store = Store(session, settings=settings, storage=storage)
 
     def work() -> str:
         try:
-            server = AuthorizationServer(store, rt, request)
+            server = AuthorizationServer(store, request, settings=settings, keyring=keyring)
         except OAuth2Error as error:  # e.g. plain http on a public host
             raise _refused(error) from error
         oauth = server.request
@@ -130,26 +135,33 @@ async def begin_authorization(session: AsyncSession, rt: Runtime, query: str) ->
             if error.redirect_uri:
                 return str(server.handle_error_response(oauth, error).location)
             raise _refused(error) from error
-        return rt.settings.public_url.rstrip("/") + WEB_AUTHORIZE_PATH + "?" + query
+        return settings.public_url.rstrip("/") + WEB_AUTHORIZE_PATH + "?" + query
 
     return await _in_thread(work)
 
 
 async def authorize(
-    session: AsyncSession, rt: Runtime, principal: Principal, *, query: str, consent: bool | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    settings: Settings,
+    storage: Storage,
+    keyring: KeyRing,
+    query: str,
+    consent: bool | None,
 ) -> Redirect | ConsentNeeded | LoginNeeded:
     """Issue a code for the signed-in person, or ask for a fresh sign-in (`max_age`,
     `prompt=login`) or consent first (none for first-party apps or scopes already allowed).
     `consent=False` answers the client `access_denied`."""
-    request = _authorize_request(rt, query)
-    store = Store(session, rt)
+    request = _authorize_request(query, settings=settings)
+    store = Store(session, settings=settings, storage=storage)
     end_user = await store.end_user_of_session(principal)
     if end_user is None:
         raise Unauthorized("Session revoked")
 
     def work() -> Redirect | ConsentNeeded | LoginNeeded:
         try:
-            server = AuthorizationServer(store, rt, request)
+            server = AuthorizationServer(store, request, settings=settings, keyring=keyring)
             grant = server.get_consent_grant(end_user=end_user)
         except OAuth2Error as error:
             if error.redirect_uri:
@@ -199,18 +211,26 @@ def _respond(server: AuthorizationServer, grant: Any, end_user: EndUser | None) 
 
 
 async def endpoint(
-    session: AsyncSession, rt: Runtime, name: str, request: HttpRequest, client_ip: str | None
+    session: AsyncSession,
+    name: str,
+    request: HttpRequest,
+    client_ip: str | None,
+    *,
+    settings: Settings,
+    storage: Storage,
+    keyring: KeyRing,
+    limiter: RateLimiter,
 ) -> HttpResponse | None:
     """One of Authlib's endpoints: `token`, `revocation`, `introspection`, `userinfo`,
     `end_session` (None: logged out with nowhere to redirect). The ones that check client
     credentials are rate limited per IP (`rate_oauth`)."""
     if client_ip and name in CREDENTIAL_ENDPOINTS:
-        await rt.limiter.hit(rt.settings.rate_oauth, "oauth", client_ip)
-    store = Store(session, rt)
+        await limiter.hit(settings.rate_oauth, "oauth", client_ip)
+    store = Store(session, settings=settings, storage=storage)
 
     def work() -> HttpResponse | None:
         try:
-            server = AuthorizationServer(store, rt, request)
+            server = AuthorizationServer(store, request, settings=settings, keyring=keyring)
         except OAuth2Error as error:  # e.g. plain http on a public host
             status, body, headers = error()
             return HttpResponse(status, body, dict(headers))

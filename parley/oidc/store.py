@@ -14,21 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.identity.accounts import audit
 from parley.identity.sessions import service as session_service
 from parley.identity.sessions.tokens import Principal
+from parley.infra.storage import Storage
 from parley.kit.secrets import token_hash
 from parley.kit.time import utc_now
 from parley.models import OidcAuthorizationCode, OidcToken
 from parley.oidc import repository as repo
 from parley.oidc.adapters import AuthorizationCode, Client, EndUser, Token
 from parley.oidc.claims import user_claims
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 T = TypeVar("T")
 
 
 class Store:
-    def __init__(self, session: AsyncSession, rt: Runtime) -> None:
+    def __init__(self, session: AsyncSession, *, settings: Settings, storage: Storage) -> None:
         self.session = session
-        self.rt = rt
+        self.settings = settings
+        self.storage = storage
         self._clients: dict[str, Client | None] = {}
 
     @staticmethod
@@ -71,7 +73,7 @@ class Store:
                 auth_time=_at(end_user.auth_time),
                 amr=" ".join(end_user.amr),
                 created_at=now,
-                expires_at=now + timedelta(seconds=self.rt.settings.oidc_code_ttl_seconds),
+                expires_at=now + timedelta(seconds=self.settings.oidc_code_ttl_seconds),
             ),
         )
         await self.audit("oidc.authorized", end_user, client, scope=request.scope or "")
@@ -123,7 +125,7 @@ class Store:
             code_id = request.refresh_token.row.code_id
         now = utc_now()
         refresh = token.get("refresh_token")
-        settings = self.rt.settings
+        settings = self.settings
         await repo.add(
             self.session,
             OidcToken(
@@ -196,7 +198,9 @@ class Store:
         )
 
     async def claims(self, end_user: EndUser, client: Client, scope: str) -> dict[str, Any]:
-        return await user_claims(self.session, self.rt, end_user.user, client.app, scope)
+        return await user_claims(
+            self.session, end_user.user, client.app, scope, storage=self.storage
+        )
 
     async def end_session(self, user_id: int, session_id: int) -> None:
         """RP-initiated logout: end the Parley session the id_token names (and with it

@@ -8,9 +8,17 @@ from fastapi import APIRouter, Query
 from starlette.datastructures import UploadFile
 
 from parley.access.deps import SuperApp
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import (
+    Client,
+    ImageDecodingDep,
+    LimiterDep,
+    MailerDep,
+    Session,
+    SettingsDep,
+    StorageDep,
+)
 from parley.identity.accounts import lookup
-from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
 from parley.identity.recovery.schemas import EmailChangeRead
 from parley.kit.body import upload_route
 from parley.kit.ids import PathId
@@ -36,7 +44,7 @@ router = APIRouter(tags=["profiles"])
 async def search_users(
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    storage: StorageDep,
     username: Annotated[str, Query(min_length=1, max_length=32)],
     match: Literal["prefix", "exact"] = "prefix",
     after: Annotated[str | None, Query(max_length=32)] = None,
@@ -47,13 +55,15 @@ async def search_users(
     page = await service.search_users(
         session, username, prefix=match == "prefix", after=after, limit=limit
     )
-    return UserPage(items=[public_view(rt, u) for u in page.users], next_after=page.next_after)
+    return UserPage(
+        items=[public_view(u, storage=storage) for u in page.users], next_after=page.next_after
+    )
 
 
 @router.get("/users/me/profile", response_model=ProfileMe, responses=responses(401))
-async def read_my_profile(user: CurrentUser, rt: RuntimeDep) -> ProfileMe:
+async def read_my_profile(user: CurrentUser, storage: StorageDep) -> ProfileMe:
     """The caller's full profile, with avatar URLs and profile version."""
-    return my_view(rt, user)
+    return my_view(user, storage=storage)
 
 
 @router.patch(
@@ -64,18 +74,31 @@ async def update_my_profile(
     principal: CurrentPrincipal,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
     client: Client,
 ) -> ProfileUpdated:
     """Change profile fields (absent fields stay; null clears). The username and email need
     `current_password`; a new email is only pending until confirmed (`email_change`)."""
     changes = body.model_dump(exclude_unset=True, exclude={"current_password"})
     result = await service.update_account(
-        session, rt, principal, user, changes, current_password=body.current_password, client=client
+        session,
+        principal,
+        user,
+        changes,
+        current_password=body.current_password,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
     )
     pending = result.email_change
     return ProfileUpdated(
-        **my_view(rt, result.user).model_dump(),
+        **my_view(result.user, storage=storage).model_dump(),
         email_change=EmailChangeRead(
             status=pending.status,
             pending_email=pending.pending_email,
@@ -97,30 +120,40 @@ async def upload_my_avatar(
     user: CurrentUser,
     file: Annotated[UploadFile, upload_file("file")],
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    image_decoding: ImageDecodingDep,
 ) -> ProfileMe:
     """Set the avatar from an uploaded image (re-encoded, metadata stripped, with a thumbnail)."""
-    limit = rt.settings.avatar_max_bytes
+    limit = settings.avatar_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise AvatarTooLarge(f"Avatars are at most {limit} bytes")
-    user = await service.set_avatar(session, rt, user, data, file.filename)
-    return my_view(rt, user)
+    user = await service.set_avatar(
+        session,
+        user,
+        data,
+        file.filename,
+        settings=settings,
+        storage=storage,
+        image_decoding=image_decoding,
+    )
+    return my_view(user, storage=storage)
 
 
 @router.delete("/users/me/avatar", response_model=ProfileMe, responses=responses(401))
-async def delete_my_avatar(user: CurrentUser, session: Session, rt: RuntimeDep) -> ProfileMe:
+async def delete_my_avatar(user: CurrentUser, session: Session, storage: StorageDep) -> ProfileMe:
     """Remove the avatar and its files."""
-    return my_view(rt, await service.delete_avatar(session, rt, user))
+    return my_view(await service.delete_avatar(session, user, storage=storage), storage=storage)
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, responses=responses(401, 404))
 async def read_user(
-    user_id: PathId, user: CurrentUser, session: Session, rt: RuntimeDep
+    user_id: PathId, user: CurrentUser, session: Session, storage: StorageDep
 ) -> UserPublic:
     """A user's public profile."""
     del user
-    return public_view(rt, await lookup.get_live_user(session, user_id))
+    return public_view(await lookup.get_live_user(session, user_id), storage=storage)
 
 
 @router.get("/data-versions", response_model=DataVersionsRead, responses=responses(401))

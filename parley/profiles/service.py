@@ -24,19 +24,23 @@ from parley.db import emit
 from parley.errors import BadGateway, GatewayTimeout, Invalid
 from parley.identity.accounts import reauth
 from parley.identity.accounts.errors import UsernameTaken, VerifiedChangeRequired
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.accounts.user_row import touch_profile
 from parley.identity.accounts.validation import clean_email, clean_username, username_key
 from parley.identity.recovery import email_change
 from parley.identity.recovery.email_change import EmailChange
 from parley.identity.sessions import repository as identity_repository
 from parley.identity.sessions.tokens import Principal
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage
 from parley.kit import images
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token
 from parley.models import User
 from parley.profiles import repository
 from parley.profiles.errors import AvatarRejected, AvatarTooLarge
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 log = logging.getLogger("parley.profiles")
 
@@ -180,11 +184,14 @@ class AccountUpdate:
 
 async def update_account(
     session: AsyncSession,
-    rt: Runtime,
     principal: Principal,
     user: User,
     changes: dict[str, Any],
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    passwords: Passwords,
     current_password: str | None,
     client: ClientInfo | None = None,
 ) -> AccountUpdate:
@@ -193,9 +200,25 @@ async def update_account(
     pending = None
     renames = "username" in changes and changes["username"] != user.username
     if renames or ("email" in changes and changes["email"] != user.email):
-        await reauth.confirm_identity(session, rt, principal, user, current_password)
+        await reauth.confirm_identity(
+            session,
+            principal,
+            user,
+            current_password,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
+        )
     if "email" in changes:
-        pending = await email_change.change_email(session, rt, user, changes.pop("email"), client)
+        pending = await email_change.change_email(
+            session,
+            user,
+            changes.pop("email"),
+            client,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+        )
     user = await update_profile(session, user, changes, reauthenticated=True)
     return AccountUpdate(user, pending)
 
@@ -212,29 +235,35 @@ def thumbnail_key(avatar_key: str) -> str:
     return f"{stem}_thumb.{extension}"
 
 
-def avatar_url(rt: Runtime, user: User) -> str | None:
+def avatar_url(user: User, *, storage: Storage) -> str | None:
     """Absolute URL of the user's avatar, or None."""
     key = user.avatar_key
     if not key:
         return None
-    return key if is_external(key) else rt.storage.url(key)
+    return key if is_external(key) else storage.url(key)
 
 
-def avatar_thumbnail_url(rt: Runtime, user: User) -> str | None:
+def avatar_thumbnail_url(user: User, *, storage: Storage) -> str | None:
     key = user.avatar_key
     if not key:
         return None
-    return key if is_external(key) else rt.storage.url(thumbnail_key(key))
+    return key if is_external(key) else storage.url(thumbnail_key(key))
 
 
 async def set_avatar(
-    session: AsyncSession, rt: Runtime, user: User, data: bytes, filename: str | None = None
+    session: AsyncSession,
+    user: User,
+    data: bytes,
+    filename: str | None = None,
+    *,
+    settings: Settings,
+    storage: Storage,
+    image_decoding: anyio.CapacityLimiter,
 ) -> User:
     """Validate and re-encode an uploaded image (in a thread), store it and its thumbnail,
     then delete the previous files. Nothing is stored when the image is rejected.
     An extension in `filename` must be an image one matching the content.
     """
-    settings = rt.settings
     if len(data) > settings.avatar_max_bytes:
         raise AvatarTooLarge(f"Avatars are at most {settings.avatar_max_bytes} bytes")
     try:
@@ -246,22 +275,30 @@ async def set_avatar(
                 thumb_side=settings.avatar_thumb_side,
                 filename=filename,
             ),
-            limiter=rt.image_decoding,
+            limiter=image_decoding,
         )
     except images.ImageRejected as exc:
         raise AvatarRejected(str(exc)) from exc
     key = f"avatars/{user.id}/{new_token(12)}.{images.OUTPUT_EXTENSION}"
-    await rt.storage.put(key, avatar.image, images.OUTPUT_CONTENT_TYPE)
-    await rt.storage.put(thumbnail_key(key), avatar.thumbnail, images.OUTPUT_CONTENT_TYPE)
+    await storage.put(key, avatar.image, images.OUTPUT_CONTENT_TYPE)
+    await storage.put(thumbnail_key(key), avatar.thumbnail, images.OUTPUT_CONTENT_TYPE)
     old = user.avatar_key
     user.avatar_key = key
     await session.flush()
     await touch_profile(session, user.id)
-    await _delete_stored(rt, old)
+    await _delete_stored(old, storage=storage)
     return user
 
 
-async def import_avatar_from_url(session: AsyncSession, rt: Runtime, user: User, url: str) -> User:
+async def import_avatar_from_url(
+    session: AsyncSession,
+    user: User,
+    url: str,
+    *,
+    settings: Settings,
+    storage: Storage,
+    image_decoding: anyio.CapacityLimiter,
+) -> User:
     """Download an image (a provider's profile picture) and store it like an upload.
 
     Meant for URLs a provider returned, not for URLs typed by users. Download failures raise
@@ -270,13 +307,13 @@ async def import_avatar_from_url(session: AsyncSession, rt: Runtime, user: User,
     """
     if not is_external(url):
         raise Invalid("The avatar URL must be an http(s) URL")
-    limit = rt.settings.avatar_max_bytes
+    limit = settings.avatar_max_bytes
     chunks: list[bytes] = []
     size = 0
     try:
         async with (
             httpx.AsyncClient(
-                timeout=rt.settings.provider_timeout_seconds, follow_redirects=True, max_redirects=3
+                timeout=settings.provider_timeout_seconds, follow_redirects=True, max_redirects=3
             ) as http,
             http.stream("GET", url) as response,
         ):
@@ -291,10 +328,19 @@ async def import_avatar_from_url(session: AsyncSession, rt: Runtime, user: User,
         raise GatewayTimeout("The avatar download timed out") from exc
     except httpx.HTTPError as exc:
         raise BadGateway("The avatar download failed") from exc
-    return await set_avatar(session, rt, user, b"".join(chunks))
+    return await set_avatar(
+        session,
+        user,
+        b"".join(chunks),
+        settings=settings,
+        storage=storage,
+        image_decoding=image_decoding,
+    )
 
 
-async def set_external_avatar(session: AsyncSession, rt: Runtime, user: User, url: str) -> User:
+async def set_external_avatar(
+    session: AsyncSession, user: User, url: str, *, storage: Storage
+) -> User:
     """Point the avatar at an external http(s) URL (Whisper `profile`, provider pictures)."""
     url = url.strip()
     if not is_external(url) or len(url) > 255 or any(ch.isspace() for ch in url):
@@ -304,27 +350,27 @@ async def set_external_avatar(session: AsyncSession, rt: Runtime, user: User, ur
         user.avatar_key = url
         await session.flush()
         await touch_profile(session, user.id)
-        await _delete_stored(rt, old)
+        await _delete_stored(old, storage=storage)
     return user
 
 
-async def delete_avatar(session: AsyncSession, rt: Runtime, user: User) -> User:
+async def delete_avatar(session: AsyncSession, user: User, *, storage: Storage) -> User:
     old = user.avatar_key
     if old is None:
         return user
     user.avatar_key = None
     await session.flush()
     await touch_profile(session, user.id)
-    await _delete_stored(rt, old)
+    await _delete_stored(old, storage=storage)
     return user
 
 
-async def _delete_stored(rt: Runtime, key: str | None) -> None:
+async def _delete_stored(key: str | None, *, storage: Storage) -> None:
     if not key or is_external(key):
         return
     for item in (key, thumbnail_key(key)):
         try:
-            await rt.storage.delete(item)
+            await storage.delete(item)
         except Exception:  # an orphaned file must not fail the change
             log.warning("could not delete stored avatar", extra={"key": item}, exc_info=True)
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,35 +16,57 @@ from parley.errors import Forbidden, NotFound, ParleyError
 from parley.identity.accounts import audit, lookup
 from parley.identity.accounts import service as identity_service
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.recovery import service as recovery
 from parley.identity.sessions import repository as identity_repository
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import ExternalIdentity, User
 from parley.profiles import service as profiles
 from parley.providers import repository
 from parley.providers.base import ProviderProfile
+from parley.providers.clients import ProviderClients
 from parley.providers.errors import NotRegistered, ProviderTimeout, ProviderUnavailable
 from parley.providers.naming import username_base, username_candidates
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 log = logging.getLogger("parley.providers")
 
 
 async def user_for(
     session: AsyncSession,
-    rt: Runtime,
     profile: ProviderProfile,
     client: ClientInfo,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    storage: Storage,
+    passwords: Passwords,
+    providers: ProviderClients,
+    image_decoding: anyio.CapacityLimiter,
     create: bool,
 ) -> User:
     identity = await repository.get_identity(session, profile.provider, profile.external_id)
     if identity is None:
         if not create:
             raise NotRegistered()
-        return await sign_up_with(session, rt, profile, client)
-    refresh_identity(rt, identity, profile)
+        return await sign_up_with(
+            session,
+            profile,
+            client,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            storage=storage,
+            passwords=passwords,
+            providers=providers,
+            image_decoding=image_decoding,
+        )
+    refresh_identity(identity, profile, providers=providers)
     try:
         return await lookup.get_live_user(session, identity.user_id)
     except NotFound as exc:
@@ -52,14 +75,21 @@ async def user_for(
 
 async def sign_up_with(
     session: AsyncSession,
-    rt: Runtime,
     profile: ProviderProfile,
     client: ClientInfo,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    storage: Storage,
+    passwords: Passwords,
+    providers: ProviderClients,
+    image_decoding: anyio.CapacityLimiter,
     **columns: object,
 ) -> User:
     """A new user plus its identity, in a savepoint so a lost race is survivable: a
     concurrent sign-up of the same provider account wins and we sign into its user."""
-    picture = await _download_avatar(rt, profile)
+    picture = await _download_avatar(profile, settings=settings, providers=providers)
     email = profile.email
     if email and await identity_repository.email_taken(session, email):
         email = None  # someone else's address: never attach it, never sign into them
@@ -72,7 +102,6 @@ async def sign_up_with(
             async with session.begin_nested():
                 user = await identity_service.create_account(
                     session,
-                    rt,
                     username=username,
                     password=None,
                     email=email,
@@ -81,8 +110,11 @@ async def sign_up_with(
                     first_name=profile.first_name,
                     last_name=profile.last_name,
                     **columns,
+                    settings=settings,
+                    limiter=limiter,
+                    passwords=passwords,
                 )
-                identity = new_identity(rt, user.id, profile)
+                identity = new_identity(user.id, profile, providers=providers)
                 session.add(identity)
                 await session.flush()
         except (UsernameTaken, EmailTaken, IntegrityError):  # a concurrent sign-up won a race
@@ -96,21 +128,33 @@ async def sign_up_with(
         await audit.record(
             session, "identity.signed_up", user_id=user.id, client=client, provider=profile.provider
         )
-        await _set_avatar(session, rt, user, profile, picture)
+        await _set_avatar(
+            session,
+            user,
+            profile,
+            picture,
+            settings=settings,
+            storage=storage,
+            image_decoding=image_decoding,
+        )
         if user.email:  # like every sign-up (after the savepoint: a lost race mails nothing)
-            await recovery.send_email_verification(session, rt, user, rate_limited=False)
+            await recovery.send_email_verification(
+                session, user, rate_limited=False, settings=settings, limiter=limiter, mailer=mailer
+            )
         return user
     raise UsernameTaken("Could not find a free username; try again")
 
 
-async def _download_avatar(rt: Runtime, profile: ProviderProfile) -> bytes | None:
+async def _download_avatar(
+    profile: ProviderProfile, *, settings: Settings, providers: ProviderClients
+) -> bytes | None:
     """The provider's picture, fetched before anything is written (no lock held meanwhile);
     None when there is none or it cannot be had: a picture never blocks a sign-up."""
     if not profile.avatar_source:
         return None
     try:
-        return await rt.providers.http.download(
-            profile.provider, profile.avatar_source, rt.settings.avatar_max_bytes
+        return await providers.http.download(
+            profile.provider, profile.avatar_source, settings.avatar_max_bytes
         )
     except (ProviderUnavailable, ProviderTimeout) as exc:
         log.info(
@@ -122,15 +166,27 @@ async def _download_avatar(rt: Runtime, profile: ProviderProfile) -> bytes | Non
 
 async def _set_avatar(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     profile: ProviderProfile,
     picture: bytes | None,
+    *,
+    settings: Settings,
+    storage: Storage,
+    image_decoding: anyio.CapacityLimiter,
 ) -> None:
     """Store the downloaded picture like an upload (validated, re-encoded, thumbnail); failing
     that, point at the public avatar URL (the provider's, or Schedule's `avatarUrl`) if any."""
     if picture is not None and await _attempt(
-        session, profile.provider, lambda: profiles.set_avatar(session, rt, user, picture)
+        session,
+        profile.provider,
+        lambda: profiles.set_avatar(
+            session,
+            user,
+            picture,
+            settings=settings,
+            storage=storage,
+            image_decoding=image_decoding,
+        ),
     ):
         return
     external = profile.avatar_url
@@ -138,7 +194,7 @@ async def _set_avatar(
         await _attempt(
             session,
             profile.provider,
-            lambda: profiles.set_external_avatar(session, rt, user, external),
+            lambda: profiles.set_external_avatar(session, user, external, storage=storage),
         )
 
 
@@ -158,23 +214,27 @@ async def _attempt(
     return True
 
 
-def new_identity(rt: Runtime, user_id: int, profile: ProviderProfile) -> ExternalIdentity:
+def new_identity(
+    user_id: int, profile: ProviderProfile, *, providers: ProviderClients
+) -> ExternalIdentity:
     return ExternalIdentity(
         user_id=user_id,
         provider=profile.provider,
         external_id=profile.external_id,
         profile=profile.snapshot(),
-        tokens=rt.providers.box.seal(profile.tokens),
+        tokens=providers.box.seal(profile.tokens),
         last_login_at=utc_now(),
     )
 
 
-def refresh_identity(rt: Runtime, identity: ExternalIdentity, profile: ProviderProfile) -> None:
+def refresh_identity(
+    identity: ExternalIdentity, profile: ProviderProfile, *, providers: ProviderClients
+) -> None:
     """Keep the latest provider snapshot and tokens; the user's own profile is untouched."""
     snapshot = profile.snapshot()
     if snapshot.get("avatar") is None and identity.profile.get("avatar"):
         snapshot["avatar"] = identity.profile["avatar"]
     identity.profile = snapshot
     if profile.tokens:
-        identity.tokens = rt.providers.box.seal(profile.tokens)
+        identity.tokens = providers.box.seal(profile.tokens)
     identity.last_login_at = utc_now()

@@ -14,6 +14,7 @@ from parley.kit.secrets import new_token, token_hash
 from parley.kit.time import utc_now
 from parley.providers import repository
 from parley.providers.base import PROVIDERS, TITLES, ProviderProfile, well_formed
+from parley.providers.clients import ProviderClients
 from parley.providers.errors import (
     BadState,
     MissingCredential,
@@ -21,7 +22,6 @@ from parley.providers.errors import (
     UnknownProvider,
     Unsupported,
 )
-from parley.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -41,43 +41,45 @@ class AuthorizeUrl:
     code: str | None = None
 
 
-def require_provider(rt: Runtime, provider: str) -> str:
-    if provider not in PROVIDERS or provider not in rt.providers.enabled():
+def require_provider(provider: str, *, providers: ProviderClients) -> str:
+    if provider not in PROVIDERS or provider not in providers.enabled():
         raise UnknownProvider()
     return provider
 
 
-def authorize_url(rt: Runtime, provider: str, *, redirect_uri: str | None = None) -> AuthorizeUrl:
+def authorize_url(
+    provider: str, *, providers: ProviderClients, redirect_uri: str | None = None
+) -> AuthorizeUrl:
     """Where to send the person: Yandex's authorize page (with a signed, 10-minute `state`),
     or the Telegram bot deep link with a fresh code to sign in with afterwards."""
-    require_provider(rt, provider)
+    require_provider(provider, providers=providers)
     if provider == "yandex":
-        state = rt.providers.box.new_state("yandex")
-        return AuthorizeUrl("yandex", rt.providers.yandex.authorize_url(state, redirect_uri), state)
-    if provider == "telegram" and rt.providers.telegram.bot_name:
+        state = providers.box.new_state("yandex")
+        return AuthorizeUrl("yandex", providers.yandex.authorize_url(state, redirect_uri), state)
+    if provider == "telegram" and providers.telegram.bot_name:
         code = new_token(24)
-        return AuthorizeUrl("telegram", rt.providers.telegram.deep_link(code), code=code)
+        return AuthorizeUrl("telegram", providers.telegram.deep_link(code), code=code)
     raise Unsupported(f"{TITLES[provider]} signs in through its own SDK; send its token")
 
 
-def check_state(rt: Runtime, provider: str, state: str) -> None:
-    if not rt.providers.box.check_state(provider, state):
+def check_state(provider: str, state: str, *, providers: ProviderClients) -> None:
+    if not providers.box.check_state(provider, state):
         raise BadState()
 
 
 async def verify(
     session: AsyncSession,
-    rt: Runtime,
     provider: str,
     credential: Credential,
     *,
+    providers: ProviderClients,
     client: ClientInfo | None = None,
 ) -> ProviderProfile:
     """Ask the provider who this credential belongs to. Rejections are audited (403);
     outages are 502 and timeouts 504."""
-    require_provider(rt, provider)
+    require_provider(provider, providers=providers)
     try:
-        return await _verify(session, rt, provider, credential)
+        return await _verify(session, provider, credential, providers=providers)
     except ProviderRejected as exc:
         await audit.record(
             session,
@@ -90,9 +92,9 @@ async def verify(
 
 
 async def _verify(
-    session: AsyncSession, rt: Runtime, provider: str, credential: Credential
+    session: AsyncSession, provider: str, credential: Credential, *, providers: ProviderClients
 ) -> ProviderProfile:
-    clients = rt.providers
+    clients = providers
     if provider == "telegram" and credential.widget is not None:
         return clients.telegram.verify_widget(credential.widget)
     token = credential.token
@@ -106,13 +108,15 @@ async def _verify(
         return await clients.vk.verify(token)
     if provider == "google":
         return await clients.google.verify(token)
-    return await _consume_telegram_code(session, rt, token)
+    return await _consume_telegram_code(session, token, providers=providers)
 
 
-async def _consume_telegram_code(session: AsyncSession, rt: Runtime, code: str) -> ProviderProfile:
+async def _consume_telegram_code(
+    session: AsyncSession, code: str, *, providers: ProviderClients
+) -> ProviderProfile:
     record = await repository.get_code(session, token_hash(code))
     if record is None or record.expires_at <= utc_now():
         raise ProviderRejected("Unknown or expired Telegram code", reason="unknown_code")
     if not await repository.delete_code(session, record.id):
         raise ProviderRejected("This Telegram code was already used", reason="used_code")
-    return rt.providers.telegram.profile(record.telegram_user_id, record.profile)
+    return providers.telegram.profile(record.telegram_user_id, record.profile)

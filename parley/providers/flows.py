@@ -5,65 +5,120 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.identity.accounts import audit
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import TokenSigner
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import same
 from parley.models import User
 from parley.providers import repository
 from parley.providers.accounts import sign_up_with, user_for
 from parley.providers.base import http_url
+from parley.providers.clients import ProviderClients
 from parley.providers.credentials import Credential, authorize_url, verify
 from parley.providers.errors import AlreadyRegistered, IdentityMismatch
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram", "TELEGRAM": "telegram"}
 
 
-def yandex_oauth_url(rt: Runtime) -> str:
-    return authorize_url(rt, "yandex").url
+def yandex_oauth_url(*, providers: ProviderClients) -> str:
+    return authorize_url("yandex", providers=providers).url
 
 
 async def register_with_yandex(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    storage: Storage,
+    passwords: Passwords,
+    providers: ProviderClients,
+    image_decoding: anyio.CapacityLimiter,
     oauth_token: str,
     client: ClientInfo,
     **profile: object,
 ) -> User:
     """Create an account from a Yandex OAuth token (409 if that Yandex account is known).
     `profile` holds optional User columns (country, locale)."""
-    found = await verify(session, rt, "yandex", Credential(token=oauth_token), client=client)
+    found = await verify(
+        session, "yandex", Credential(token=oauth_token), client=client, providers=providers
+    )
     if await repository.get_identity(session, "yandex", found.external_id) is not None:
         raise AlreadyRegistered()
-    return await sign_up_with(session, rt, found, client, **profile)
+    return await sign_up_with(
+        session,
+        found,
+        client,
+        **profile,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        providers=providers,
+        image_decoding=image_decoding,
+    )
 
 
 async def login_with_yandex(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    storage: Storage,
+    passwords: Passwords,
+    signer: TokenSigner,
+    providers: ProviderClients,
+    image_decoding: anyio.CapacityLimiter,
     oauth_token: str,
     client: ClientInfo,
     surface: str = "discordapi",
 ) -> IssuedTokens:
     """A long-lived single-token session for a registered Yandex account (404 otherwise)."""
-    found = await verify(session, rt, "yandex", Credential(token=oauth_token), client=client)
-    user = await user_for(session, rt, found, client, create=False)
+    found = await verify(
+        session, "yandex", Credential(token=oauth_token), client=client, providers=providers
+    )
+    user = await user_for(
+        session,
+        found,
+        client,
+        create=False,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        providers=providers,
+        image_decoding=image_decoding,
+    )
     return await sessions.start_session(
-        session, rt, user, client, surface=surface, with_refresh=False
+        session, user, client, surface=surface, with_refresh=False, settings=settings, signer=signer
     )
 
 
 async def schedule_auth(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    storage: Storage,
+    passwords: Passwords,
+    signer: TokenSigner,
+    providers: ProviderClients,
+    image_decoding: anyio.CapacityLimiter,
     auth_method: str,
     id_token: str,
     external_user_id: str | None,
@@ -80,8 +135,10 @@ async def schedule_auth(
         raise Invalid("authMethod must be VK, GOOGLE, TG or TELEGRAM")
     claimed = str(external_user_id).strip() if external_user_id is not None else None
     if client.ip:
-        await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
-    found = await verify(session, rt, provider, Credential(token=id_token), client=client)
+        await limiter.hit(settings.rate_login_ip, "login-ip", client.ip)
+    found = await verify(
+        session, provider, Credential(token=id_token), client=client, providers=providers
+    )
     if claimed and not same(claimed, found.external_id):
         await audit.record(session, "provider.identity_mismatch", client=client, provider=provider)
         raise IdentityMismatch()
@@ -90,7 +147,25 @@ async def schedule_auth(
         name=found.name or ((full_name or "").strip()[:200] or None),
         avatar_url=found.avatar_url or http_url(avatar_url),
     )
-    user = await user_for(session, rt, found, client, create=True)
+    user = await user_for(
+        session,
+        found,
+        client,
+        create=True,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        providers=providers,
+        image_decoding=image_decoding,
+    )
     return await sessions.start_session(
-        session, rt, user, client, surface="schedule", with_refresh=True
+        session,
+        user,
+        client,
+        surface="schedule",
+        with_refresh=True,
+        settings=settings,
+        signer=signer,
     )

@@ -7,12 +7,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Header, Query
 
-from parley.deps import Client, RuntimeDep, Session
-from parley.identity.accounts.deps import CurrentPrincipal
+from parley.deps import (
+    Client,
+    ImageDecodingDep,
+    LimiterDep,
+    MailerDep,
+    Session,
+    SettingsDep,
+    StorageDep,
+)
+from parley.identity.accounts.deps import CurrentPrincipal, PasswordsDep
+from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.router import token_pair
 from parley.identity.sessions.schemas import TokenPair
 from parley.kit.openapi import responses
 from parley.providers import service
+from parley.providers.deps import ProvidersDep
 from parley.providers.schemas import (
     AuthorizeUrlRead,
     IdentityRead,
@@ -30,9 +40,9 @@ def credential(body: ProviderCredentialIn) -> Credential:
 
 
 @router.get("", response_model=list[ProviderRead])
-async def list_providers(rt: RuntimeDep) -> list[ProviderRead]:
+async def list_providers(providers: ProvidersDep) -> list[ProviderRead]:
     """The sign-in providers this server has configured."""
-    return [ProviderRead.model_validate(p) for p in service.enabled_providers(rt)]
+    return [ProviderRead.model_validate(p) for p in service.enabled_providers(providers=providers)]
 
 
 @router.get("/identities", response_model=list[IdentityRead], responses=responses(401))
@@ -50,14 +60,16 @@ async def list_identities(principal: CurrentPrincipal, session: Session) -> list
 async def telegram_webhook(
     update: Annotated[dict[str, Any], Body()],
     session: Session,
-    rt: RuntimeDep,
+    providers: ProvidersDep,
     background: BackgroundTasks,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> dict[str, bool]:
     """Telegram Bot API webhook (guarded by the secret-token header): `/start <code>`."""
-    reply = await service.receive_telegram_update(session, rt, update, secret=secret)
+    reply = await service.receive_telegram_update(
+        session, update, secret=secret, providers=providers
+    )
     if reply is not None:
-        background.add_task(service.send_telegram_reply, rt, reply)
+        background.add_task(service.send_telegram_reply, reply, providers=providers)
     return {"ok": True}
 
 
@@ -66,12 +78,12 @@ async def telegram_webhook(
 )
 async def get_authorize_url(
     provider: str,
-    rt: RuntimeDep,
+    providers: ProvidersDep,
     redirect_uri: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> AuthorizeUrlRead:
     """Where to send the person: Yandex's authorize page or the Telegram bot deep link."""
     return AuthorizeUrlRead.model_validate(
-        service.authorize_url(rt, provider, redirect_uri=redirect_uri)
+        service.authorize_url(provider, redirect_uri=redirect_uri, providers=providers)
     )
 
 
@@ -81,12 +93,35 @@ async def get_authorize_url(
     responses=responses(400, 403, 404, 429, 502, 504),
 )
 async def sign_in_with_provider(
-    provider: str, body: ProviderSignIn, session: Session, rt: RuntimeDep, client: Client
+    provider: str,
+    body: ProviderSignIn,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    providers: ProvidersDep,
+    image_decoding: ImageDecodingDep,
+    client: Client,
 ) -> TokenPair:
     """Sign in (or sign up) with a provider token; returns a native token pair."""
     client = replace(client, device_id=body.device_id)
     issued = await service.sign_in(
-        session, rt, provider, credential(body), client=client, state=body.state
+        session,
+        provider,
+        credential(body),
+        client=client,
+        state=body.state,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        signer=signer,
+        providers=providers,
+        image_decoding=image_decoding,
     )
     return token_pair(issued)
 
@@ -102,12 +137,12 @@ async def link_identity(
     body: ProviderCredentialIn,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    providers: ProvidersDep,
     client: Client,
 ) -> IdentityRead:
     """Link a provider account to the signed-in account."""
     identity = await service.link(
-        session, rt, principal.user_id, provider, credential(body), client=client
+        session, principal.user_id, provider, credential(body), client=client, providers=providers
     )
     return IdentityRead.model_validate(identity)
 

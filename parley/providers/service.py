@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,14 +21,20 @@ from parley import events
 from parley.db import emit
 from parley.errors import NotFound
 from parley.identity.accounts import audit, user_row
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import repository as identity_repository
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import TokenSigner
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
+from parley.infra.storage import Storage
 from parley.kit.client import ClientInfo
 from parley.models import ExternalIdentity
 from parley.providers import repository
 from parley.providers.accounts import new_identity, refresh_identity, user_for
 from parley.providers.base import TITLES
+from parley.providers.clients import ProviderClients
 from parley.providers.credentials import (
     AuthorizeUrl,
     Credential,
@@ -55,7 +62,7 @@ from parley.providers.webhook import (
     receive_telegram_update,
     send_telegram_reply,
 )
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 __all__ = [
     "FLOWS",
@@ -95,8 +102,8 @@ class ProviderInfo:
     bot_name: str | None = None
 
 
-def enabled_providers(rt: Runtime) -> list[ProviderInfo]:
-    bot = rt.providers.telegram.bot_name or None
+def enabled_providers(*, providers: ProviderClients) -> list[ProviderInfo]:
+    bot = providers.telegram.bot_name or None
     return [
         ProviderInfo(
             name=name,
@@ -105,16 +112,23 @@ def enabled_providers(rt: Runtime) -> list[ProviderInfo]:
             authorize_url=name == "yandex" or (name == "telegram" and bot is not None),
             bot_name=bot if name == "telegram" else None,
         )
-        for name in rt.providers.enabled()
+        for name in providers.enabled()
     ]
 
 
 async def sign_in(
     session: AsyncSession,
-    rt: Runtime,
     provider: str,
     credential: Credential,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    storage: Storage,
+    passwords: Passwords,
+    signer: TokenSigner,
+    providers: ProviderClients,
+    image_decoding: anyio.CapacityLimiter,
     client: ClientInfo,
     state: str | None = None,
     surface: str = "native",
@@ -122,13 +136,31 @@ async def sign_in(
 ) -> IssuedTokens:
     """Sign in with a provider; an unknown provider account gets a new user."""
     if state is not None:
-        check_state(rt, provider, state)
+        check_state(provider, state, providers=providers)
     if client.ip:
-        await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
-    profile = await verify(session, rt, provider, credential, client=client)
-    user = await user_for(session, rt, profile, client, create=True)
+        await limiter.hit(settings.rate_login_ip, "login-ip", client.ip)
+    profile = await verify(session, provider, credential, client=client, providers=providers)
+    user = await user_for(
+        session,
+        profile,
+        client,
+        create=True,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        providers=providers,
+        image_decoding=image_decoding,
+    )
     return await sessions.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh
+        session,
+        user,
+        client,
+        surface=surface,
+        with_refresh=with_refresh,
+        settings=settings,
+        signer=signer,
     )
 
 
@@ -138,20 +170,20 @@ async def list_identities(session: AsyncSession, user_id: int) -> list[ExternalI
 
 async def link(
     session: AsyncSession,
-    rt: Runtime,
     user_id: int,
     provider: str,
     credential: Credential,
     *,
+    providers: ProviderClients,
     client: ClientInfo | None = None,
 ) -> ExternalIdentity:
     """Link a provider account to the signed-in user. A provider account that already
     belongs to someone else is refused (and audited): linking never moves identities."""
-    profile = await verify(session, rt, provider, credential, client=client)
+    profile = await verify(session, provider, credential, client=client, providers=providers)
     existing = await repository.get_identity(session, provider, profile.external_id)
     if existing is not None:
         if existing.user_id == user_id:
-            refresh_identity(rt, existing, profile)
+            refresh_identity(existing, profile, providers=providers)
             return existing
         await audit.record(
             session, "identity.link_refused", user_id=user_id, client=client, provider=provider
@@ -159,7 +191,7 @@ async def link(
         raise IdentityTaken()
     if await repository.get_identity_for_user(session, user_id, provider) is not None:
         raise ProviderAlreadyLinked()
-    identity = new_identity(rt, user_id, profile)
+    identity = new_identity(user_id, profile, providers=providers)
     try:
         async with session.begin_nested():
             session.add(identity)

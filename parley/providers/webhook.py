@@ -16,8 +16,8 @@ from parley.kit.secrets import token_hash
 from parley.kit.time import utc_now
 from parley.models import TelegramLoginCode
 from parley.providers import repository
+from parley.providers.clients import ProviderClients
 from parley.providers.telegram import CODE, CODE_TTL_SECONDS
-from parley.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -26,18 +26,22 @@ class TelegramReply:
     text: str
 
 
-def check_telegram_secret(rt: Runtime, presented: str | None) -> None:
+def check_telegram_secret(presented: str | None, *, providers: ProviderClients) -> None:
     """The webhook is Telegram's only if it carries our secret (constant-time compare)."""
-    if not rt.providers.telegram.enabled or not rt.providers.telegram.secret_ok(presented):
+    if not providers.telegram.enabled or not providers.telegram.secret_ok(presented):
         raise Forbidden("Bad webhook secret")
 
 
 async def receive_telegram_update(
-    session: AsyncSession, rt: Runtime, update: Mapping[str, Any], *, secret: str | None
+    session: AsyncSession,
+    update: Mapping[str, Any],
+    *,
+    providers: ProviderClients,
+    secret: str | None,
 ) -> TelegramReply | None:
     """Handle one Bot API update. `/start <code>` stores the code (hashed) with the sender's
     Telegram id and profile for five minutes; the reply is for `send_telegram_reply`."""
-    check_telegram_secret(rt, secret)
+    check_telegram_secret(secret, providers=providers)
     message = update.get("message")
     if not isinstance(message, dict):
         return None
@@ -66,7 +70,7 @@ async def receive_telegram_update(
             chat_id, "This sign-in link was already used. Start again from the app."
         )
     # The Bot API calls come before any write, so no lock is held while they run.
-    photo_path = await rt.providers.telegram.photo_path(sender_id)
+    photo_path = await providers.telegram.photo_path(sender_id)
     profile = {
         "first_name": sender.get("first_name"),
         "last_name": sender.get("last_name"),
@@ -97,6 +101,6 @@ async def receive_telegram_update(
     return TelegramReply(chat_id, "Done! Return to the app to finish signing in.")
 
 
-async def send_telegram_reply(rt: Runtime, reply: TelegramReply) -> None:
+async def send_telegram_reply(reply: TelegramReply, *, providers: ProviderClients) -> None:
     """Deliver a reply through `sendMessage`; call it after the request committed."""
-    await rt.providers.telegram.send_message(reply.chat_id, reply.text)
+    await providers.telegram.send_message(reply.chat_id, reply.text)

@@ -23,11 +23,12 @@ from parley.access import service as access
 from parley.access.errors import AppExists, AppNotFound
 from parley.errors import Invalid
 from parley.identity.accounts import lookup, user_row
+from parley.infra.storage import Storage
 from parley.models import App, User
 from parley.profiles import service as profiles
-from parley.runtime import Runtime
 from parley.schedule import repository
 from parley.schedule.errors import NotYourProfile, RoleChangeForbidden
+from parley.settings import Settings
 
 APP_NAME = "Schedule"
 ROLES = ("STUDENT", "DEV", "AWARDED")
@@ -60,9 +61,9 @@ class ScheduleProfile:
         return user.display_name or names or user.username
 
 
-async def schedule_app(session: AsyncSession, rt: Runtime, *, create: bool) -> App | None:
+async def schedule_app(session: AsyncSession, *, settings: Settings, create: bool) -> App | None:
     """The Schedule app; created on demand when `create` (a concurrent creation is fine)."""
-    url = rt.settings.schedule_app_url
+    url = settings.schedule_app_url
     try:
         return await access.get_app_by_url(session, url)
     except AppNotFound:
@@ -123,30 +124,35 @@ def _stored(variants: list[Variant]) -> list[dict[str, Any]]:
     return [{"subjectName": v.subject_name, "variant": v.variant} for v in variants]
 
 
-async def get_profile(session: AsyncSession, rt: Runtime, user_id: int) -> ScheduleProfile:
+async def get_profile(
+    session: AsyncSession, user_id: int, *, settings: Settings, storage: Storage
+) -> ScheduleProfile:
     """Anyone's Schedule profile (404 for unknown or disabled accounts)."""
     user = await lookup.get_live_user(session, user_id)
-    app = await schedule_app(session, rt, create=False)
+    app = await schedule_app(session, create=False, settings=settings)
     payload = await access.get_app_payload(session, app, user.id) if app is not None else {}
-    return _profile(rt, user, payload)
+    return _profile(user, payload, settings=settings, storage=storage)
 
 
-def _profile(rt: Runtime, user: User, payload: Mapping[str, Any]) -> ScheduleProfile:
+def _profile(
+    user: User, payload: Mapping[str, Any], *, settings: Settings, storage: Storage
+) -> ScheduleProfile:
     return ScheduleProfile(
         user,
-        role_of(payload, rt.settings.schedule_default_role),
+        role_of(payload, settings.schedule_default_role),
         variants_of(payload),
         public_of(payload),
-        profiles.avatar_url(rt, user),
+        profiles.avatar_url(user, storage=storage),
     )
 
 
 async def update_profile(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     changes: Mapping[str, Any],
     *,
+    settings: Settings,
+    storage: Storage,
     user_ids: Collection[int] = (),
 ) -> ScheduleProfile:
     """Apply the given fields of `bio`, `full_name`, `contacts` (replaced whole), `variants`
@@ -162,10 +168,10 @@ async def update_profile(
     # The user's row before the payload's (the lock order in `parley.profiles.service`)
     await user_row.lock_user(session, user.id)
     stored_here = "variants" in changes or "public_profile" in changes
-    app = await schedule_app(session, rt, create=stored_here)
+    app = await schedule_app(session, create=stored_here, settings=settings)
     row = await repository.lock_payload(session, app.id, user.id) if app is not None else None
     payload = dict(row.data) if row is not None else {}
-    role = role_of(payload, rt.settings.schedule_default_role)
+    role = role_of(payload, settings.schedule_default_role)
     if "role" in changes and changes["role"] != role:
         raise RoleChangeForbidden()
     wanted = dict(payload)
@@ -180,5 +186,5 @@ async def update_profile(
         await profiles.update_profile(session, user, profile_changes)
     if app is not None and wanted != payload:
         payload = {**wanted, "role": role}
-        await access.replace_app_payload(session, rt, app, user.id, payload)
-    return _profile(rt, user, payload)
+        await access.replace_app_payload(session, app, user.id, payload, settings=settings)
+    return _profile(user, payload, settings=settings, storage=storage)

@@ -123,7 +123,7 @@ async def test_goncord_patch_users_against_a_schedule_profile_edit(
     """PATCH /api/v0/users with the Schedule app's payload against PUT /account/profile (the
     locked payload, then the bio, then the payload again)."""
     async with runtime.db.unit_of_work() as session:
-        app = await schedule.schedule_app(session, runtime, create=True)
+        app = await schedule.schedule_app(session, create=True, settings=runtime.settings)
     assert app is not None
 
     async def goncord(n: int) -> httpx.Response:

@@ -44,7 +44,7 @@ def rt(mail_app: FastAPI) -> Runtime:
 
 async def new_ticket(rt: Runtime, client: ClientInfo = DESKTOP) -> qr.NewTicket:
     async with rt.db.unit_of_work() as session:
-        return await qr.create_ticket(session, rt, client)
+        return await qr.create_ticket(session, client, settings=rt.settings)
 
 
 async def exchange_code(rt: Runtime, ticket: qr.NewTicket) -> str | None:

@@ -43,12 +43,19 @@ async def test_resource_update_ignores_unknown_urls_and_builds_the_apps_map(
     one, two = await new_app(runtime), await new_app(runtime)
     async with runtime.db.unit_of_work() as session:
         written = await access.replace_app_payloads(
-            session, runtime, alice.id, {one.url: {"k": 1}, "https://nowhere.example": {"x": 1}}
+            session,
+            alice.id,
+            {one.url: {"k": 1}, "https://nowhere.example": {"x": 1}},
+            settings=runtime.settings,
         )
         assert written == {one.url: {"k": 1}}
         app_two = await access.get_app_by_url(session, two.url)
-        await access.replace_app_payload(session, runtime, app_two, alice.id, {"v": [1, 2]})
-        await access.replace_app_payload(session, runtime, app_two, alice.id, {"w": None})
+        await access.replace_app_payload(
+            session, app_two, alice.id, {"v": [1, 2]}, settings=runtime.settings
+        )
+        await access.replace_app_payload(
+            session, app_two, alice.id, {"w": None}, settings=runtime.settings
+        )
         assert await access.user_payloads_by_url(session, alice.id) == {
             one.url: {"k": 1},
             two.url: {"w": None},
@@ -61,10 +68,14 @@ async def test_external_avatar_url(
 ) -> None:
     async with runtime.db.unit_of_work() as session:
         user = await lookup.get_live_user(session, alice.id)
-        await profiles.set_external_avatar(session, runtime, user, "https://cdn.example/a.png")
-        assert profiles.avatar_url(runtime, user) == "https://cdn.example/a.png"
+        await profiles.set_external_avatar(
+            session, user, "https://cdn.example/a.png", storage=runtime.storage
+        )
+        assert profiles.avatar_url(user, storage=runtime.storage) == "https://cdn.example/a.png"
         with pytest.raises(Invalid):
-            await profiles.set_external_avatar(session, runtime, user, "javascript:alert(1)")
+            await profiles.set_external_avatar(
+                session, user, "javascript:alert(1)", storage=runtime.storage
+            )
     view = (await client.get(f"/v1/users/{alice.id}", headers=bob.headers)).json()
     assert view["avatar_url"] == "https://cdn.example/a.png"
 
@@ -106,8 +117,15 @@ async def test_import_avatar_from_a_provider_url(
 ) -> None:
     async with runtime.db.unit_of_work() as session:
         user = await lookup.get_live_user(session, alice.id)
-        await profiles.import_avatar_from_url(session, runtime, user, f"{picture_server}/a.jpg")
-        url = profiles.avatar_url(runtime, user)
+        await profiles.import_avatar_from_url(
+            session,
+            user,
+            f"{picture_server}/a.jpg",
+            settings=runtime.settings,
+            storage=runtime.storage,
+            image_decoding=runtime.image_decoding,
+        )
+        url = profiles.avatar_url(user, storage=runtime.storage)
         assert url is not None
         assert url.startswith("http://testserver/media/avatars/")
     for path, error in (("/zip", AvatarRejected), ("/missing", BadGateway)):
@@ -115,7 +133,17 @@ async def test_import_avatar_from_a_provider_url(
             user = await lookup.get_live_user(session, alice.id)
             with pytest.raises(error):
                 await profiles.import_avatar_from_url(
-                    session, runtime, user, f"{picture_server}{path}"
+                    session,
+                    user,
+                    f"{picture_server}{path}",
+                    settings=runtime.settings,
+                    storage=runtime.storage,
+                    image_decoding=runtime.image_decoding,
                 )
     async with runtime.db.unit_of_work() as session:
-        assert profiles.avatar_url(runtime, await lookup.get_live_user(session, alice.id)) == url
+        assert (
+            profiles.avatar_url(
+                await lookup.get_live_user(session, alice.id), storage=runtime.storage
+            )
+            == url
+        )

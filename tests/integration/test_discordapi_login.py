@@ -43,14 +43,32 @@ async def _user(app: FastAPI) -> dict[str, object]:
 async def _login(rt: Runtime, email: str, password: str, fp: str) -> IssuedTokens:
     async with rt.db.unit_of_work() as session:
         return await devices.login_by_email(
-            session, rt, email=email, password=password, fingerprint=fp, client=CLIENT
+            session,
+            email=email,
+            password=password,
+            fingerprint=fp,
+            client=CLIENT,
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            passwords=rt.passwords,
+            signer=rt.signer,
         )
 
 
 async def _confirm(rt: Runtime, email: str, code: str) -> IssuedTokens:
     async with rt.db.unit_of_work() as session:
         return await devices.confirm_device_and_login(
-            session, rt, email=email, password=PASSWORD, code=code, client=CLIENT
+            session,
+            email=email,
+            password=PASSWORD,
+            code=code,
+            client=CLIENT,
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            passwords=rt.passwords,
+            signer=rt.signer,
         )
 
 

@@ -55,24 +55,26 @@ async def pending(rt: Runtime, client_id: str, payload: str) -> qr.Outcome:
     async with rt.db.unit_of_work() as session:
         return await dq.pending_ticket(
             session,
-            rt,
             client_id=client_id,
             client_ip="188.131.21.22",
             encrypted_user_payload=payload,
             user_agent="Browser/1",
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
         )
 
 
 async def confirm(rt: Runtime, client_id: str, code: str) -> qr.Outcome:
     async with rt.db.unit_of_work() as session:
         return await dq.pending_ticket_confirmation(
-            session, rt, client_id=client_id, confirmation_code=code
+            session, client_id=client_id, confirmation_code=code, settings=rt.settings
         )
 
 
 async def open_hub(rt: Runtime, client_id: str) -> str:
     async with rt.db.unit_of_work() as session:
-        return await dq.open_hub(session, rt, client_id)
+        return await dq.open_hub(session, client_id, settings=rt.settings)
 
 
 async def payload_for(rt: Runtime, client_id: str, ticket_id: int, secret: str) -> str | None:
@@ -91,7 +93,14 @@ async def latest_ticket(session: AsyncSession, client_id: str) -> int:
 async def redeem(rt: Runtime, client_id: str, user_payload: str) -> Any:
     async with rt.db.unit_of_work() as session:
         return await dq.exchange_user_payload(
-            session, rt, client_id=client_id, user_payload=user_payload, client=ClientInfo()
+            session,
+            client_id=client_id,
+            user_payload=user_payload,
+            client=ClientInfo(),
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            signer=rt.signer,
         )
 
 
@@ -108,7 +117,7 @@ async def test_unknown_desktop_code_then_only_the_hub_owner_gets_a_payload(
         await open_hub(rt, client_id)
     async with hub.join(client_id, pc.append), hub.join(client_id, mb.append):
         assert hub.size(client_id) == 2
-        token = dq.encrypt_user_data(rt, principal(alice))
+        token = dq.encrypt_user_data(principal(alice), settings=rt.settings)
         outcome = await pending(rt, client_id, token)
         assert outcome.event == "code_required"
         assert outcome.sent_to == f"{alice.email[0]}***@example.com"
@@ -147,7 +156,9 @@ async def test_unknown_desktop_code_then_only_the_hub_owner_gets_a_payload(
         await redeem(rt, client_id, payload)
     # the desktop is known now: the next QR sign-in needs no code
     await open_hub(rt, client_id)  # the claim ended with the payload
-    again = await pending(rt, client_id, dq.encrypt_user_data(rt, principal(alice)))
+    again = await pending(
+        rt, client_id, dq.encrypt_user_data(principal(alice), settings=rt.settings)
+    )
     assert again.event == "approved"
 
 
@@ -156,7 +167,7 @@ async def test_bad_or_expired_user_data_is_refused(mail_app: FastAPI) -> None:
     alice = await account(mail_app)
     with pytest.raises(Unauthorized):
         await pending(rt, "hub-x", "garbage")
-    token = dq.encrypt_user_data(rt, principal(alice))
+    token = dq.encrypt_user_data(principal(alice), settings=rt.settings)
     clock.advance(121)
     with pytest.raises(Unauthorized):
         await pending(rt, "hub-x", token)
@@ -167,7 +178,7 @@ async def test_user_payload_expires_after_two_minutes(mail_app: FastAPI, smtp: S
     alice = await account(mail_app)
     client_id = new_token(12)
     secret = await open_hub(rt, client_id)
-    await pending(rt, client_id, dq.encrypt_user_data(rt, principal(alice)))
+    await pending(rt, client_id, dq.encrypt_user_data(principal(alice), settings=rt.settings))
     await confirm(rt, client_id, code_in(await last_mail(smtp, alice.email, "device")))
     async with rt.db.unit_of_work() as session:
         ticket = await latest_ticket(session, client_id)
@@ -185,7 +196,7 @@ async def test_the_sealed_user_data_works_once(mail_app: FastAPI, smtp: SmtpSink
     alice = await account(mail_app)
     client_id = new_token(12)
     await open_hub(rt, client_id)
-    token = dq.encrypt_user_data(rt, principal(alice))
+    token = dq.encrypt_user_data(principal(alice), settings=rt.settings)
     assert (await pending(rt, client_id, token)).event == "code_required"
     for _ in range(3):
         with pytest.raises(Unauthorized):
@@ -197,7 +208,9 @@ async def test_a_phone_without_a_waiting_desktop_opens_nothing(mail_app: FastAPI
     rt: Runtime = mail_app.state.runtime
     alice = await account(mail_app)
     with pytest.raises(NoDesktop):
-        await pending(rt, new_token(12), dq.encrypt_user_data(rt, principal(alice)))
+        await pending(
+            rt, new_token(12), dq.encrypt_user_data(principal(alice), settings=rt.settings)
+        )
 
 
 async def test_brute_forced_confirmation_codes_die_after_five(
@@ -207,7 +220,7 @@ async def test_brute_forced_confirmation_codes_die_after_five(
     alice = await account(mail_app)
     client_id = new_token(12)
     await open_hub(rt, client_id)
-    await pending(rt, client_id, dq.encrypt_user_data(rt, principal(alice)))
+    await pending(rt, client_id, dq.encrypt_user_data(principal(alice), settings=rt.settings))
     right = code_in(await last_mail(smtp, alice.email, "device"))
     for i in range(1, 6):
         with pytest.raises((WrongCode, qr.CodeExpired)):

@@ -24,14 +24,22 @@ async def test_the_app_is_created_on_the_first_write_only(
     async for app in running_app(make_settings(schedule_app_url=url)):
         rt = app.state.runtime
         async with rt.db.unit_of_work() as session:
-            found = await schedule.get_profile(session, rt, alice.id)
+            found = await schedule.get_profile(
+                session, alice.id, settings=rt.settings, storage=rt.storage
+            )
             assert (found.role, found.variants) == ("STUDENT", [])
             user = await lookup.get_live_user(session, alice.id)
-            await schedule.update_profile(session, rt, user, {"bio": "только био"})
+            await schedule.update_profile(
+                session, user, {"bio": "только био"}, settings=rt.settings, storage=rt.storage
+            )
             with pytest.raises(AppNotFound):
                 await access.get_app_by_url(session, url)
             await schedule.update_profile(
-                session, rt, user, {"variants": [schedule.Variant(" Физика ", 5)]}
+                session,
+                user,
+                {"variants": [schedule.Variant(" Физика ", 5)]},
+                settings=rt.settings,
+                storage=rt.storage,
             )
             created = await access.get_app_by_url(session, url)
             assert created.name == "Schedule"
@@ -40,7 +48,7 @@ async def test_the_app_is_created_on_the_first_write_only(
                 "role": "STUDENT",
                 "variants": [{"subjectName": "Физика", "variant": 5}],
             }
-            again = await schedule.schedule_app(session, rt, create=True)
+            again = await schedule.schedule_app(session, create=True, settings=rt.settings)
             assert again is not None
             assert again.id == created.id
 
@@ -52,14 +60,24 @@ async def test_foreign_payload_shapes_read_as_defaults(
     async for app in running_app(make_settings(schedule_app_url=url)):
         rt = app.state.runtime
         async with rt.db.unit_of_work() as session:
-            created = await schedule.schedule_app(session, rt, create=True)
+            created = await schedule.schedule_app(session, create=True, settings=rt.settings)
             assert created is not None
             payload = {"role": "ROOT", "variants": [{"subjectName": "A"}, 7, {"x": 1}]}
-            await access.replace_app_payload(session, rt, created, bob.id, payload)
-            found = await schedule.get_profile(session, rt, bob.id)
+            await access.replace_app_payload(
+                session, created, bob.id, payload, settings=rt.settings
+            )
+            found = await schedule.get_profile(
+                session, bob.id, settings=rt.settings, storage=rt.storage
+            )
             assert (found.role, found.variants) == ("STUDENT", [])
-            await access.replace_app_payload(session, rt, created, bob.id, {"role": "AWARDED"})
-            assert (await schedule.get_profile(session, rt, bob.id)).role == "AWARDED"
+            await access.replace_app_payload(
+                session, created, bob.id, {"role": "AWARDED"}, settings=rt.settings
+            )
+            assert (
+                await schedule.get_profile(
+                    session, bob.id, settings=rt.settings, storage=rt.storage
+                )
+            ).role == "AWARDED"
 
 
 async def test_refused_changes(
@@ -70,15 +88,32 @@ async def test_refused_changes(
         async with rt.db.unit_of_work() as session:
             user = await lookup.get_live_user(session, alice.id)
             with pytest.raises(RoleChangeForbidden):
-                await schedule.update_profile(session, rt, user, {"role": "DEV"})
+                await schedule.update_profile(
+                    session, user, {"role": "DEV"}, settings=rt.settings, storage=rt.storage
+                )
             with pytest.raises(NotYourProfile):
-                await schedule.update_profile(session, rt, user, {"bio": "x"}, user_ids=[bob.id])
-            with pytest.raises(Invalid):
-                await schedule.update_profile(session, rt, user, {"username": "x"})
-            duplicate = [schedule.Variant("Веб", 1), schedule.Variant("веб", 2)]  # noqa: RUF001
-            with pytest.raises(Invalid):
-                await schedule.update_profile(session, rt, user, {"variants": duplicate})
+                await schedule.update_profile(
+                    session,
+                    user,
+                    {"bio": "x"},
+                    user_ids=[bob.id],
+                    settings=rt.settings,
+                    storage=rt.storage,
+                )
             with pytest.raises(Invalid):
                 await schedule.update_profile(
-                    session, rt, user, {"variants": [schedule.Variant("A", -1)]}
+                    session, user, {"username": "x"}, settings=rt.settings, storage=rt.storage
+                )
+            duplicate = [schedule.Variant("Веб", 1), schedule.Variant("веб", 2)]  # noqa: RUF001
+            with pytest.raises(Invalid):
+                await schedule.update_profile(
+                    session, user, {"variants": duplicate}, settings=rt.settings, storage=rt.storage
+                )
+            with pytest.raises(Invalid):
+                await schedule.update_profile(
+                    session,
+                    user,
+                    {"variants": [schedule.Variant("A", -1)]},
+                    settings=rt.settings,
+                    storage=rt.storage,
                 )

@@ -74,12 +74,19 @@ async def test_schedule_avatar_url_from_the_request_is_linked_not_fetched(
     async with rt.db.unit_of_work() as session:
         issued = await service.schedule_auth(
             session,
-            rt,
             auth_method="GOOGLE",
             id_token=token,
             external_user_id=sub,
             avatar_url="https://cdn.example/oleg.png",
             client=ClientInfo(),
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            storage=rt.storage,
+            passwords=rt.passwords,
+            signer=rt.signer,
+            providers=rt.providers,
+            image_decoding=rt.image_decoding,
         )
     assert issued.user.avatar_key == "https://cdn.example/oleg.png"
 

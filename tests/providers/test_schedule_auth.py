@@ -20,7 +20,19 @@ CLIENT = ClientInfo(ip="198.51.100.4", user_agent="schedule-app")
 
 async def auth(rt: Runtime, **kwargs: object) -> service.IssuedTokens:
     async with rt.db.unit_of_work() as session:
-        return await service.schedule_auth(session, rt, client=CLIENT, **kwargs)  # type: ignore[arg-type]
+        return await service.schedule_auth(
+            session,
+            client=CLIENT,
+            **kwargs,
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            storage=rt.storage,
+            passwords=rt.passwords,
+            signer=rt.signer,
+            providers=rt.providers,
+            image_decoding=rt.image_decoding,
+        )  # type: ignore[arg-type]
 
 
 async def test_vk_with_the_right_external_id_gets_a_token_pair(

@@ -183,22 +183,67 @@ async def test_discordapi_register_then_login_with_yandex(
     rt: Runtime, fakes: FakeProviders
 ) -> None:
     token, info = fakes.yandex.account()
-    assert "client_id=" in service.yandex_oauth_url(rt)
+    assert "client_id=" in service.yandex_oauth_url(providers=rt.providers)
     async with rt.db.unit_of_work() as session:
         with pytest.raises(NotRegistered):
-            await service.login_with_yandex(session, rt, oauth_token=token, client=CLIENT)
+            await service.login_with_yandex(
+                session,
+                oauth_token=token,
+                client=CLIENT,
+                settings=rt.settings,
+                limiter=rt.limiter,
+                mailer=rt.mailer,
+                storage=rt.storage,
+                passwords=rt.passwords,
+                signer=rt.signer,
+                providers=rt.providers,
+                image_decoding=rt.image_decoding,
+            )
     async with rt.db.unit_of_work() as session:
         user = await service.register_with_yandex(
-            session, rt, oauth_token=token, client=CLIENT, country="RU"
+            session,
+            oauth_token=token,
+            client=CLIENT,
+            country="RU",
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            storage=rt.storage,
+            passwords=rt.passwords,
+            providers=rt.providers,
+            image_decoding=rt.image_decoding,
         )
     assert user.username == info["login"]
     assert user.country == "RU"
     assert user.password_hash is None
     async with rt.db.unit_of_work() as session:
         with pytest.raises(AlreadyRegistered):
-            await service.register_with_yandex(session, rt, oauth_token=token, client=CLIENT)
+            await service.register_with_yandex(
+                session,
+                oauth_token=token,
+                client=CLIENT,
+                settings=rt.settings,
+                limiter=rt.limiter,
+                mailer=rt.mailer,
+                storage=rt.storage,
+                passwords=rt.passwords,
+                providers=rt.providers,
+                image_decoding=rt.image_decoding,
+            )
     async with rt.db.unit_of_work() as session:
-        issued = await service.login_with_yandex(session, rt, oauth_token=token, client=CLIENT)
+        issued = await service.login_with_yandex(
+            session,
+            oauth_token=token,
+            client=CLIENT,
+            settings=rt.settings,
+            limiter=rt.limiter,
+            mailer=rt.mailer,
+            storage=rt.storage,
+            passwords=rt.passwords,
+            signer=rt.signer,
+            providers=rt.providers,
+            image_decoding=rt.image_decoding,
+        )
     assert issued.user.id == user.id
     assert issued.refresh_token is None
     assert issued.session.surface == "discordapi"
@@ -208,4 +253,15 @@ async def test_discordapi_register_then_login_with_yandex(
 async def test_discordapi_register_with_a_bad_token_is_rejected(rt: Runtime) -> None:
     with pytest.raises(ProviderRejected):
         async with rt.db.unit_of_work() as session:
-            await service.register_with_yandex(session, rt, oauth_token="nope", client=CLIENT)
+            await service.register_with_yandex(
+                session,
+                oauth_token="nope",
+                client=CLIENT,
+                settings=rt.settings,
+                limiter=rt.limiter,
+                mailer=rt.mailer,
+                storage=rt.storage,
+                passwords=rt.passwords,
+                providers=rt.providers,
+                image_decoding=rt.image_decoding,
+            )

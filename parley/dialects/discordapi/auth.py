@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Header, Query
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.dialects.discordapi.deps import DiscordPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import (
@@ -21,9 +21,11 @@ from parley.dialects.discordapi.schemas import (
 )
 from parley.dialects.kit import dialect_router
 from parley.errors import Unauthorized
+from parley.identity.accounts.deps import PasswordsDep
 from parley.identity.devices import service as devices
 from parley.identity.devices.errors import DeviceVerificationRequired
 from parley.identity.qr import discordapi as qr
+from parley.identity.sessions.deps import SignerDep
 from parley.kit.bearer import extract_token
 
 router = dialect_router(render, tag="dialect: DiscordApi")
@@ -33,12 +35,28 @@ _errors = errors(400, 404, 429)
 
 @router.post("/auth/login/", response_model=Token | Detail, responses=_errors)
 async def login(
-    body: LoginBody, session: Session, rt: RuntimeDep, client: Client
+    body: LoginBody,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    client: Client,
 ) -> Token | Detail:
     """6. A known `client_fingerprint` gets the token; an unknown one gets a mailed code."""
     try:
         issued = await devices.login_by_email(
-            session, rt, body.email, body.password, body.client_fingerprint, client
+            session,
+            body.email,
+            body.password,
+            body.client_fingerprint,
+            client,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            passwords=passwords,
+            signer=signer,
         )
     except DeviceVerificationRequired as challenge:  # the seed answers it 200 (code row kept)
         return Detail(detail=f"Confirmation code send to: {challenge.extra['sent_to']}")
@@ -47,11 +65,27 @@ async def login(
 
 @router.post("/auth/confirm_device_and_login/", response_model=Token, responses=_errors)
 async def confirm_device_and_login(
-    body: ConfirmBody, session: Session, rt: RuntimeDep, client: Client
+    body: ConfirmBody,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    client: Client,
 ) -> Token:
     """16. The mailed code: the token, and the device is remembered."""
     issued = await devices.confirm_device_and_login(
-        session, rt, body.email, body.password, body.confirmation_code, client
+        session,
+        body.email,
+        body.password,
+        body.confirmation_code,
+        client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+        signer=signer,
     )
     return Token(token=issued.access_token)
 
@@ -59,9 +93,9 @@ async def confirm_device_and_login(
 @router.get(
     "/auth/encrypt_user_data/", response_model=SealedToken, responses={401: {"model": Detail}}
 )
-async def encrypt_user_data(principal: DiscordPrincipal, rt: RuntimeDep) -> SealedToken:
+async def encrypt_user_data(principal: DiscordPrincipal, settings: SettingsDep) -> SealedToken:
     """15. For the phone: a sealed token (2 minutes) to send as `pending_ticket`."""
-    return SealedToken(token=qr.encrypt_user_data(rt, principal))
+    return SealedToken(token=qr.encrypt_user_data(principal, settings=settings))
 
 
 @router.get(
@@ -72,7 +106,10 @@ async def encrypt_user_data(principal: DiscordPrincipal, rt: RuntimeDep) -> Seal
 async def qr_auth(
     client_id: Annotated[str, Query(min_length=1, max_length=128, pattern=NO_NUL)],
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    signer: SignerDep,
     client: Client,
     authorization: Annotated[str | None, Header()] = None,
     authorization_param: Annotated[str | None, Query(alias="Authorization")] = None,
@@ -83,6 +120,13 @@ async def qr_auth(
     if not ticket:
         raise Unauthorized("The ticket from the QR login is missing")
     issued = await qr.exchange_user_payload(
-        session, rt, client_id=client_id, user_payload=ticket, client=client
+        session,
+        client_id=client_id,
+        user_payload=ticket,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
     )
     return Token(token=issued.access_token)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from parley.deps import Client, authenticate
+from parley.deps import Client
 from parley.errors import Forbidden
+from parley.identity.accounts.deps import authenticate
 from parley.identity.accounts.geo import language_region
 from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import Bearer

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from parley.deps import RuntimeDep, Session
+from parley.deps import Session, SettingsDep, StorageDep
 from parley.dialects.discordapi.deps import DiscordPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import (
@@ -25,6 +25,7 @@ from parley.dialects.kit import dialect_router
 from parley.errors import Invalid, NotFound
 from parley.kit.ids import PathId
 from parley.messaging import channels, history, members
+from parley.messaging.deps import MessagesDep
 from parley.messaging.send import Draft
 from parley.profiles.views import public_view
 
@@ -35,7 +36,7 @@ _PAGE = 200
 
 
 async def private_members(
-    chat_id: PathId, principal: DiscordPrincipal, session: Session, rt: RuntimeDep
+    chat_id: PathId, principal: DiscordPrincipal, session: Session, storage: StorageDep
 ) -> list[UserOut]:
     """The members of a direct channel the caller belongs to, in join order (the member
     check raises ChannelNotFound, answered 400); a group channel is not a private chat."""
@@ -43,7 +44,7 @@ async def private_members(
     if summary.channel.kind != "dm":
         raise Invalid("Not a private chat")
     rows = await members.channel_members(session, principal.user_id, chat_id)
-    return [user_out(public_view(rt, user)) for _, user in rows]
+    return [user_out(public_view(user, storage=storage)) for _, user in rows]
 
 
 Members = Annotated[list[UserOut], Depends(private_members)]
@@ -69,12 +70,12 @@ async def chat_messages(
     members: Members,
     principal: DiscordPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> list[MessageOut]:
     """9. `limit` messages after skipping `offset`, newest first."""
     owners = {user.id: user for user in members}
     messages = await history.list_messages_offset(
-        session, rt.settings, principal.user_id, chat_id, offset=offset, limit=limit
+        session, settings, principal.user_id, chat_id, offset=offset, limit=limit
     )
     return [
         MessageOut(
@@ -103,11 +104,11 @@ async def add_message(
     body: AddMessageBody,
     _: Members,
     principal: DiscordPrincipal,
-    rt: RuntimeDep,
+    messages: MessagesDep,
 ) -> Detail:
     """11. Post `text` (optionally replying to message `answer`, or `message_answer_id` as
     the original names it) as the caller."""
-    await rt.messages.send(Draft(principal.user_id, chat_id, body.text, body.answer))
+    await messages.send(Draft(principal.user_id, chat_id, body.text, body.answer))
     return Detail(detail="Success add.")
 
 

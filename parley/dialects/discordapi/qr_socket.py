@@ -23,13 +23,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
-from parley.deps import get_runtime
+from parley.deps import DatabaseDep, LimiterDep, MailerDep, SettingsDep
 from parley.dialects.discordapi.schemas import NO_NUL
 from parley.errors import Invalid, ParleyError
 from parley.identity.qr import discordapi as discord_qr
 from parley.identity.qr import service as qr
 from parley.identity.qr.hub import get_hub
-from parley.runtime import Runtime
 
 router = APIRouter(tags=["dialect: DiscordApi"])
 
@@ -46,7 +45,7 @@ class _Heard:
 
 
 async def frame_for(
-    rt: Runtime, client_id: str, event: dict[str, Any], secret: str | None
+    client_id: str, event: dict[str, Any], secret: str | None, *, db: DatabaseDep
 ) -> dict[str, Any] | None:
     """A hub event in the seed's words; `secret` is the owner desktop socket's."""
     if event.get("event") == qr.CODE_REQUIRED:
@@ -54,7 +53,7 @@ async def frame_for(
     if event.get("event") == qr.APPROVED:
         payload = None
         if secret is not None:
-            async with rt.db.unit_of_work() as session:
+            async with db.unit_of_work() as session:
                 payload = await discord_qr.issue_user_payload(
                     session, client_id, int(event["ticket_id"]), secret
                 )
@@ -67,14 +66,17 @@ async def qr_auth_socket(
     client_id: Annotated[str, Query(min_length=1, max_length=128, pattern=NO_NUL)],
     client_ip: Annotated[str, Query(min_length=1, max_length=45, pattern=NO_NUL)],
     client_type: Annotated[Literal["pc", "mb"], Query()],
+    settings: SettingsDep,
+    db: DatabaseDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
 ) -> None:
-    rt = get_runtime(websocket)
     outgoing: asyncio.Queue[dict[str, Any] | object] = asyncio.Queue()
     secret = None
     if client_type == "pc":  # the claim is held before the desktop learns it is connected
         try:
-            async with rt.db.unit_of_work() as session:
-                secret = await discord_qr.open_hub(session, rt, client_id)
+            async with db.unit_of_work() as session:
+                secret = await discord_qr.open_hub(session, client_id, settings=settings)
         except ParleyError as exc:
             await websocket.accept()
             await websocket.send_json({"op": "error", "detail": exc.message})
@@ -84,17 +86,31 @@ async def qr_auth_socket(
     outgoing.put_nowait({"op": f"connected type: {client_type}"})  # the original's greeting
 
     async def to_frame(event: dict[str, Any]) -> dict[str, Any] | None:
-        return await frame_for(rt, client_id, event, secret)
+        return await frame_for(client_id, event, secret, db=db)
 
     user_agent = websocket.headers.get("user-agent") if client_type == "pc" else None
     # The hub only queues its events: each socket turns them into frames in its own task, so
     # one socket closing never cuts short what another one is told.
     async with get_hub(websocket).join(client_id, lambda event: outgoing.put_nowait(_Heard(event))):
         tasks = [
-            asyncio.create_task(_read(websocket, rt, outgoing, client_id, client_ip, user_agent))
+            asyncio.create_task(
+                _read(
+                    websocket,
+                    outgoing,
+                    client_id,
+                    client_ip,
+                    user_agent,
+                    settings=settings,
+                    db=db,
+                    limiter=limiter,
+                    mailer=mailer,
+                )
+            )
         ]
         if secret is not None:
-            tasks.append(asyncio.create_task(_keep(rt, outgoing, client_id, secret)))
+            tasks.append(
+                asyncio.create_task(_keep(outgoing, client_id, secret, settings=settings, db=db))
+            )
         try:
             await _write(websocket, outgoing, tasks[0], to_frame)
         finally:
@@ -103,18 +119,23 @@ async def qr_auth_socket(
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                     await task
             if secret is not None:
-                async with rt.db.unit_of_work() as session:
+                async with db.unit_of_work() as session:
                     await discord_qr.close_hub(session, client_id, secret)
 
 
 async def _keep(
-    rt: Runtime, outgoing: asyncio.Queue[dict[str, Any] | object], client_id: str, secret: str
+    outgoing: asyncio.Queue[dict[str, Any] | object],
+    client_id: str,
+    secret: str,
+    *,
+    settings: SettingsDep,
+    db: DatabaseDep,
 ) -> None:
     """Renew the desktop's hub claim while the socket lives (a third of its lifetime)."""
     while True:
-        await asyncio.sleep(rt.settings.qr_ticket_ttl_seconds / 3)
-        async with rt.db.unit_of_work() as session:
-            kept = await discord_qr.keep_hub(session, rt, client_id, secret)
+        await asyncio.sleep(settings.qr_ticket_ttl_seconds / 3)
+        async with db.unit_of_work() as session:
+            kept = await discord_qr.keep_hub(session, client_id, secret, settings=settings)
         if not kept:
             outgoing.put_nowait({"op": "error", "detail": "This QR login expired"})
             outgoing.put_nowait(_DONE)
@@ -151,11 +172,15 @@ async def _write(
 
 async def _read(
     websocket: WebSocket,
-    rt: Runtime,
     outgoing: asyncio.Queue[dict[str, Any] | object],
     client_id: str,
     client_ip: str,
     user_agent: str | None,
+    *,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
 ) -> None:
     while True:
         try:
@@ -171,22 +196,24 @@ async def _read(
             outgoing.put_nowait({"op": "heartbeat_ack"})
             continue
         try:
-            async with rt.db.unit_of_work() as session:
+            async with db.unit_of_work() as session:
                 if op == "pending_ticket":
                     await discord_qr.pending_ticket(
                         session,
-                        rt,
                         client_id=client_id,
                         client_ip=client_ip,
                         encrypted_user_payload=_text(message, "encrypted_user_payload"),
                         user_agent=user_agent,
+                        settings=settings,
+                        limiter=limiter,
+                        mailer=mailer,
                     )
                 elif op == "pending_ticket_confirmation":
                     await discord_qr.pending_ticket_confirmation(
                         session,
-                        rt,
                         client_id=client_id,
                         confirmation_code=_text(message, "confirmation_code"),
+                        settings=settings,
                     )
                 else:
                     outgoing.put_nowait({"op": "error", "detail": f"Unknown op: {op!s:.40}"})

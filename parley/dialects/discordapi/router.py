@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from parley.accounts import signup as accounts
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.dialects.discordapi import auth, private, qr_socket, users, yandex
 from parley.dialects.discordapi.deps import Country, GatewayPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import Detail, RegisterBody
 from parley.dialects.kit import dialect_router
 from parley.errors import Invalid
+from parley.identity.accounts.deps import PasswordsDep
 
 core = dialect_router(render, tag="dialect: DiscordApi")
 
@@ -22,7 +23,10 @@ SUCCESS = Detail(detail="success")
 async def register(
     body: RegisterBody,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
     client: Client,
     country: Country,
 ) -> Detail:
@@ -31,7 +35,15 @@ async def register(
         raise Invalid("Could not determine the country: send X-Forwarded-For or Accept-Language")
     profile = {"bio": body.description, "status": body.status, "country": country}
     account = accounts.NewAccount(body.username, body.password, body.email, profile)
-    await accounts.sign_up(session, rt, account, client=client)
+    await accounts.sign_up(
+        session,
+        account,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+    )
     return SUCCESS
 
 

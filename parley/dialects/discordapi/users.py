@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from starlette.datastructures import UploadFile
 
-from parley.deps import RuntimeDep, Session
+from parley.deps import ImageDecodingDep, Session, SettingsDep, StorageDep
 from parley.dialects.discordapi.deps import DiscordPrincipal
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, CapitalDetail, Detail, UserOut
@@ -36,13 +36,13 @@ async def find_user(
     username: Annotated[str, Query(max_length=64, pattern=NO_NUL)],
     _: DiscordPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    storage: StorageDep,
 ) -> UserOut:
     """1. The user with exactly this username (case-insensitive); 404 when nobody has it."""
     page = await profiles.search_users(session, username, prefix=False, limit=1)
     if not page.users:
         raise NotFound("User not found")
-    return user_out(public_view(rt, page.users[0]))
+    return user_out(public_view(page.users[0], storage=storage))
 
 
 @router.patch(
@@ -57,10 +57,20 @@ async def upload_avatar(
     principal: DiscordPrincipal,
     avatar_file: Annotated[UploadFile, upload_file("avatar_file")],
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    image_decoding: ImageDecodingDep,
 ) -> CapitalDetail:
     """2. Multipart `avatar_file`: validated, re-encoded and stored (file store or S3)."""
-    data = await avatar_file.read(rt.settings.avatar_max_bytes + 1)
+    data = await avatar_file.read(settings.avatar_max_bytes + 1)
     user = await lookup.get_live_user(session, principal.user_id)
-    await profiles.set_avatar(session, rt, user, data, avatar_file.filename)
+    await profiles.set_avatar(
+        session,
+        user,
+        data,
+        avatar_file.filename,
+        settings=settings,
+        storage=storage,
+        image_decoding=image_decoding,
+    )
     return CapitalDetail(detail="success")

@@ -7,12 +7,23 @@ from typing import Annotated
 
 from fastapi import Query
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import (
+    Client,
+    ImageDecodingDep,
+    LimiterDep,
+    MailerDep,
+    Session,
+    SettingsDep,
+    StorageDep,
+)
 from parley.dialects.discordapi.deps import Country
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, Detail, Token, YandexUrl, errors
 from parley.dialects.kit import dialect_router
-from parley.providers import service as providers
+from parley.identity.accounts.deps import PasswordsDep
+from parley.identity.sessions.deps import SignerDep
+from parley.providers import service as provider_service
+from parley.providers.deps import ProvidersDep
 
 router = dialect_router(render, tag="dialect: DiscordApi")
 
@@ -20,24 +31,40 @@ OAuthToken = Annotated[str, Query(min_length=1, max_length=4096, pattern=NO_NUL)
 
 
 @router.get("/auth/yandex_oauth_url/", response_model=YandexUrl, responses=errors(404))
-async def yandex_oauth_url(rt: RuntimeDep) -> YandexUrl:
+async def yandex_oauth_url(providers: ProvidersDep) -> YandexUrl:
     """3. Yandex's authorize page for this app (with a signed 10-minute `state`)."""
-    return YandexUrl(yandex_url=providers.yandex_oauth_url(rt))
+    return YandexUrl(yandex_url=provider_service.yandex_oauth_url(providers=providers))
 
 
 @router.post("/auth/yandex_oauth_register/", response_model=Detail, responses=errors(400, 404, 502))
 async def yandex_oauth_register(
     oauth_token: OAuthToken,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
+    providers: ProvidersDep,
+    image_decoding: ImageDecodingDep,
     client: Client,
     country: Country,
 ) -> Detail:
     """5. An account from the Yandex profile; a bad token or a known Yandex account is 400.
     The country comes from the same hints as `/auth/register/` when they are given."""
     extra = {"country": country} if country else {}
-    await providers.register_with_yandex(
-        session, rt, oauth_token=oauth_token, client=client, **extra
+    await provider_service.register_with_yandex(
+        session,
+        oauth_token=oauth_token,
+        client=client,
+        **extra,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        providers=providers,
+        image_decoding=image_decoding,
     )
     return Detail(detail="success")
 
@@ -50,9 +77,31 @@ async def yandex_oauth_register(
 )
 @router.post("/auth/yandex_oauth_login/", response_model=Token, responses=errors(400, 404, 502))
 async def yandex_oauth_login(
-    oauth_token: OAuthToken, session: Session, rt: RuntimeDep, client: Client
+    oauth_token: OAuthToken,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    providers: ProvidersDep,
+    image_decoding: ImageDecodingDep,
+    client: Client,
 ) -> Token:
     """6 (Yandex). The token for the account registered with this Yandex account (404 if
     none); Yandex has authenticated the person, so no device code."""
-    issued = await providers.login_with_yandex(session, rt, oauth_token=oauth_token, client=client)
+    issued = await provider_service.login_with_yandex(
+        session,
+        oauth_token=oauth_token,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        signer=signer,
+        providers=providers,
+        image_decoding=image_decoding,
+    )
     return Token(token=issued.access_token)

@@ -17,7 +17,7 @@ from fastapi import Body, Response
 from parley.access import service as access
 from parley.access.deps import CurrentApp, OptionalApp
 from parley.accounts import signup as accounts
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.dialects.goncord.deps import SuperAppGate
 from parley.dialects.goncord.errors import MissingLogin, WrongOldPassword, render
 from parley.dialects.goncord.schemas import (
@@ -35,12 +35,13 @@ from parley.dialects.goncord.schemas import (
 )
 from parley.dialects.kit import NamedUser, dialect_router, error_responses
 from parley.identity.accounts import service as identity
-from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
 from parley.identity.accounts.errors import InvalidCredentials, WeakPassword
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as sessions
+from parley.identity.sessions.deps import SignerDep
 from parley.profiles import service as profiles
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 router = dialect_router(render, tag="dialect: Goncord")
 
@@ -86,14 +87,14 @@ async def user_object(session: Session, user: UserFields) -> GoncordUser:
     )
 
 
-def set_cookie(response: Response, rt: Runtime, token: str) -> None:
+def set_cookie(response: Response, token: str, *, settings: Settings) -> None:
     response.set_cookie(
         COOKIE,
         token,
-        max_age=rt.settings.long_access_ttl_seconds,
+        max_age=settings.long_access_ttl_seconds,
         httponly=True,
         samesite="lax",
-        secure=rt.settings.public_url.startswith("https://"),
+        secure=settings.public_url.startswith("https://"),
     )
 
 
@@ -105,14 +106,31 @@ _register = errors(400, 401, 403, 422, 429)
 
 @router.post(f"{PREFIX}/users", status_code=201, response_model=GoncordUser, responses=_register)
 async def register_user(
-    body: RegisterBody, app: OptionalApp, session: Session, rt: RuntimeDep, client: Client
+    body: RegisterBody,
+    app: OptionalApp,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    client: Client,
 ) -> GoncordUser:
     """Регистрация, with `roles` as the seed's example shows; protected roles (the admin
     role, roles created protected) need a super `x-app-token` (403 otherwise)."""
     profile = body.model_dump(include=set(NAME_FIELDS))
     account = accounts.NewAccount(body.login, body.password, body.email, profile)
     roles = role_names(body.roles)
-    user = await accounts.sign_up(session, rt, account, client=client, roles=roles, app=app)
+    user = await accounts.sign_up(
+        session,
+        account,
+        client=client,
+        roles=roles,
+        app=app,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+    )
     return await user_object(session, user)
 
 
@@ -120,7 +138,11 @@ async def register_user(
     f"{PREFIX}/users", response_model=GoncordUser, responses=errors(400, 401, 403, 413, 422)
 )
 async def update_user(
-    body: UserUpdateBody, _app: SuperAppGate, user: CurrentUser, session: Session, rt: RuntimeDep
+    body: UserUpdateBody,
+    _app: SuperAppGate,
+    user: CurrentUser,
+    session: Session,
+    settings: SettingsDep,
 ) -> GoncordUser:
     """Обновление (super app): names and birthday; `roles` and `apps` payloads replace."""
     changes = {name: getattr(body, name) for name in NAME_FIELDS if name in body.model_fields_set}
@@ -128,7 +150,7 @@ async def update_user(
     if body.roles is not None:
         await access.set_user_roles(session, user, role_names(body.roles))
     if body.apps is not None:
-        await access.replace_app_payloads(session, rt, user.id, body.apps)
+        await access.replace_app_payloads(session, user.id, body.apps, settings=settings)
     return await user_object(session, user)
 
 
@@ -142,13 +164,22 @@ async def change_password(
     body: ChangePasswordBody,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
     client: Client,
 ) -> Response:
     """Смена пароля: 200 with no body; every other session is signed out."""
     try:
         await identity.change_password(
-            session, rt, principal, body.old_password, body.new_password, client
+            session,
+            principal,
+            body.old_password,
+            body.new_password,
+            client,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
         )
     except InvalidCredentials as exc:
         raise WrongOldPassword(field="old_password") from exc
@@ -162,7 +193,15 @@ async def change_password(
 
 @router.post(f"{PREFIX}/tokens", status_code=201, responses=errors(400, 401, 422, 429))
 async def create_token(
-    body: TokenBody, response: Response, session: Session, rt: RuntimeDep, client: Client
+    body: TokenBody,
+    response: Response,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    client: Client,
 ) -> TokenAnswer:
     """Авторизация by `login` or `email` (201); also sets an HttpOnly `jwt` cookie. A wrong
     login or password is 422. An account that has proven a device elsewhere gets 401 "check
@@ -170,8 +209,19 @@ async def create_token(
     login = body.login or body.email
     if not login:
         raise MissingLogin()
-    issued = await devices.sign_in(session, rt, login, body.password, client, SURFACE)
-    set_cookie(response, rt, issued.access_token)
+    issued = await devices.sign_in(
+        session,
+        login,
+        body.password,
+        client,
+        SURFACE,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+        signer=signer,
+    )
+    set_cookie(response, issued.access_token, settings=settings)
     return TokenAnswer(user=await user_object(session, issued.user), jwt=issued.access_token)
 
 
@@ -202,11 +252,11 @@ async def update_own_payload(
     app: CurrentApp,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
     payload: dict[str, Any] = PayloadBody,
 ) -> GoncordUser:
     """Обновление payloads: replaces the calling app's payload for the user."""
-    await access.replace_app_payload(session, rt, app, user.id, payload)
+    await access.replace_app_payload(session, app, user.id, payload, settings=settings)
     return await user_object(session, user)
 
 
@@ -215,11 +265,11 @@ async def update_payloads(
     _app: SuperAppGate,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
     payloads: dict[str, Any] = PayloadsBody,
 ) -> GoncordUser:
     """Super app: replaces the payloads of the apps named by URL for the user."""
-    await access.replace_app_payloads(session, rt, user.id, payloads)
+    await access.replace_app_payloads(session, user.id, payloads, settings=settings)
     return await user_object(session, user)
 
 

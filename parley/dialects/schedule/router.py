@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import (
+    Client,
+    ImageDecodingDep,
+    LimiterDep,
+    MailerDep,
+    Session,
+    SettingsDep,
+    StorageDep,
+)
 from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.schedule.errors import render
 from parley.dialects.schedule.schemas import (
@@ -26,13 +34,15 @@ from parley.dialects.schedule.schemas import (
     Tokens,
     VariantItem,
 )
-from parley.identity.accounts.deps import CurrentUser
+from parley.identity.accounts.deps import CurrentUser, PasswordsDep
 from parley.identity.sessions import service as sessions
+from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.service import IssuedTokens
 from parley.kit.ids import MAX_ID
 from parley.profiles import service as profiles
 from parley.providers import router as provider_routes
-from parley.providers import service as providers
+from parley.providers import service as provider_service
+from parley.providers.deps import ProvidersDep
 from parley.schedule import service as schedule
 
 router = dialect_router(render, tag="dialect: Schedule")
@@ -79,20 +89,37 @@ _auth_errors = errors(400, 403, 404, 429, 502, 504)
 @router.post("/auth", response_model=Credentials, responses=_auth_errors, include_in_schema=False)
 @router.post(f"{PREFIX}/auth", response_model=Credentials, responses=_auth_errors)
 async def authenticate(
-    body: AuthBody, session: Session, rt: RuntimeDep, client: Client
+    body: AuthBody,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    storage: StorageDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    providers: ProvidersDep,
+    image_decoding: ImageDecodingDep,
+    client: Client,
 ) -> Credentials:
     """account/auth (also `/auth`, the Android client's path): VK ID, Google or a Telegram
     bot code → an access and refresh token and the user's id."""
     external = body.externalUserId
-    issued = await providers.schedule_auth(
+    issued = await provider_service.schedule_auth(
         session,
-        rt,
         auth_method=body.authMethod,
         id_token=body.idToken,
         external_user_id=str(external) if external is not None else None,
         full_name=body.fullName,
         avatar_url=body.avatarUrl,
         client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        storage=storage,
+        passwords=passwords,
+        signer=signer,
+        providers=providers,
+        image_decoding=image_decoding,
     )
     return Credentials(**tokens(issued).model_dump(), userId=issued.user.id)
 
@@ -109,10 +136,12 @@ router.add_api_route(
 
 @router.post(f"{PREFIX}/refresh", response_model=Tokens, responses=errors(400, 401))
 async def refresh_tokens(
-    body: RefreshBody, session: Session, rt: RuntimeDep, client: Client
+    body: RefreshBody, session: Session, settings: SettingsDep, signer: SignerDep, client: Client
 ) -> Tokens:
     """Rotate the refresh token (undocumented in the seed): a new pair."""
-    issued = await sessions.refresh(session, rt, refresh_token=body.refreshToken, client=client)
+    issued = await sessions.refresh(
+        session, refresh_token=body.refreshToken, client=client, settings=settings, signer=signer
+    )
     return tokens(issued)
 
 
@@ -120,19 +149,28 @@ async def refresh_tokens(
 async def refresh_tokens_by_query(
     refresh_token: Annotated[str, Query(alias="refreshToken", min_length=1, max_length=512)],
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    signer: SignerDep,
     client: Client,
 ) -> Tokens:
     """The Android client's refresh call: the same rotation as `POST /account/refresh`."""
-    return await refresh_tokens(RefreshBody(refreshToken=refresh_token), session, rt, client)
+    return await refresh_tokens(
+        RefreshBody(refreshToken=refresh_token), session, settings, signer, client
+    )
 
 
 @router.get(f"{PREFIX}/profile", response_model=Profile, responses=errors(400, 401, 404))
 async def read_profile(
-    user: CurrentUser, session: Session, rt: RuntimeDep, user_id: UserIdQuery = None
+    user: CurrentUser,
+    session: Session,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user_id: UserIdQuery = None,
 ) -> Profile:
     """account/profile?userId=: anyone's profile; without `userId`, the caller's."""
-    found = await schedule.get_profile(session, rt, user_id or user.id)
+    found = await schedule.get_profile(
+        session, user_id or user.id, settings=settings, storage=storage
+    )
     return profile_of(found)
 
 
@@ -141,7 +179,8 @@ async def update_profile(
     body: ProfileUpdate,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
     user_id: UserIdQuery = None,
 ) -> Profile:
     """Change the caller's bio, fullName, contacts and variants (undocumented in the seed)."""
@@ -158,7 +197,9 @@ async def update_profile(
     if changes.get("role") is None:
         changes.pop("role", None)  # `"role": null` asks for no change
     named = [i for i in (user_id, body.id) if i is not None]
-    found = await schedule.update_profile(session, rt, user, changes, user_ids=named)
+    found = await schedule.update_profile(
+        session, user, changes, user_ids=named, settings=settings, storage=storage
+    )
     return profile_of(found)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from parley.deps import authenticate
+from parley.identity.accounts.deps import authenticate
 from parley.identity.sessions.tokens import Principal
 from parley.kit.bearer import Bearer
 

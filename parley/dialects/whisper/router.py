@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Header, Path, Response
 
 from parley.accounts import signup as accounts
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep, StorageDep
 from parley.dialects.kit import dialect_router, error_responses
 from parley.dialects.whisper.deps import OptionalWhisperPrincipal, WhisperPrincipal
 from parley.dialects.whisper.errors import Taken, render
@@ -49,10 +49,13 @@ from parley.dialects.whisper.schemas import (
 from parley.errors import Invalid
 from parley.identity.accounts import lookup
 from parley.identity.accounts import service as identity
+from parley.identity.accounts.deps import PasswordsDep
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as sessions
+from parley.identity.sessions.deps import SignerDep
 from parley.messaging import channels, history, keys
+from parley.messaging.deps import MessagesDep
 from parley.messaging.send import Draft
 from parley.profiles import service as profiles
 from parley.social import service as social
@@ -76,14 +79,29 @@ errors = partial(error_responses, WhisperErrorBody)
     f"{PREFIX}/users", status_code=201, response_model=WhisperEmpty, responses=errors(400, 422, 429)
 )
 async def register(
-    body: WhisperRegisterBody, session: Session, rt: RuntimeDep, client: Client
+    body: WhisperRegisterBody,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    client: Client,
 ) -> WhisperEmpty:
     """註冊新用戶: an account with its public key and PIN-encrypted private key."""
     profile = {"display_name": body.name.strip() or None}
     account = accounts.NewAccount(body.user, body.password, body.email, profile)
     keys = accounts.KeyMaterial(body.public_key, body.encrypted_private_key, body.pin)
     try:
-        await accounts.sign_up(session, rt, account, client=client, keys=keys)
+        await accounts.sign_up(
+            session,
+            account,
+            client=client,
+            keys=keys,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            passwords=passwords,
+        )
     except (UsernameTaken, EmailTaken) as exc:
         raise Taken(exc.message) from exc
     return WhisperEmpty()
@@ -93,12 +111,30 @@ async def register(
     f"{PREFIX}/auth/login", response_model=WhisperTokenRead, responses=errors(400, 401, 429)
 )
 async def login(
-    body: WhisperLoginBody, session: Session, rt: RuntimeDep, client: Client
+    body: WhisperLoginBody,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    client: Client,
 ) -> WhisperTokenRead:
     """登入: user name (or email) and password -> one long-lived token. An account that has
     proven a device elsewhere gets 401 "check the mail" from a new client, until the person
     opens the mailed approval link; the same login then succeeds."""
-    issued = await devices.sign_in(session, rt, body.user, body.password, client, SURFACE)
+    issued = await devices.sign_in(
+        session,
+        body.user,
+        body.password,
+        client,
+        SURFACE,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+        signer=signer,
+    )
     return WhisperTokenRead(token=issued.access_token)
 
 
@@ -112,11 +148,15 @@ async def logout(principal: OptionalWhisperPrincipal, session: Session) -> Respo
 
 
 @router.get(f"{PREFIX}/me", response_model=WhisperMeRead, responses=errors(401))
-async def read_me(principal: WhisperPrincipal, session: Session, rt: RuntimeDep) -> WhisperMeRead:
+async def read_me(
+    principal: WhisperPrincipal, session: Session, storage: StorageDep
+) -> WhisperMeRead:
     """取得 me 基本資料."""
     user = await identity.get_signed_in_user(session, principal)
     public = await keys.public_keys(session, [user.id])
-    return me_read(user, user.email, profiles.avatar_url(rt, user), public.get(user.id))
+    return me_read(
+        user, user.email, profiles.avatar_url(user, storage=storage), public.get(user.id)
+    )
 
 
 @router.get(
@@ -125,19 +165,23 @@ async def read_me(principal: WhisperPrincipal, session: Session, rt: RuntimeDep)
 async def read_my_key(
     principal: WhisperPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
     pin: Annotated[str | None, Header()] = None,
 ) -> WhisperPrivateKeyRead:
     """取得用 PIN 加密過的 private key: 10 wrong PINs in a row lock it (401, locked)."""
     if not pin:
         raise Invalid("Missing Pin header")
-    state = await keys.unlock_private_key(session, rt, principal.user_id, pin)
+    state = await keys.unlock_private_key(
+        session, principal.user_id, pin, settings=settings, limiter=limiter, passwords=passwords
+    )
     return WhisperPrivateKeyRead(encrypted_private_key=state.encrypted_private_key)
 
 
 @router.put(f"{PREFIX}/users/me", response_model=WhisperEmpty, responses=errors(400, 401, 409))
 async def update_me(
-    body: WhisperProfileUpdate, principal: WhisperPrincipal, session: Session, rt: RuntimeDep
+    body: WhisperProfileUpdate, principal: WhisperPrincipal, session: Session, storage: StorageDep
 ) -> WhisperEmpty:
     """更新用戶資料: email, user, name, profile (avatar URL; "" removes it)."""
     user = await identity.get_signed_in_user(session, principal)
@@ -146,18 +190,18 @@ async def update_me(
         session, user, {name: value for name, value in renamed.items() if value is not None}
     )
     if body.profile == "":
-        await profiles.delete_avatar(session, rt, user)
+        await profiles.delete_avatar(session, user, storage=storage)
     elif body.profile is not None:
-        await profiles.set_external_avatar(session, rt, user, body.profile)
+        await profiles.set_external_avatar(session, user, body.profile, storage=storage)
     return WhisperEmpty()
 
 
 @router.get(f"{PREFIX}/users/{{uid}}", response_model=WhisperUserRead, responses=errors(400, 404))
-async def read_user(uid: Uid, session: Session, rt: RuntimeDep) -> WhisperUserRead:
+async def read_user(uid: Uid, session: Session, storage: StorageDep) -> WhisperUserRead:
     """取得任意用戶基本資料 (public)."""
     user = await lookup.get_live_user(session, uid)
     public = await keys.public_keys(session, [uid])
-    return user_read(user, profiles.avatar_url(rt, user), public.get(uid))
+    return user_read(user, profiles.avatar_url(user, storage=storage), public.get(uid))
 
 
 @router.post(f"{PREFIX}/friends", status_code=201, responses=errors(400, 401, 404, 409))
@@ -186,17 +230,18 @@ async def list_friends(
     cursor: From,
     principal: WhisperPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
 ) -> WhisperFriendsPage:
     """取得朋友列表: newest friendship first, `from` = 0 then each page's `next`."""
     page = await social.list_friends(
-        session, principal.user_id, before=cursor_in(cursor), limit=rt.settings.page_size
+        session, principal.user_id, before=cursor_in(cursor), limit=settings.page_size
     )
     public = await keys.public_keys(session, [entry.user.id for entry in page.items])
     items = [
         friend_item(
             entry.user,
-            profiles.avatar_url(rt, entry.user),
+            profiles.avatar_url(entry.user, storage=storage),
             public.get(entry.user.id),
             entry.channel_id,
         )
@@ -259,11 +304,11 @@ async def send_message(
     channel_id: ChannelId,
     body: WhisperMessageCreate,
     principal: WhisperPrincipal,
-    rt: RuntimeDep,
+    messages: MessagesDep,
 ) -> WhisperMessageCreated:
     """傳送訊息: any non-empty ciphertext up to the size cap."""
     draft = Draft(principal.user_id, channel_id, body.encrypted_msg)
-    return WhisperMessageCreated(message_id=(await rt.messages.send(draft)).id)
+    return WhisperMessageCreated(message_id=(await messages.send(draft)).id)
 
 
 @router.get(
@@ -276,7 +321,7 @@ async def list_messages(
     cursor: Next,
     principal: WhisperPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> WhisperMessagesPage:
     """取得聊天室聊天內容: newest first; deleted messages are left out."""
     page = await history.message_page(
@@ -284,7 +329,7 @@ async def list_messages(
         principal.user_id,
         channel_id,
         before=cursor_in(cursor),
-        limit=rt.settings.page_size,
+        limit=settings.page_size,
     )
     items = [
         WhisperMessageItem(
@@ -305,18 +350,21 @@ async def list_channels(
     cursor: Next,
     principal: WhisperPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    storage: StorageDep,
 ) -> WhisperChannelsPage:
     """取得聊天室列表: newest channel first."""
     page = await channels.list_channels(
-        session, principal.user_id, before=cursor_in(cursor), limit=rt.settings.page_size
+        session, principal.user_id, before=cursor_in(cursor), limit=settings.page_size
     )
     items = [
         WhisperChannelItem(
             channel_id=summary.channel.id,
             attendee=summary.other_user.id if summary.other_user else NONE,
             attendee_profile=(
-                profiles.avatar_url(rt, summary.other_user) or "" if summary.other_user else ""
+                profiles.avatar_url(summary.other_user, storage=storage) or ""
+                if summary.other_user
+                else ""
             ),
             encrypted_key=summary.member.encrypted_key or "",
             last_encrypted_msg=(summary.last_message.content or "") if summary.last_message else "",

@@ -13,33 +13,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.identity.accounts import audit
 from parley.identity.accounts.errors import ReauthenticationRequired, WrongCurrentPassword
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import repository
 from parley.identity.sessions.tokens import Principal
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.time import utc_now
 from parley.models import User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 async def confirm_identity(
     session: AsyncSession,
-    rt: Runtime,
     principal: Principal,
     user: User,
     current_password: str | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> None:
     """Raise ReauthenticationRequired or WrongCurrentPassword unless the caller re-proved
     who they are."""
     if user.password_hash is not None:
         if not current_password:
             raise ReauthenticationRequired()
-        await rt.limiter.hit(rt.settings.rate_login, "login-user", str(user.id))
-        if not await rt.passwords.verify(user.password_hash, current_password):
+        await limiter.hit(settings.rate_login, "login-user", str(user.id))
+        if not await passwords.verify(user.password_hash, current_password):
             await audit.record(
                 session, "reauth.failed", user_id=user.id, session_id=principal.session_id
             )
             raise WrongCurrentPassword()
         return
     record = await repository.get_session(session, principal.session_id)
-    max_age = timedelta(seconds=rt.settings.reauth_max_age_seconds)
+    max_age = timedelta(seconds=settings.reauth_max_age_seconds)
     if record is None or utc_now() - record.created_at > max_age:
         raise ReauthenticationRequired()

@@ -16,6 +16,7 @@ from parley.identity.accounts.errors import (
     UsernameTaken,
 )
 from parley.identity.accounts.lookup import get_live_user
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.accounts.validation import (
     check_password,
     clean_email,
@@ -24,10 +25,11 @@ from parley.identity.accounts.validation import (
 )
 from parley.identity.sessions import repository
 from parley.identity.sessions import service as sessions
-from parley.identity.sessions.tokens import Principal
+from parley.identity.sessions.tokens import Principal, TokenSigner
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.models import User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 async def get_signed_in_user(session: AsyncSession, principal: Principal) -> User:
@@ -41,8 +43,10 @@ async def get_signed_in_user(session: AsyncSession, principal: Principal) -> Use
 
 async def create_account(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
     username: str,
     password: str | None,
     email: str | None = None,
@@ -56,7 +60,7 @@ async def create_account(
     if password is not None:
         check_password(password)
     if client and client.ip:
-        await rt.limiter.hit(rt.settings.rate_register_ip, "register-ip", client.ip)
+        await limiter.hit(settings.rate_register_ip, "register-ip", client.ip)
     if await repository.username_taken(session, username):
         raise UsernameTaken()
     if email and await repository.email_taken(session, email):
@@ -66,7 +70,7 @@ async def create_account(
         username_lower=username.lower(),
         username_key=username_key(username),
         email=email,
-        password_hash=await rt.passwords.hash(password) if password is not None else None,
+        password_hash=await passwords.hash(password) if password is not None else None,
         contacts={},
         **profile,
     )
@@ -81,17 +85,24 @@ async def create_account(
 
 
 async def authenticate_password(
-    session: AsyncSession, rt: Runtime, *, login: str, password: str, client: ClientInfo
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
+    login: str,
+    password: str,
+    client: ClientInfo,
 ) -> User:
     """Check a login (username or email) and password, with rate limits and audit."""
     login_key = login.strip().lower()
     if client.ip:
-        await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
+        await limiter.hit(settings.rate_login_ip, "login-ip", client.ip)
     # no username or email holds a NUL (and PostgreSQL refuses one in a text comparison)
     user = None if "\x00" in login_key else await repository.get_user_by_login(session, login_key)
     # one count per account, whichever login (username or email) names it
-    await rt.limiter.hit(rt.settings.rate_login, *_login_key(user, login_key))
-    ok = await rt.passwords.verify(user.password_hash if user else None, password)
+    await limiter.hit(settings.rate_login, *_login_key(user, login_key))
+    ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
         await audit.record(
             session, "login.failed", user_id=user.id if user else None, client=client
@@ -100,8 +111,8 @@ async def authenticate_password(
     if user.disabled_at is not None:  # told only to someone who knows the password
         await audit.record(session, "login.refused_disabled", user_id=user.id, client=client)
         raise AccountDisabled()
-    if user.password_hash and rt.passwords.needs_rehash(user.password_hash):
-        user.password_hash = await rt.passwords.hash(password)
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = await passwords.hash(password)
     return user
 
 
@@ -113,35 +124,56 @@ def _login_key(user: User | None, login_key: str) -> tuple[str, str]:
 
 async def login(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
+    signer: TokenSigner,
     login: str,
     password: str,
     client: ClientInfo,
     surface: str = "native",
     with_refresh: bool = True,
 ) -> sessions.IssuedTokens:
-    user = await authenticate_password(session, rt, login=login, password=password, client=client)
+    user = await authenticate_password(
+        session,
+        login=login,
+        password=password,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     return await sessions.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr="pwd"
+        session,
+        user,
+        client,
+        surface=surface,
+        with_refresh=with_refresh,
+        amr="pwd",
+        settings=settings,
+        signer=signer,
     )
 
 
 async def change_password(
     session: AsyncSession,
-    rt: Runtime,
     principal: Principal,
     old_password: str,
     new_password: str,
     client: ClientInfo | None = None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
 ) -> None:
     """Check the old password, set the new one and revoke every other session."""
     user = await get_live_user(session, principal.user_id)
-    await rt.limiter.hit(rt.settings.rate_login, *_login_key(user, user.username_lower))
-    if not await rt.passwords.verify(user.password_hash, old_password):
+    await limiter.hit(settings.rate_login, *_login_key(user, user.username_lower))
+    if not await passwords.verify(user.password_hash, old_password):
         await audit.record(session, "password.change_failed", user_id=user.id, client=client)
         raise InvalidCredentials("Wrong password")
-    user.password_hash = await rt.passwords.hash(check_password(new_password))
+    user.password_hash = await passwords.hash(check_password(new_password))
     await audit.record(
         session,
         "password.changed",
@@ -154,8 +186,10 @@ async def change_password(
     )
 
 
-async def set_password(session: AsyncSession, rt: Runtime, user: User, password: str) -> None:
+async def set_password(
+    session: AsyncSession, user: User, password: str, *, passwords: Passwords
+) -> None:
     """Administrative reset: sets the password and revokes every session."""
-    user.password_hash = await rt.passwords.hash(check_password(password))
+    user.password_hash = await passwords.hash(check_password(password))
     await audit.record(session, "password.reset", user_id=user.id)
     await sessions.revoke_sessions(session, user.id, "password_reset")

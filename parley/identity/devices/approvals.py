@@ -24,11 +24,13 @@ from parley.identity.devices.errors import ApprovalRequired, InvalidLink
 from parley.identity.devices.mail import send_after_commit
 from parley.identity.sessions import repository
 from parley.identity.twofactor.approval import confirm_on_link
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email, token_hash
 from parley.kit.time import utc_now
 from parley.models import User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 APPROVE_PATH = "/v1/auth/login/approve"
 SURFACE_NAMES = {"whisper": "Whisper", "goncord": "Goncord", "discordapi": "DiscordApi"}
@@ -59,11 +61,13 @@ async def redeem(
 
 async def request(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     surface: str,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
     second_factor: bool = False,
 ) -> ApprovalRequired:
     """Mail the approval link for this bound client (once while a link is pending) and return
@@ -81,7 +85,16 @@ async def request(
         or pending.expires_at <= utc_now()
         or bool(pending.context.get("second_factor")) != second_factor
     ):
-        await _mail(session, rt, user, client, surface, second_factor)
+        await _mail(
+            session,
+            user,
+            client,
+            surface,
+            second_factor,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+        )
     return ApprovalRequired(
         f"New device: check the mail sent to {sent_to}, approve this sign-in, then sign in again",
         sent_to=sent_to,
@@ -99,26 +112,34 @@ async def asks_second_factor(session: AsyncSession, token: str) -> bool:
 
 
 async def approve(
-    session: AsyncSession, rt: Runtime, token: str, second_factor_code: str | None = None
+    session: AsyncSession,
+    token: str,
+    second_factor_code: str | None = None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> str:
     """The link from the mail: the bound client may now sign in once. Returns the surface.
     A `second_factor` link needs the TOTP or a recovery code (WrongSecondFactor)."""
     link = await codes.live_link(session, token, (codes.LOGIN_APPROVAL,))
     if link.context.get("second_factor"):
-        await confirm_on_link(session, rt, link, second_factor_code or "")
+        await confirm_on_link(
+            session, link, second_factor_code or "", settings=settings, limiter=limiter
+        )
     record = await codes.redeem_link(session, token, (codes.LOGIN_APPROVAL,))
     user = await repository.get_user(session, record.user_id)
     if user is None:
         raise InvalidLink()
     await codes.issue(
         session,
-        rt,
         user,
         codes.LOGIN_APPROVED,
         device_id=record.device_id,
         with_code=False,
         context=record.context,
         supersede=False,
+        settings=settings,
+        limiter=limiter,
     )
     await audit.record(session, "login.approved", user_id=record.user_id)
     return str(record.context.get("surface", ""))
@@ -126,16 +147,18 @@ async def approve(
 
 async def _mail(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     surface: str,
     second_factor: bool,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
 ) -> None:
     assert user.email is not None
     issued = await codes.issue(
         session,
-        rt,
         user,
         codes.LOGIN_APPROVAL,
         device_id=client.device_id,
@@ -149,16 +172,18 @@ async def _mail(
         },
         rate_key=str(user.id),
         supersede=False,
+        settings=settings,
+        limiter=limiter,
     )
-    link = f"{rt.settings.public_url.rstrip('/')}{APPROVE_PATH}?token={issued.link_token}"
+    link = f"{settings.public_url.rstrip('/')}{APPROVE_PATH}?token={issued.link_token}"
     name = SURFACE_NAMES.get(surface, surface)
     where = (
         ", ".join(part for part in (client.user_agent, client.ip) if part) or "an unknown device"
     )
-    minutes = rt.settings.code_ttl_seconds // 60
+    minutes = settings.code_ttl_seconds // 60
     send_after_commit(
         session,
-        rt.mailer,
+        mailer,
         user.email,
         "Approve the sign-in to your Parley account",
         f"Hello {user.username},\n\nIs this you signing in from {name} on {where}?\n\n"

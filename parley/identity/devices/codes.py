@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.identity.devices import repository as repo
 from parley.identity.devices.errors import CodeExpired, InvalidLink, WrongCode
 from parley.identity.sessions.sealing import keyed_hash, server_secret
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.secrets import new_token, numeric_code, same, token_hash
 from parley.kit.time import utc_now
 from parley.models import OneTimeCode, User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 LOGIN_DEVICE = "login_device"
 QR_DEVICE = "qr_device"
@@ -37,16 +38,17 @@ class IssuedCode:
     link_token: str | None
 
 
-def _hash(rt: Runtime, handle: str, code: str) -> str:
-    return keyed_hash(server_secret(rt.settings.keys_dir), handle, code)
+def _hash(handle: str, code: str, *, settings: Settings) -> str:
+    return keyed_hash(server_secret(settings.keys_dir), handle, code)
 
 
 async def issue(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     purpose: str,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
     device_id: str | None = None,
     context: dict[str, Any] | None = None,
     with_code: bool = True,
@@ -57,7 +59,7 @@ async def issue(
 ) -> IssuedCode:
     """Create a code (and/or link token). `rate_key` counts against `rate_code_mail`."""
     if rate_key is not None:
-        await rt.limiter.hit(rt.settings.rate_code_mail, "code-mail", purpose, rate_key)
+        await limiter.hit(settings.rate_code_mail, "code-mail", purpose, rate_key)
     now = utc_now()
     if supersede:
         await repo.supersede_codes(session, user.id, purpose, now)
@@ -69,10 +71,10 @@ async def issue(
         purpose=purpose,
         device_id=device_id,
         handle=handle,
-        code_hash=_hash(rt, handle, code) if code else None,
+        code_hash=_hash(handle, code, settings=settings) if code else None,
         link_hash=token_hash(link) if link else None,
         created_at=now,
-        expires_at=now + timedelta(seconds=ttl_seconds or rt.settings.code_ttl_seconds),
+        expires_at=now + timedelta(seconds=ttl_seconds or settings.code_ttl_seconds),
         attempts=0,
         context=context or {},
     )
@@ -81,7 +83,7 @@ async def issue(
 
 
 async def check(
-    session: AsyncSession, rt: Runtime, record: OneTimeCode | None, code: str
+    session: AsyncSession, record: OneTimeCode | None, code: str, *, settings: Settings
 ) -> OneTimeCode:
     """Spend one try on `record`; consume it when `code` is right.
 
@@ -91,10 +93,10 @@ async def check(
     now = utc_now()
     if record is None or record.code_hash is None or record.expires_at <= now:
         raise CodeExpired()
-    max_attempts = rt.settings.code_max_attempts
+    max_attempts = settings.code_max_attempts
     if not await repo.count_attempt(session, record.id, max_attempts):
         raise CodeExpired()
-    if not same(record.code_hash, _hash(rt, record.handle, code.strip())):
+    if not same(record.code_hash, _hash(record.handle, code.strip(), settings=settings)):
         tries_left = max(0, max_attempts - record.attempts - 1)
         if tries_left == 0:
             raise CodeExpired("Too many wrong codes; request a new one")

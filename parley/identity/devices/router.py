@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.errors import ParleyError
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.identity.devices import approvals
@@ -20,6 +20,7 @@ from parley.identity.devices.schemas import (
     LoginVerifyRequest,
     Revoked,
 )
+from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.router import token_pair
 from parley.identity.sessions.schemas import TokenPair
 from parley.identity.twofactor.errors import WrongSecondFactor
@@ -31,12 +32,25 @@ router = APIRouter(tags=["devices"])
 
 @router.post("/auth/login/verify", response_model=TokenPair, responses=responses(400, 403, 429))
 async def verify_login(
-    body: LoginVerifyRequest, session: Session, rt: RuntimeDep, client: Client
+    body: LoginVerifyRequest,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    signer: SignerDep,
+    client: Client,
 ) -> TokenPair:
     """Finish a sign-in from a new device with the emailed code; the device becomes known."""
     client = replace(client, device_id=body.device_id)
     issued = await devices.verify_login(
-        session, rt, challenge=body.challenge, code=body.code, client=client
+        session,
+        challenge=body.challenge,
+        code=body.code,
+        client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
     )
     return token_pair(issued)
 
@@ -85,19 +99,22 @@ def approval_form(token: str, second_factor: bool, error: str | None = None) -> 
 async def approve_sign_in(
     token: Annotated[str, Form(max_length=128)],
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
     code: Annotated[str | None, Form(max_length=64)] = None,
 ) -> HTMLResponse:
     """Approve the sign-in from the mail: the same client may now sign in once, within the
     code lifetime. A wrong second-factor code shows the form again (tries are counted)."""
     try:
-        surface = await approvals.approve(session, rt, token, second_factor_code=code)
+        surface = await approvals.approve(
+            session, token, second_factor_code=code, settings=settings, limiter=limiter
+        )
     except WrongSecondFactor as exc:
         return approval_form(token, True, exc.message)
     except ParleyError as exc:
         return message_page(exc.status, "This link is invalid, expired or already used.")
     name = approvals.SURFACE_NAMES.get(surface, "your app")
-    minutes = rt.settings.code_ttl_seconds // 60
+    minutes = settings.code_ttl_seconds // 60
     return message_page(200, f"Approved. Sign in again from {name} within {minutes} minutes.")
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.errors import NotFound
 from parley.identity.accounts import audit, lookup, service
 from parley.identity.accounts.errors import InvalidCredentials, InvalidEmail
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.accounts.validation import clean_email
 from parley.identity.devices import approvals, codes
 from parley.identity.devices import repository as repo
@@ -32,14 +33,17 @@ from parley.identity.devices.mail import send_after_commit
 from parley.identity.sessions import repository
 from parley.identity.sessions import service as session_service
 from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import TokenSigner
 from parley.identity.twofactor.challenge import require_second_factor
 from parley.identity.twofactor.totp import has_second_factor
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit import metrics
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
 from parley.models import KnownDevice, User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -116,11 +120,16 @@ async def remember(
 
 async def sign_in(
     session: AsyncSession,
-    rt: Runtime,
     login: str,
     password: str,
     client: ClientInfo,
     surface: Surface = NATIVE,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    passwords: Passwords,
+    signer: TokenSigner,
 ) -> IssuedTokens:
     """Password sign-in with the device check, for every surface. From a device the account
     has not proven: with a code step (native, DiscordApi) a code is mailed and
@@ -128,56 +137,112 @@ async def sign_in(
     link by mail and ApprovalRequired until the person approves that client."""
     with metrics.sign_in_attempt(surface.name):
         user = await service.authenticate_password(
-            session, rt, login=login, password=password, client=client
+            session,
+            login=login,
+            password=password,
+            client=client,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
         )
-        return await _after_password(session, rt, user, client, surface)
+        return await _after_password(
+            session,
+            user,
+            client,
+            surface,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            signer=signer,
+        )
 
 
 async def login_by_email(
     session: AsyncSession,
-    rt: Runtime,
     email: str,
     password: str,
     fingerprint: str,
     client: ClientInfo,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    passwords: Passwords,
+    signer: TokenSigner,
 ) -> IssuedTokens:
     """DiscordApi login: UnknownAccount for an unregistered email, InvalidCredentials for a
     wrong password, DeviceVerificationRequired for an unknown `fingerprint`, else long-lived
     tokens."""
     with metrics.sign_in_attempt(DISCORDAPI.name):
-        user = await _user_by_email(session, rt, email)
+        user = await _user_by_email(session, email, settings=settings, limiter=limiter)
         await service.authenticate_password(
-            session, rt, login=user.email or email, password=password, client=client
+            session,
+            login=user.email or email,
+            password=password,
+            client=client,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
         )
         client = replace(client, device_id=fingerprint[:128] or None)
-        return await _after_password(session, rt, user, client, DISCORDAPI)
+        return await _after_password(
+            session,
+            user,
+            client,
+            DISCORDAPI,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            signer=signer,
+        )
 
 
 async def confirm_device_and_login(
     session: AsyncSession,
-    rt: Runtime,
     email: str,
     password: str,
     code: str,
     client: ClientInfo,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    passwords: Passwords,
+    signer: TokenSigner,
 ) -> IssuedTokens:
     """DiscordApi: the latest device code of this account, checked with the password."""
     with metrics.sign_in_attempt(DISCORDAPI.name):
-        user = await _user_by_email(session, rt, email)
+        user = await _user_by_email(session, email, settings=settings, limiter=limiter)
         await service.authenticate_password(
-            session, rt, login=user.email or email, password=password, client=client
+            session,
+            login=user.email or email,
+            password=password,
+            client=client,
+            settings=settings,
+            limiter=limiter,
+            passwords=passwords,
         )
         record = await repo.latest_code(session, user.id, codes.LOGIN_DEVICE)
-        record = await codes.check(session, rt, record, code)
+        record = await codes.check(session, record, code, settings=settings)
         return await _finish_device_login(
-            session, rt, user, replace(client, device_id=record.device_id), DISCORDAPI
+            session,
+            user,
+            replace(client, device_id=record.device_id),
+            DISCORDAPI,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            signer=signer,
         )
 
 
 async def verify_login(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
     challenge: str,
     code: str,
     client: ClientInfo,
@@ -190,14 +255,21 @@ async def verify_login(
             record = None
         if record is not None and client.device_id and client.device_id != record.device_id:
             raise WrongDevice()
-        record = await codes.check(session, rt, record, code)
+        record = await codes.check(session, record, code, settings=settings)
         user = await lookup.get_live_user(session, record.user_id)
         surface = Surface(
             str(record.context.get("surface", "native")),
             with_refresh=bool(record.context.get("with_refresh", True)),
         )
         return await _finish_device_login(
-            session, rt, user, replace(client, device_id=record.device_id), surface
+            session,
+            user,
+            replace(client, device_id=record.device_id),
+            surface,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            signer=signer,
         )
 
 
@@ -213,10 +285,12 @@ async def not_me(session: AsyncSession, *, token: str) -> int:
 
 async def challenge_device(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
     purpose: str = codes.LOGIN_DEVICE,
     context: dict[str, object] | None = None,
 ) -> DeviceChallenge:
@@ -224,18 +298,19 @@ async def challenge_device(
     assert user.email is not None
     issued = await codes.issue(
         session,
-        rt,
         user,
         purpose,
         device_id=client.device_id,
         context={"ip": client.ip, "user_agent": client.user_agent, **(context or {})},
         rate_key=str(user.id),
+        settings=settings,
+        limiter=limiter,
     )
     assert issued.code is not None
-    minutes = rt.settings.code_ttl_seconds // 60
+    minutes = settings.code_ttl_seconds // 60
     send_after_commit(
         session,
-        rt.mailer,
+        mailer,
         user.email,
         "Your Parley code for a new device",
         f"Hello {user.username},\n\n"
@@ -247,32 +322,39 @@ async def challenge_device(
     await audit.record(session, "device.challenged", user_id=user.id, client=client)
     metrics.DEVICE_CHALLENGES.inc()
     return DeviceChallenge(
-        issued.record.handle, mask_email(user.email), rt.settings.code_ttl_seconds, user.id
+        issued.record.handle, mask_email(user.email), settings.code_ttl_seconds, user.id
     )
 
 
 async def notify_new_device(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo
+    session: AsyncSession,
+    user: User,
+    client: ClientInfo,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
 ) -> None:
     """Mail the new-sign-in notice with its single-use "this wasn't me" link."""
     if not user.email:
         return
     issued = await codes.issue(
         session,
-        rt,
         user,
         codes.NOT_ME,
         device_id=client.device_id,
         with_code=False,
         with_link=True,
-        ttl_seconds=rt.settings.link_ttl_seconds,
+        ttl_seconds=settings.link_ttl_seconds,
         supersede=False,
+        settings=settings,
+        limiter=limiter,
     )
-    link = f"{rt.settings.public_url.rstrip('/')}/wasnt-me/{issued.link_token}"  # web client
+    link = f"{settings.public_url.rstrip('/')}/wasnt-me/{issued.link_token}"  # web client
     where = ", ".join(part for part in (client.user_agent, client.ip, client.country) if part)
     send_after_commit(
         session,
-        rt.mailer,
+        mailer,
         user.email,
         "New sign-in to your Parley account",
         f"Hello {user.username},\n\nYour account was just signed in from a new device"
@@ -282,12 +364,12 @@ async def notify_new_device(
 
 
 async def needs_challenge(
-    session: AsyncSession, rt: Runtime, user: User, device_id: str | None
+    session: AsyncSession, user: User, device_id: str | None, *, settings: Settings
 ) -> bool:
     """True when this sign-in must be confirmed by a mailed code. An account that has proven
     a device but has no email (it was cleared) cannot confirm another one: DeviceUnverifiable,
     never a silent pass."""
-    if not rt.settings.device_verification or (
+    if not settings.device_verification or (
         device_id and await is_known(session, user.id, device_id)
     ):
         return False
@@ -301,15 +383,40 @@ async def needs_challenge(
 
 
 async def _after_password(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+    session: AsyncSession,
+    user: User,
+    client: ClientInfo,
+    surface: Surface,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
 ) -> IssuedTokens:
     if surface != NATIVE and user.email and await has_second_factor(session, user.id):
-        return await _approved_with_second_factor(session, rt, user, client, surface)
-    await _second_factor(session, rt, user, client, surface)
-    if await needs_challenge(session, rt, user, client.device_id):
+        return await _approved_with_second_factor(
+            session,
+            user,
+            client,
+            surface,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            signer=signer,
+        )
+    await _second_factor(session, user, client, surface, settings=settings, limiter=limiter)
+    if await needs_challenge(session, user, client.device_id, settings=settings):
         if not surface.approval:
             context = {"surface": surface.name, "with_refresh": surface.with_refresh}
-            challenge = await challenge_device(session, rt, user, client, context=context)
+            challenge = await challenge_device(
+                session,
+                user,
+                client,
+                context=context,
+                settings=settings,
+                limiter=limiter,
+                mailer=mailer,
+            )
             raise DeviceVerificationRequired(
                 f"New device: enter the code sent to {challenge.sent_to}",
                 challenge=challenge.challenge,
@@ -319,77 +426,126 @@ async def _after_password(
         client = approvals.bind(client, surface.name)
         known = await is_known(session, user.id, client.device_id)
         if not known and not await approvals.redeem(session, user, client):
-            raise await approvals.request(session, rt, user, client, surface.name)
-    if rt.settings.device_verification and client.device_id:
+            raise await approvals.request(
+                session,
+                user,
+                client,
+                surface.name,
+                settings=settings,
+                limiter=limiter,
+                mailer=mailer,
+            )
+    if settings.device_verification and client.device_id:
         await remember(session, user.id, client)
-    return await _start(session, rt, user, client, surface)
+    return await _start(session, user, client, surface, settings=settings, signer=signer)
 
 
 async def _approved_with_second_factor(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+    session: AsyncSession,
+    user: User,
+    client: ClientInfo,
+    surface: Surface,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
 ) -> IssuedTokens:
     """A contract whose login cannot ask for the second factor: each sign-in is approved by
     mail, on a page that asks for it (`approvals`)."""
     client = approvals.bind(client, surface.name)
     if not await approvals.redeem(session, user, client, second_factor=True):
-        raise await approvals.request(session, rt, user, client, surface.name, second_factor=True)
-    if rt.settings.device_verification:
+        raise await approvals.request(
+            session,
+            user,
+            client,
+            surface.name,
+            second_factor=True,
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+        )
+    if settings.device_verification:
         await remember(session, user.id, client)
-    return await _start(session, rt, user, client, surface, amr="pwd mfa")
+    return await _start(
+        session, user, client, surface, amr="pwd mfa", settings=settings, signer=signer
+    )
 
 
 async def _finish_device_login(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+    session: AsyncSession,
+    user: User,
+    client: ClientInfo,
+    surface: Surface,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
 ) -> IssuedTokens:
-    await _second_factor(session, rt, user, client, surface)
+    await _second_factor(session, user, client, surface, settings=settings, limiter=limiter)
     await remember(session, user.id, client)
-    await notify_new_device(session, rt, user, client)
-    return await _start(session, rt, user, client, surface)
+    await notify_new_device(
+        session, user, client, settings=settings, limiter=limiter, mailer=mailer
+    )
+    return await _start(session, user, client, surface, settings=settings, signer=signer)
 
 
 async def _start(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     surface: Surface,
     amr: str = "pwd",
+    *,
+    settings: Settings,
+    signer: TokenSigner,
 ) -> IssuedTokens:
     return await session_service.start_session(
         session,
-        rt,
         user,
         client,
         surface=surface.name,
         with_refresh=surface.with_refresh,
         amr=amr,
+        settings=settings,
+        signer=signer,
     )
 
 
 async def _second_factor(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo, surface: Surface
+    session: AsyncSession,
+    user: User,
+    client: ClientInfo,
+    surface: Surface,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> None:
     """After the password: the second factor, if the account has one (only the native login
     can carry it; the other contracts refuse)."""
     await require_second_factor(
         session,
-        rt,
         user,
         client,
         surface=surface.name,
         with_refresh=surface.with_refresh,
         can_ask=surface == NATIVE,
+        settings=settings,
+        limiter=limiter,
     )
 
 
-async def _user_by_email(session: AsyncSession, rt: Runtime, email: str) -> User:
+async def _user_by_email(
+    session: AsyncSession, email: str, *, settings: Settings, limiter: RateLimiter
+) -> User:
     try:
         address = clean_email(email)
     except InvalidEmail as exc:
         raise UnknownAccount() from exc
     user = await repository.get_user_by_email(session, address)
     if user is None:  # a disabled account is refused after its password (AccountDisabled)
-        await rt.limiter.hit(rt.settings.rate_login, "login-account", address)
+        await limiter.hit(settings.rate_login, "login-account", address)
         raise UnknownAccount()
     if user.password_hash is None:
         raise InvalidCredentials()

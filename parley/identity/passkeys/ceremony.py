@@ -31,7 +31,6 @@ from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token
 from parley.kit.time import utc_now
 from parley.models import Passkey, PasskeyChallenge
-from parley.runtime import Runtime
 from parley.settings import Settings, value_list
 
 REGISTER = "register"
@@ -60,7 +59,12 @@ def to_json(options: Any) -> dict[str, Any]:
 
 
 async def new_challenge(
-    session: AsyncSession, rt: Runtime, purpose: str, challenge: bytes, user_id: int | None
+    session: AsyncSession,
+    purpose: str,
+    challenge: bytes,
+    user_id: int | None,
+    *,
+    settings: Settings,
 ) -> str:
     now = utc_now()
     handle = new_token(18)
@@ -72,7 +76,7 @@ async def new_challenge(
             challenge=bytes_to_base64url(challenge),
             user_id=user_id,
             created_at=now,
-            expires_at=now + timedelta(seconds=rt.settings.passkey_challenge_ttl_seconds),
+            expires_at=now + timedelta(seconds=settings.passkey_challenge_ttl_seconds),
         ),
     )
     return handle
@@ -94,15 +98,15 @@ async def spend(
 
 async def request_options(
     session: AsyncSession,
-    rt: Runtime,
     purpose: str,
     *,
+    settings: Settings,
     user_id: int | None = None,
     allow: Sequence[Passkey] = (),
 ) -> Options:
     """Options for `navigator.credentials.get()`: any passkey (passwordless sign-in), or one
     of `allow` (the second factor of `user_id`)."""
-    rp_id, _origins = relying_party(rt.settings)
+    rp_id, _origins = relying_party(settings)
     options = generate_authentication_options(
         rp_id=rp_id,
         allow_credentials=[
@@ -112,14 +116,14 @@ async def request_options(
         if purpose == SIGN_IN
         else UserVerificationRequirement.PREFERRED,
     )
-    handle = await new_challenge(session, rt, purpose, options.challenge, user_id)
+    handle = await new_challenge(session, purpose, options.challenge, user_id, settings=settings)
     return Options(handle, to_json(options))
 
 
 async def verify_assertion(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
     challenge_id: str,
     purpose: str,
     credential: dict[str, Any],
@@ -138,7 +142,7 @@ async def verify_assertion(
     )
     if passkey is None or (user_id is not None and passkey.user_id != user_id):
         raise PasskeySignInFailed()
-    rp_id, origins = relying_party(rt.settings)
+    rp_id, origins = relying_party(settings)
     try:
         verified = verify_authentication_response(
             credential=credential,

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from fastapi import APIRouter
 
-from parley.deps import Client, RuntimeDep, Session
-from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
 from parley.identity.passkeys import service
 from parley.identity.passkeys.schemas import (
     PasskeyAdded,
@@ -18,6 +18,7 @@ from parley.identity.passkeys.schemas import (
     PasskeyRename,
     PasskeySignIn,
 )
+from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.router import token_pair
 from parley.identity.sessions.schemas import TokenPair
 from parley.kit.ids import PathId
@@ -38,10 +39,10 @@ async def list_passkeys(user: CurrentUser, session: Session) -> list[PasskeyRead
     "/auth/passkeys/registration/options", response_model=PasskeyOptions, responses=responses(401)
 )
 async def passkey_registration_options(
-    user: CurrentUser, session: Session, rt: RuntimeDep
+    user: CurrentUser, session: Session, settings: SettingsDep
 ) -> PasskeyOptions:
     """Options for `navigator.credentials.create()` to add a passkey."""
-    options = await service.registration_options(session, rt, user)
+    options = await service.registration_options(session, user, settings=settings)
     return PasskeyOptions(challenge_id=options.challenge_id, options=options.options)
 
 
@@ -53,18 +54,22 @@ async def passkey_registration_options(
     responses=responses(400, 401, 409),
 )
 async def register_passkey(
-    body: PasskeyRegistration, user: CurrentUser, session: Session, rt: RuntimeDep, client: Client
+    body: PasskeyRegistration,
+    user: CurrentUser,
+    session: Session,
+    settings: SettingsDep,
+    client: Client,
 ) -> PasskeyAdded:
     """Add a passkey: the authenticator's answer to the registration options. It is also a
     second factor for password sign-in from now on."""
     added = await service.register(
         session,
-        rt,
         user,
         challenge_id=body.challenge_id,
         credential=body.credential,
         name=body.name,
         client=client,
+        settings=settings,
     )
     return PasskeyAdded.model_validate(added.passkey).model_copy(
         update={"recovery_codes": added.recovery_codes}
@@ -91,7 +96,9 @@ async def delete_passkey(
     principal: CurrentPrincipal,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
     client: Client,
     body: PasskeyRemoval | None = None,
 ) -> None:
@@ -99,32 +106,43 @@ async def delete_passkey(
     off)."""
     await service.delete_own_passkey(
         session,
-        rt,
         principal,
         user,
         passkey_id,
         current_password=body.current_password if body else None,
         client=client,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
     )
 
 
 @router.post("/auth/passkeys/sign-in/options", response_model=PasskeyOptions)
-async def passkey_sign_in_options(session: Session, rt: RuntimeDep) -> PasskeyOptions:
+async def passkey_sign_in_options(session: Session, settings: SettingsDep) -> PasskeyOptions:
     """Options for `navigator.credentials.get()` to sign in without a password."""
-    options = await service.sign_in_options(session, rt)
+    options = await service.sign_in_options(session, settings=settings)
     return PasskeyOptions(challenge_id=options.challenge_id, options=options.options)
 
 
 @router.post("/auth/passkeys/sign-in", response_model=TokenPair, responses=responses(400, 401, 429))
 async def sign_in_with_passkey(
-    body: PasskeySignIn, session: Session, rt: RuntimeDep, client: Client
+    body: PasskeySignIn,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    signer: SignerDep,
+    client: Client,
 ) -> TokenPair:
     """Sign in with a passkey (user verification required): opens a session."""
     issued = await service.sign_in(
         session,
-        rt,
         challenge_id=body.challenge_id,
         credential=body.credential,
         client=replace(client, device_id=body.device_id),
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
     )
     return token_pair(issued)

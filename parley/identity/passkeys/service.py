@@ -25,6 +25,7 @@ from webauthn.helpers.structs import (
 
 from parley.errors import NotFound
 from parley.identity.accounts import audit, lookup, reauth
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.passkeys import ceremony
 from parley.identity.passkeys import repository as repo
 from parley.identity.passkeys.errors import (
@@ -34,12 +35,14 @@ from parley.identity.passkeys.errors import (
     PasskeySignInFailed,
 )
 from parley.identity.sessions.service import IssuedTokens
-from parley.identity.sessions.tokens import Principal
+from parley.identity.sessions.tokens import Principal, TokenSigner
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.login import proven_sign_in
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.models import Passkey, User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -77,27 +80,39 @@ async def delete_passkey(
 
 async def delete_own_passkey(
     session: AsyncSession,
-    rt: Runtime,
     principal: Principal,
     user: User,
     passkey_id: int,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    passwords: Passwords,
     current_password: str | None,
     client: ClientInfo | None = None,
 ) -> None:
     """The owner removes a passkey after re-authentication, as for turning TOTP off."""
     if await repo.get_for_user(session, user.id, passkey_id) is None:
         raise PasskeyNotFound()
-    await reauth.confirm_identity(session, rt, principal, user, current_password)
+    await reauth.confirm_identity(
+        session,
+        principal,
+        user,
+        current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
     await delete_passkey(session, user.id, passkey_id, client)
 
 
-async def registration_options(session: AsyncSession, rt: Runtime, user: User) -> ceremony.Options:
-    rp_id, _origins = ceremony.relying_party(rt.settings)
+async def registration_options(
+    session: AsyncSession, user: User, *, settings: Settings
+) -> ceremony.Options:
+    rp_id, _origins = ceremony.relying_party(settings)
     existing = await repo.list_for_user(session, user.id)
     options = generate_registration_options(
         rp_id=rp_id,
-        rp_name=rt.settings.webauthn_rp_name,
+        rp_name=settings.webauthn_rp_name,
         user_name=user.username,
         user_id=str(user.id).encode(),
         user_display_name=user.display_name or user.username,
@@ -111,16 +126,16 @@ async def registration_options(session: AsyncSession, rt: Runtime, user: User) -
         ],
     )
     handle = await ceremony.new_challenge(
-        session, rt, ceremony.REGISTER, options.challenge, user.id
+        session, ceremony.REGISTER, options.challenge, user.id, settings=settings
     )
     return ceremony.Options(handle, ceremony.to_json(options))
 
 
 async def register(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     *,
+    settings: Settings,
     challenge_id: str,
     credential: dict[str, Any],
     name: str | None,
@@ -128,7 +143,7 @@ async def register(
 ) -> AddedPasskey:
     """Verify the authenticator's answer to `registration_options` and keep the passkey."""
     challenge = await ceremony.spend(session, challenge_id, ceremony.REGISTER, user.id)
-    rp_id, origins = ceremony.relying_party(rt.settings)
+    rp_id, origins = ceremony.relying_party(settings)
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -161,38 +176,52 @@ async def register(
     except IntegrityError as exc:
         raise PasskeyExists() from exc
     await audit.record(session, "passkey.added", user_id=user.id, client=client)
-    return AddedPasskey(passkey, await totp.recovery_codes_for_first_factor(session, rt, user.id))
+    return AddedPasskey(
+        passkey, await totp.recovery_codes_for_first_factor(session, user.id, settings=settings)
+    )
 
 
-async def sign_in_options(session: AsyncSession, rt: Runtime) -> ceremony.Options:
+async def sign_in_options(session: AsyncSession, *, settings: Settings) -> ceremony.Options:
     """Options for a passwordless sign-in: any passkey registered here may answer."""
-    return await ceremony.request_options(session, rt, ceremony.SIGN_IN)
+    return await ceremony.request_options(session, ceremony.SIGN_IN, settings=settings)
 
 
 async def sign_in(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
     challenge_id: str,
     credential: dict[str, Any],
     client: ClientInfo,
 ) -> IssuedTokens:
     """Verify a passkey's answer to `sign_in_options` and open a session for its owner."""
     if client.ip:
-        await rt.limiter.hit(rt.settings.rate_login_ip, "login-ip", client.ip)
+        await limiter.hit(settings.rate_login_ip, "login-ip", client.ip)
     passkey = await ceremony.verify_assertion(
         session,
-        rt,
         challenge_id=challenge_id,
         purpose=ceremony.SIGN_IN,
         credential=credential,
         user_id=None,
         client=client,
+        settings=settings,
     )
     try:
         user = await lookup.get_live_user(session, passkey.user_id)
     except NotFound as exc:
         raise PasskeySignInFailed() from exc
     return await proven_sign_in(
-        session, rt, user, client, surface="native", with_refresh=True, amr="hwk user mfa"
+        session,
+        user,
+        client,
+        surface="native",
+        with_refresh=True,
+        amr="hwk user mfa",
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
     )

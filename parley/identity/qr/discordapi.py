@@ -46,12 +46,14 @@ from parley.identity.qr.service import (
 from parley.identity.sessions import repository
 from parley.identity.sessions.sealing import BadSeal, seal, server_secret, unseal
 from parley.identity.sessions.service import IssuedTokens
-from parley.identity.sessions.tokens import Principal
+from parley.identity.sessions.tokens import Principal, TokenSigner
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, token_hash
 from parley.kit.time import utc_now
 from parley.models import QrTicket
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 _USER_DATA = "qr-user-data"
 
@@ -60,24 +62,26 @@ def _hub(client_id: str) -> str:
     return client_id[:128]
 
 
-def _claim_expiry(rt: Runtime) -> timedelta:
-    return timedelta(seconds=rt.settings.qr_ticket_ttl_seconds)
+def _claim_expiry(*, settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.qr_ticket_ttl_seconds)
 
 
-async def open_hub(session: AsyncSession, rt: Runtime, client_id: str) -> str:
+async def open_hub(session: AsyncSession, client_id: str, *, settings: Settings) -> str:
     """A desktop socket claims hub `client_id`; returns that socket's secret."""
     secret = new_token(32)
     now = utc_now()
     if not await repo.take_hub(
-        session, _hub(client_id), token_hash(secret), now, now + _claim_expiry(rt)
+        session, _hub(client_id), token_hash(secret), now, now + _claim_expiry(settings=settings)
     ):
         raise HubTaken()
     return secret
 
 
-async def keep_hub(session: AsyncSession, rt: Runtime, client_id: str, secret: str) -> bool:
+async def keep_hub(
+    session: AsyncSession, client_id: str, secret: str, *, settings: Settings
+) -> bool:
     """Renew the claim; False when it was lost (it lapsed and another socket took it)."""
-    expires = utc_now() + _claim_expiry(rt)
+    expires = utc_now() + _claim_expiry(settings=settings)
     return await repo.renew_hub(session, _hub(client_id), token_hash(secret), expires)
 
 
@@ -85,21 +89,23 @@ async def close_hub(session: AsyncSession, client_id: str, secret: str) -> None:
     await repo.release_hub(session, _hub(client_id), token_hash(secret))
 
 
-def encrypt_user_data(rt: Runtime, principal: Principal) -> str:
+def encrypt_user_data(principal: Principal, *, settings: Settings) -> str:
     """The phone's sealed statement "this session wants to sign a desktop in" (2 minutes,
     good for one `pending_ticket`)."""
     return seal(
-        server_secret(rt.settings.keys_dir),
+        server_secret(settings.keys_dir),
         _USER_DATA,
         {"uid": principal.user_id, "sid": principal.session_id, "n": new_token(8)},
-        rt.settings.qr_ticket_ttl_seconds,
+        settings.qr_ticket_ttl_seconds,
     )
 
 
 async def pending_ticket(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
     client_id: str,
     client_ip: str | None,
     encrypted_user_payload: str,
@@ -109,7 +115,7 @@ async def pending_ticket(
     is bad, expired, already used or its session ended; NoDesktop when no desktop socket
     holds the hub."""
     try:
-        claims = unseal(server_secret(rt.settings.keys_dir), _USER_DATA, encrypted_user_payload)
+        claims = unseal(server_secret(settings.keys_dir), _USER_DATA, encrypted_user_payload)
         user_id, session_id = int(claims["uid"]), int(claims["sid"])
     except (BadSeal, KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("Invalid or expired user payload") from exc
@@ -136,22 +142,24 @@ async def pending_ticket(
         attempts=0,
         trusted=False,
         created_at=now,
-        expires_at=now + timedelta(seconds=rt.settings.qr_ticket_ttl_seconds),
+        expires_at=now + timedelta(seconds=settings.qr_ticket_ttl_seconds),
     )
     try:
         async with session.begin_nested():
             await repo.add(session, record)
     except IntegrityError as exc:
         raise Unauthorized("This user payload was already used") from exc
-    if await devices.needs_challenge(session, rt, user, hub):
+    if await devices.needs_challenge(session, user, hub, settings=settings):
         record.status = CODE_REQUIRED
         challenge = await devices.challenge_device(
             session,
-            rt,
             user,
             desktop_client(record),
             purpose=codes.QR_DEVICE,
             context={"ticket_id": record.id},
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
         )
         announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
         return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
@@ -159,13 +167,13 @@ async def pending_ticket(
 
 
 async def pending_ticket_confirmation(
-    session: AsyncSession, rt: Runtime, *, client_id: str, confirmation_code: str
+    session: AsyncSession, *, settings: Settings, client_id: str, confirmation_code: str
 ) -> Outcome:
     """`pending_ticket_confirmation` from either socket of hub `client_id`."""
     record = await repo.latest_ticket_for_hub(session, _hub(client_id), CODE_REQUIRED, utc_now())
     if record is None or record.kind != DISCORDAPI or record.user_id is None:
         raise NoPendingTicket()
-    await check_code_for(session, rt, record, confirmation_code)
+    await check_code_for(session, record, confirmation_code, settings=settings)
     return await _approve(session, record, CODE_REQUIRED)
 
 
@@ -205,7 +213,15 @@ async def issue_user_payload(
 
 
 async def exchange_user_payload(
-    session: AsyncSession, rt: Runtime, *, client_id: str, user_payload: str, client: ClientInfo
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
+    client_id: str,
+    user_payload: str,
+    client: ClientInfo,
 ) -> IssuedTokens:
     """`GET /auth/qr_auth/?client_id=…`: TicketNotFound (404) for an unknown, used or expired
     payload, WrongDevice (403) when it belongs to another client_id."""
@@ -216,4 +232,13 @@ async def exchange_user_payload(
         raise WrongDevice()
     if record.expires_at <= utc_now():
         raise TicketNotFound()
-    return await finish(session, rt, record, client, with_refresh=False)
+    return await finish(
+        session,
+        record,
+        client,
+        with_refresh=False,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
+    )

@@ -13,7 +13,7 @@ import qrcode.image.svg
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 
-from parley.deps import Client, RuntimeDep, Session, get_runtime
+from parley.deps import Client, DatabaseDep, LimiterDep, MailerDep, Session, SettingsDep
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.identity.qr import service as qr
 from parley.identity.qr.hub import get_hub
@@ -24,12 +24,12 @@ from parley.identity.qr.schemas import (
     QrApproval,
     QrTicketInfo,
 )
+from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.router import token_pair
 from parley.identity.sessions.schemas import TokenPair
 from parley.kit import qr as qr_image
 from parley.kit.client import client_info
 from parley.kit.openapi import responses
-from parley.runtime import Runtime
 
 router = APIRouter(tags=["qr"])
 
@@ -37,16 +37,17 @@ CheckCode = Query(min_length=1, max_length=16, description="The check code sent 
 
 
 @router.websocket("/qr/login")
-async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
+async def qr_login(
+    websocket: WebSocket, settings: SettingsDep, db: DatabaseDep, device_id: str | None = None
+) -> None:
     """Desktop side. Frames sent: `ticket` (ticket, check_code, url, qr_png, qr_svg,
     expires_in), `code_required` (sent_to), `approved` (exchange_code), `failed`,
     `denied`, `expired`; `{"op": "heartbeat"}` answers `heartbeat_ack`."""
-    rt = get_runtime(websocket)
     hub = get_hub(websocket)
     await websocket.accept()
-    client = client_info(websocket, rt.settings.trusted_proxy_list, device_id)
-    async with rt.db.unit_of_work() as session:
-        new = await qr.create_ticket(session, rt, client)
+    client = client_info(websocket, settings.trusted_proxy_list, device_id)
+    async with db.unit_of_work() as session:
+        new = await qr.create_ticket(session, client, settings=settings)
     events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     async with hub.join(new.record.hub, events.put_nowait):
         base = f"/v1/qr/{new.ticket}/qr"
@@ -63,7 +64,7 @@ async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
         )
         receiver = asyncio.create_task(_answer_heartbeats(websocket))
         try:
-            await _relay(websocket, rt, events, receiver, new.expires_in)
+            await _relay(websocket, events, receiver, new.expires_in, db=db)
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
@@ -72,10 +73,11 @@ async def qr_login(websocket: WebSocket, device_id: str | None = None) -> None:
 
 async def _relay(
     websocket: WebSocket,
-    rt: Runtime,
     events: asyncio.Queue[dict[str, Any]],
     receiver: asyncio.Task[None],
     expires_in: int,
+    *,
+    db: DatabaseDep,
 ) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + expires_in
@@ -98,7 +100,7 @@ async def _relay(
         if kind == qr.CODE_REQUIRED:
             await websocket.send_json({"op": "code_required", "sent_to": event.get("sent_to")})
         elif kind == qr.APPROVED:
-            async with rt.db.unit_of_work() as session:
+            async with db.unit_of_work() as session:
                 code = await qr.issue_exchange_code(session, int(event["ticket_id"]))
             if code is not None:
                 await _close(websocket, {"op": "approved", "exchange_code": code})
@@ -131,9 +133,11 @@ async def _close(websocket: WebSocket, frame: dict[str, Any]) -> None:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}, **responses(400, 404)},
 )
-async def qr_png(ticket: str, session: Session, rt: RuntimeDep, check: str = CheckCode) -> Response:
+async def qr_png(
+    ticket: str, session: Session, settings: SettingsDep, check: str = CheckCode
+) -> Response:
     """The QR code (PNG) for a pending ticket and its check code."""
-    url = await qr.check_ticket(session, rt, ticket, check)
+    url = await qr.check_ticket(session, ticket, check, settings=settings)
     return Response(await anyio.to_thread.run_sync(qr_image.png, url), media_type="image/png")
 
 
@@ -142,9 +146,11 @@ async def qr_png(ticket: str, session: Session, rt: RuntimeDep, check: str = Che
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}, **responses(400, 404)},
 )
-async def qr_svg(ticket: str, session: Session, rt: RuntimeDep, check: str = CheckCode) -> Response:
+async def qr_svg(
+    ticket: str, session: Session, settings: SettingsDep, check: str = CheckCode
+) -> Response:
     """The QR code (SVG) for a pending ticket and its check code."""
-    url = await qr.check_ticket(session, rt, ticket, check)
+    url = await qr.check_ticket(session, ticket, check, settings=settings)
     return Response(await anyio.to_thread.run_sync(_svg, url), media_type="image/svg+xml")
 
 
@@ -162,10 +168,20 @@ async def approve_ticket(
     body: ApproveRequest,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
 ) -> QrApproval:
     """The signed-in phone approves the desktop (with the check code from the QR)."""
-    outcome = await qr.approve_ticket(session, rt, principal, ticket, body.check_code)
+    outcome = await qr.approve_ticket(
+        session,
+        principal,
+        ticket,
+        body.check_code,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+    )
     return QrApproval(status=outcome.event, sent_to=outcome.sent_to)
 
 
@@ -175,32 +191,41 @@ async def deny_ticket(
     body: ApproveRequest,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
 ) -> None:
     """The signed-in phone refuses the desktop (with the check code from the QR)."""
-    await qr.deny_ticket(session, rt, principal, ticket, body.check_code)
+    await qr.deny_ticket(session, principal, ticket, body.check_code, settings=settings)
 
 
 @router.post("/qr/{ticket}/confirm", response_model=QrApproval, responses=responses(400, 404, 409))
 async def confirm_ticket(
-    ticket: str, body: ConfirmRequest, session: Session, rt: RuntimeDep
+    ticket: str, body: ConfirmRequest, session: Session, settings: SettingsDep
 ) -> QrApproval:
     """The emailed code, when the desktop is a new device for the account."""
-    await qr.confirm_ticket_code(session, rt, ticket, body.code)
+    await qr.confirm_ticket_code(session, ticket, body.code, settings=settings)
     return QrApproval(status=qr.APPROVED)
 
 
 @router.post("/qr/exchange", response_model=TokenPair, responses=responses(403, 404, 409))
 async def exchange_ticket(
-    body: ExchangeRequest, session: Session, rt: RuntimeDep, client: Client
+    body: ExchangeRequest,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    signer: SignerDep,
+    client: Client,
 ) -> TokenPair:
     """The desktop trades the one-use exchange code from its socket for a session."""
     issued = await qr.exchange(
         session,
-        rt,
         ticket=body.ticket,
         exchange_code=body.exchange_code,
         client=replace(client, device_id=body.device_id),
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
     )
     return token_pair(issued)
 

@@ -39,12 +39,14 @@ from parley.identity.qr.errors import (
 from parley.identity.sessions import repository
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
-from parley.identity.sessions.tokens import Principal
+from parley.identity.sessions.tokens import Principal, TokenSigner
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, same, token_hash
 from parley.kit.time import utc_now
 from parley.models import QrTicket, User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 NATIVE = "native"
 DISCORDAPI = "discordapi"
@@ -85,19 +87,21 @@ def announce(session: AsyncSession, record: QrTicket, **data: object) -> None:
     emit(session, events.QrUpdated(hub=record.hub, data={"ticket_id": record.id, **data}))
 
 
-def qr_url(rt: Runtime, ticket: str, check_code: str) -> str:
+def qr_url(ticket: str, check_code: str, *, settings: Settings) -> str:
     """What the QR code encodes: the phone opens it (or its app reads the two parts)."""
-    return f"{rt.settings.public_url.rstrip('/')}/qr/{ticket}?c={check_code}"
+    return f"{settings.public_url.rstrip('/')}/qr/{ticket}?c={check_code}"
 
 
 # -- native ------------------------------------------------------------------------------
 
 
-async def create_ticket(session: AsyncSession, rt: Runtime, client: ClientInfo) -> NewTicket:
+async def create_ticket(
+    session: AsyncSession, client: ClientInfo, *, settings: Settings
+) -> NewTicket:
     """A desktop asks to be signed in by QR code."""
     ticket, check = new_token(24), _check_code()
     now = utc_now()
-    ttl = rt.settings.qr_ticket_ttl_seconds
+    ttl = settings.qr_ticket_ttl_seconds
     record = QrTicket(
         kind=NATIVE,
         hub=f"native:{new_token(12)}",
@@ -114,7 +118,7 @@ async def create_ticket(session: AsyncSession, rt: Runtime, client: ClientInfo) 
         expires_at=now + timedelta(seconds=ttl),
     )
     await repo.add(session, record)
-    return NewTicket(ticket, check, qr_url(rt, ticket, check), ttl, record)
+    return NewTicket(ticket, check, qr_url(ticket, check, settings=settings), ttl, record)
 
 
 async def _live(session: AsyncSession, ticket: str) -> QrTicket:
@@ -124,21 +128,23 @@ async def _live(session: AsyncSession, ticket: str) -> QrTicket:
     return record
 
 
-async def check_ticket(session: AsyncSession, rt: Runtime, ticket: str, check_code: str) -> str:
+async def check_ticket(
+    session: AsyncSession, ticket: str, check_code: str, *, settings: Settings
+) -> str:
     """Validate a ticket and its check code (wrong codes count); returns the QR URL."""
     record = await _live(session, ticket)
     if record.kind != NATIVE or record.status != PENDING:
         raise TicketNotFound()
-    await _spend_check(session, rt, record, check_code)
-    return qr_url(rt, ticket, check_code.strip().upper())
+    await _spend_check(session, record, check_code, settings=settings)
+    return qr_url(ticket, check_code.strip().upper(), settings=settings)
 
 
 async def _spend_check(
-    session: AsyncSession, rt: Runtime, record: QrTicket, check_code: str
+    session: AsyncSession, record: QrTicket, check_code: str, *, settings: Settings
 ) -> None:
     """A wrong check code spends one try (one conditional UPDATE), so concurrent guesses
     cannot outrun the limit; the last allowed try kills the ticket for every route."""
-    limit = rt.settings.code_max_attempts
+    limit = settings.code_max_attempts
     if record.attempts >= limit:
         raise TicketDead()
     if record.check_hash and same(record.check_hash, token_hash(check_code.strip().upper())):
@@ -162,7 +168,14 @@ async def describe_ticket(session: AsyncSession, principal: Principal, ticket: s
 
 
 async def approve_ticket(
-    session: AsyncSession, rt: Runtime, principal: Principal, ticket: str, check_code: str
+    session: AsyncSession,
+    principal: Principal,
+    ticket: str,
+    check_code: str,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
 ) -> Outcome:
     """The signed-in phone approves. One approval wins; the rest get TicketUsed."""
     record = await _live(session, ticket)
@@ -170,11 +183,11 @@ async def approve_ticket(
         raise TicketNotFound()
     if record.status != PENDING:
         raise TicketUsed()
-    await _spend_check(session, rt, record, check_code)
+    await _spend_check(session, record, check_code, settings=settings)
     user = await lookup.get_live_user(session, principal.user_id)
     phone = await repository.get_session(session, principal.session_id)
     trusted_phone = (
-        rt.settings.qr_trusted_approver_skips_code
+        settings.qr_trusted_approver_skips_code
         and phone is not None
         and await devices.is_known(session, user.id, phone.device_id)
     )
@@ -182,7 +195,7 @@ async def approve_ticket(
     needs_code = (
         not desktop_known
         and not trusted_phone
-        and await devices.needs_challenge(session, rt, user, record.device_id)
+        and await devices.needs_challenge(session, user, record.device_id, settings=settings)
     )
     now = utc_now()
     won = await repo.transition_ticket(
@@ -202,11 +215,13 @@ async def approve_ticket(
     if needs_code:
         challenge = await devices.challenge_device(
             session,
-            rt,
             user,
             desktop_client(record),
             purpose=codes.QR_DEVICE,
             context={"ticket_id": record.id},
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
         )
         announce(session, record, event=CODE_REQUIRED, sent_to=challenge.sent_to)
         return Outcome(CODE_REQUIRED, sent_to=challenge.sent_to)
@@ -215,7 +230,7 @@ async def approve_ticket(
 
 
 async def deny_ticket(
-    session: AsyncSession, rt: Runtime, principal: Principal, ticket: str, check_code: str
+    session: AsyncSession, principal: Principal, ticket: str, check_code: str, *, settings: Settings
 ) -> None:
     """The signed-in phone refuses: the desktop's socket is told `denied`. A ticket waiting
     for its code can only be refused by the person who approved it."""
@@ -224,7 +239,7 @@ async def deny_ticket(
         raise TicketNotFound()
     if record.user_id is not None and record.user_id != principal.user_id:
         raise TicketNotFound()
-    await _spend_check(session, rt, record, check_code)
+    await _spend_check(session, record, check_code, settings=settings)
     if not await repo.transition_ticket(
         session, record.id, record.status, utc_now(), status=DENIED
     ):
@@ -235,12 +250,14 @@ async def deny_ticket(
     announce(session, record, event=DENIED)
 
 
-async def confirm_ticket_code(session: AsyncSession, rt: Runtime, ticket: str, code: str) -> None:
+async def confirm_ticket_code(
+    session: AsyncSession, ticket: str, code: str, *, settings: Settings
+) -> None:
     """The emailed code for an unknown desktop (either side may enter it)."""
     record = await _live(session, ticket)
     if record.kind != NATIVE or record.status != CODE_REQUIRED or record.user_id is None:
         raise NoPendingTicket()
-    await check_code_for(session, rt, record, code)
+    await check_code_for(session, record, code, settings=settings)
     won = await repo.transition_ticket(
         session, record.id, CODE_REQUIRED, utc_now(), status=APPROVED, trusted=True
     )
@@ -265,7 +282,15 @@ async def issue_exchange_code(session: AsyncSession, ticket_id: int) -> str | No
 
 
 async def exchange(
-    session: AsyncSession, rt: Runtime, *, ticket: str, exchange_code: str, client: ClientInfo
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
+    ticket: str,
+    exchange_code: str,
+    client: ClientInfo,
 ) -> IssuedTokens:
     """The desktop trades its exchange code for a session (once)."""
     record = await _live(session, ticket)
@@ -275,7 +300,16 @@ async def exchange(
         raise WrongDevice()
     if record.exchange_hash is None or not same(record.exchange_hash, token_hash(exchange_code)):
         raise TicketNotFound()
-    return await finish(session, rt, record, client, with_refresh=True)
+    return await finish(
+        session,
+        record,
+        client,
+        with_refresh=True,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        signer=signer,
+    )
 
 
 # -- shared -------------------------------------------------------------------------------
@@ -290,7 +324,9 @@ def desktop_client(record: QrTicket) -> ClientInfo:
     )
 
 
-async def check_code_for(session: AsyncSession, rt: Runtime, record: QrTicket, code: str) -> None:
+async def check_code_for(
+    session: AsyncSession, record: QrTicket, code: str, *, settings: Settings
+) -> None:
     """The code mailed for this very ticket (its user, its desktop device)."""
     assert record.user_id is not None
     found = await repo.latest_code(
@@ -298,11 +334,19 @@ async def check_code_for(session: AsyncSession, rt: Runtime, record: QrTicket, c
     )
     if found is None or found.context.get("ticket_id") != record.id:
         raise CodeExpired()
-    await codes.check(session, rt, found, code)
+    await codes.check(session, found, code, settings=settings)
 
 
 async def finish(
-    session: AsyncSession, rt: Runtime, record: QrTicket, client: ClientInfo, *, with_refresh: bool
+    session: AsyncSession,
+    record: QrTicket,
+    client: ClientInfo,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
+    with_refresh: bool,
 ) -> IssuedTokens:
     won = await repo.transition_ticket(
         session, record.id, APPROVED, utc_now(), status=EXCHANGED, exchanged_at=utc_now()
@@ -311,10 +355,18 @@ async def finish(
         raise TicketUsed()
     user: User = await lookup.get_live_user(session, record.user_id)
     client = replace(client, device_id=record.device_id)
-    if record.trusted and record.device_id and rt.settings.device_verification:
+    if record.trusted and record.device_id and settings.device_verification:
         _, added = await devices.remember(session, user.id, client)
         if added:
-            await devices.notify_new_device(session, rt, user, client)
+            await devices.notify_new_device(
+                session, user, client, settings=settings, limiter=limiter, mailer=mailer
+            )
     return await sessions.start_session(
-        session, rt, user, client, surface=record.kind, with_refresh=with_refresh
+        session,
+        user,
+        client,
+        surface=record.kind,
+        with_refresh=with_refresh,
+        settings=settings,
+        signer=signer,
     )

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.identity.accounts import audit, lookup, reauth, user_row
 from parley.identity.accounts.errors import EmailTaken
+from parley.identity.accounts.passwords import Passwords
 from parley.identity.accounts.validation import clean_email
 from parley.identity.devices import codes
 from parley.identity.devices import repository as repo
@@ -32,11 +33,13 @@ from parley.identity.devices.mail import send_after_commit
 from parley.identity.sessions import repository
 from parley.identity.sessions import service as session_service
 from parley.identity.sessions.tokens import Principal
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import mask_email
 from parley.kit.time import utc_now
 from parley.models import User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 EMAIL_CHANGE = "email_change"
 EMAIL_REVERT = "email_revert"
@@ -59,26 +62,48 @@ class EmailChange:
 
 async def request_change(
     session: AsyncSession,
-    rt: Runtime,
     principal: Principal,
     user: User,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    passwords: Passwords,
     email: str | None,
     current_password: str | None,
     client: ClientInfo | None = None,
 ) -> EmailChange:
     """`POST /v1/users/me/email`: set, change (verified first) or clear the address."""
-    await reauth.confirm_identity(session, rt, principal, user, current_password)
-    return await change_email(session, rt, user, email, client)
+    await reauth.confirm_identity(
+        session,
+        principal,
+        user,
+        current_password,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
+    )
+    return await change_email(
+        session, user, email, client, settings=settings, limiter=limiter, mailer=mailer
+    )
 
 
 async def change_email(
-    session: AsyncSession, rt: Runtime, user: User, email: object, client: ClientInfo | None
+    session: AsyncSession,
+    user: User,
+    email: object,
+    client: ClientInfo | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
 ) -> EmailChange:
     """Set, change (verified first) or clear the address of an account whose owner has just
     re-authenticated (`reauth.confirm_identity`)."""
     if email is None:
-        return await _clear(session, rt, user, client)
+        return await _clear(
+            session, user, client, settings=settings, limiter=limiter, mailer=mailer
+        )
     address = clean_email(str(email))
     if address == user.email:
         return EmailChange("unchanged")
@@ -86,30 +111,38 @@ async def change_email(
         raise EmailTaken()
     issued = await codes.issue(
         session,
-        rt,
         user,
         EMAIL_CHANGE,
         with_link=True,
         context={"email": address},
         rate_key=str(user.id),
+        settings=settings,
+        limiter=limiter,
     )
-    minutes = rt.settings.code_ttl_seconds // 60
+    minutes = settings.code_ttl_seconds // 60
+    link = _link(CONFIRM_PATH, issued.link_token, settings=settings)
     send_after_commit(
         session,
-        rt.mailer,
+        mailer,
         address,
         "Confirm your new Parley email",
         f"Hello {user.username},\n\nYou asked to use this address for your Parley account.\n\n"
-        f"Code: {issued.code}\nLink: {_link(rt, CONFIRM_PATH, issued.link_token)}\n\n"
+        f"Code: {issued.code}\nLink: {link}\n\n"
         f"Both are valid for {minutes} minutes. Until then the account keeps its current"
         " address. If you did not ask for this, ignore this mail.\n",
     )
     await audit.record(session, "email.change_requested", user_id=user.id, client=client)
-    return EmailChange("pending", address, rt.settings.code_ttl_seconds)
+    return EmailChange("pending", address, settings.code_ttl_seconds)
 
 
 async def _clear(
-    session: AsyncSession, rt: Runtime, user: User, client: ClientInfo | None
+    session: AsyncSession,
+    user: User,
+    client: ClientInfo | None,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
 ) -> EmailChange:
     old = user.email
     if old is None:
@@ -118,25 +151,59 @@ async def _clear(
     await repo.supersede_codes(session, user.id, EMAIL_CHANGE, now)
     user.email, user.email_verified_at = None, None
     await session.flush()
-    await _notify_old_address(session, rt, user, old, None, now)
+    await _notify_old_address(
+        session, user, old, None, now, settings=settings, limiter=limiter, mailer=mailer
+    )
     await audit.record(session, "email.cleared", user_id=user.id, client=client)
     await user_row.touch_profile(session, user.id)
     return EmailChange("cleared")
 
 
-async def confirm_by_code(session: AsyncSession, rt: Runtime, user: User, code: str) -> User:
+async def confirm_by_code(
+    session: AsyncSession,
+    user: User,
+    code: str,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+) -> User:
     record = await repo.latest_code(session, user.id, EMAIL_CHANGE)
-    record = await codes.check(session, rt, record, code)
-    return await _apply(session, rt, user, str(record.context["email"]))
+    record = await codes.check(session, record, code, settings=settings)
+    return await _apply(
+        session,
+        user,
+        str(record.context["email"]),
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+    )
 
 
-async def confirm_by_link(session: AsyncSession, rt: Runtime, token: str) -> User:
+async def confirm_by_link(
+    session: AsyncSession, token: str, *, settings: Settings, limiter: RateLimiter, mailer: Mailer
+) -> User:
     record = await codes.redeem_link(session, token, (EMAIL_CHANGE,))
     user = await lookup.get_live_user(session, record.user_id)
-    return await _apply(session, rt, user, str(record.context["email"]))
+    return await _apply(
+        session,
+        user,
+        str(record.context["email"]),
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+    )
 
 
-async def _apply(session: AsyncSession, rt: Runtime, user: User, address: str) -> User:
+async def _apply(
+    session: AsyncSession,
+    user: User,
+    address: str,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+) -> User:
     if await repository.email_taken(session, address, except_id=user.id):
         raise EmailTaken()
     old, now = user.email, utc_now()
@@ -147,7 +214,9 @@ async def _apply(session: AsyncSession, rt: Runtime, user: User, address: str) -
     except IntegrityError as exc:  # registered by someone else meanwhile
         raise EmailTaken() from exc
     if old is not None:
-        await _notify_old_address(session, rt, user, old, address, now)
+        await _notify_old_address(
+            session, user, old, address, now, settings=settings, limiter=limiter, mailer=mailer
+        )
     await audit.record(session, "email.changed", user_id=user.id)
     await user_row.touch_profile(session, user.id)
     return user
@@ -155,34 +224,39 @@ async def _apply(session: AsyncSession, rt: Runtime, user: User, address: str) -
 
 async def _notify_old_address(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     old: str,
     new: str | None,
     changed_at: datetime,
+    *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
 ) -> None:
     issued = await codes.issue(
         session,
-        rt,
         user,
         EMAIL_REVERT,
         with_code=False,
         with_link=True,
-        ttl_seconds=rt.settings.email_revert_ttl_seconds,
+        ttl_seconds=settings.email_revert_ttl_seconds,
         supersede=False,
         context={"email": old, "changed_at": changed_at.isoformat()},
+        settings=settings,
+        limiter=limiter,
     )
     what = f"changed to {mask_email(new)}" if new else "removed"
-    days = rt.settings.email_revert_ttl_seconds // 86400
+    days = settings.email_revert_ttl_seconds // 86400
+    link = _link(REVERT_PATH, issued.link_token, settings=settings)
     send_after_commit(
         session,
-        rt.mailer,
+        mailer,
         old,
         "Your Parley email was changed",
         f"Hello {user.username},\n\nThe email of your Parley account was {what}.\n\n"
         "If this wasn't you, open this link to restore this address, sign out everywhere"
         f" and forget the devices added since (valid {days} days):\n"
-        f"{_link(rt, REVERT_PATH, issued.link_token)}\n\nThen reset your password.\n",
+        f"{link}\n\nThen reset your password.\n",
     )
 
 
@@ -210,5 +284,5 @@ async def revert(session: AsyncSession, *, token: str) -> int:
     return await session_service.revoke_all_sessions(session, user.id, "email_reverted")
 
 
-def _link(rt: Runtime, path: str, token: str | None) -> str:
-    return f"{rt.settings.public_url.rstrip('/')}{path}?token={token}"
+def _link(path: str, token: str | None, *, settings: Settings) -> str:
+    return f"{settings.public_url.rstrip('/')}{path}?token={token}"

@@ -8,9 +8,9 @@ import json
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, DatabaseDep, LimiterDep, MailerDep, Session, SettingsDep
 from parley.errors import ParleyError
-from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
 from parley.identity.devices.router import message_page
 from parley.identity.devices.schemas import (
     Accepted,
@@ -39,19 +39,25 @@ async def change_my_email(
     principal: CurrentPrincipal,
     user: CurrentUser,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
     client: Client,
 ) -> EmailChangeRead:
     """Set or change the email (a code goes to the new address; it replaces the old one only
     when confirmed) or remove it (null). Needs `current_password`."""
     result = await email_change.request_change(
         session,
-        rt,
         principal,
         user,
         email=body.email,
         current_password=body.current_password,
         client=client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
     )
     return EmailChangeRead(
         status=result.status,
@@ -62,23 +68,42 @@ async def change_my_email(
 
 @router.post("/users/me/email/confirm", response_model=UserMe, responses=responses(400, 401, 409))
 async def confirm_my_email(
-    body: CodeRequest, user: CurrentUser, session: Session, rt: RuntimeDep
+    body: CodeRequest,
+    user: CurrentUser,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
 ) -> UserMe:
     """Confirm the new address with the code mailed to it."""
-    return UserMe.model_validate(await email_change.confirm_by_code(session, rt, user, body.code))
+    return UserMe.model_validate(
+        await email_change.confirm_by_code(
+            session, user, body.code, settings=settings, limiter=limiter, mailer=mailer
+        )
+    )
 
 
 @router.post("/auth/email-change/confirm", response_model=UserMe, responses=responses(400, 409))
-async def confirm_email_change(body: LinkToken, session: Session, rt: RuntimeDep) -> UserMe:
+async def confirm_email_change(
+    body: LinkToken, session: Session, settings: SettingsDep, limiter: LimiterDep, mailer: MailerDep
+) -> UserMe:
     """Confirm the new address with the link's token (no sign-in needed)."""
-    return UserMe.model_validate(await email_change.confirm_by_link(session, rt, body.token))
+    return UserMe.model_validate(
+        await email_change.confirm_by_link(
+            session, body.token, settings=settings, limiter=limiter, mailer=mailer
+        )
+    )
 
 
 @router.get("/auth/email-change/confirm", response_class=HTMLResponse, responses=responses(400))
-async def confirm_email_change_link(token: str, session: Session, rt: RuntimeDep) -> HTMLResponse:
+async def confirm_email_change_link(
+    token: str, session: Session, settings: SettingsDep, limiter: LimiterDep, mailer: MailerDep
+) -> HTMLResponse:
     """One click from the confirmation mail (same as the POST)."""
     try:
-        await email_change.confirm_by_link(session, rt, token[:128])
+        await email_change.confirm_by_link(
+            session, token[:128], settings=settings, limiter=limiter, mailer=mailer
+        )
     except ParleyError as exc:
         return message_page(exc.status, "This link is invalid, expired or already used.")
     return message_page(200, "Your new email address is confirmed.")
@@ -106,10 +131,12 @@ async def revert_email_change_link(token: str, session: Session) -> HTMLResponse
 
 @router.post("/auth/email/verify", response_model=UserMe, responses=responses(400, 401))
 async def verify_email(
-    body: CodeRequest, user: CurrentUser, session: Session, rt: RuntimeDep
+    body: CodeRequest, user: CurrentUser, session: Session, settings: SettingsDep
 ) -> UserMe:
     """Confirm the account's email with the mailed code."""
-    return UserMe.model_validate(await recovery.verify_email_code(session, rt, user, body.code))
+    return UserMe.model_validate(
+        await recovery.verify_email_code(session, user, body.code, settings=settings)
+    )
 
 
 @router.post("/auth/email/verify/link", status_code=204, responses=responses(400))
@@ -135,10 +162,16 @@ async def verify_email_link(token: str, session: Session) -> HTMLResponse:
     responses=responses(401, 429),
 )
 async def resend_email_verification(
-    user: CurrentUser, session: Session, rt: RuntimeDep
+    user: CurrentUser,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
 ) -> Accepted:
     """Mail a new verification code and link (nothing happens once verified)."""
-    await recovery.send_email_verification(session, rt, user)
+    await recovery.send_email_verification(
+        session, user, settings=settings, limiter=limiter, mailer=mailer
+    )
     return Accepted(detail="If the address still needs confirming, a new code is on its way")
 
 
@@ -146,10 +179,24 @@ async def resend_email_verification(
     "/auth/password-reset", status_code=202, response_model=Accepted, responses=responses(429)
 )
 async def request_password_reset(
-    body: EmailRequest, session: Session, rt: RuntimeDep, client: Client
+    body: EmailRequest,
+    session: Session,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    client: Client,
 ) -> Accepted:
     """Mail a reset code and link; the answer is the same whether or not the email is known."""
-    await recovery.request_password_reset(session, rt, email=body.email, client=client)
+    await recovery.request_password_reset(
+        session,
+        email=body.email,
+        client=client,
+        settings=settings,
+        db=db,
+        limiter=limiter,
+        mailer=mailer,
+    )
     return Accepted(detail="If this address is registered, a code is on its way")
 
 
@@ -175,16 +222,23 @@ async def password_reset_page(
 
 @router.post("/auth/password-reset/confirm", status_code=204, responses=responses(400, 429))
 async def confirm_password_reset(
-    body: PasswordResetConfirm, session: Session, rt: RuntimeDep, client: Client
+    body: PasswordResetConfirm,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
+    client: Client,
 ) -> None:
     """Set a new password with the link token, or with the email and the code; every session
     is revoked."""
     await recovery.reset_password(
         session,
-        rt,
         new_password=body.new_password,
         client=client,
         token=body.token,
         email=body.email,
         code=body.code,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
     )

@@ -7,12 +7,13 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
 
-from parley.deps import Client, RuntimeDep, Session
+from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.errors import Unauthorized
 from parley.identity.accounts import service
-from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser
+from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as session_service
+from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.schemas import (
     ChangePasswordRequest,
     LoginRequest,
@@ -43,23 +44,46 @@ def token_pair(issued: IssuedTokens) -> TokenPair:
 
 @router.post("/auth/login", response_model=TokenPair, responses=responses(401, 403, 429))
 async def login_user(
-    body: LoginRequest, session: Session, rt: RuntimeDep, client: Client
+    body: LoginRequest,
+    session: Session,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    mailer: MailerDep,
+    passwords: PasswordsDep,
+    signer: SignerDep,
+    client: Client,
 ) -> TokenPair:
     """Sign in with a username or email and a password; opens a session. From a device the
     account has not proven yet: 403 `device_verification_required` with a `challenge`, and
     a code is mailed (finish at `POST /v1/auth/login/verify`)."""
     client = replace(client, device_id=body.device_id)
-    issued = await devices.sign_in(session, rt, body.login, body.password, client)
+    issued = await devices.sign_in(
+        session,
+        body.login,
+        body.password,
+        client,
+        settings=settings,
+        limiter=limiter,
+        mailer=mailer,
+        passwords=passwords,
+        signer=signer,
+    )
     return token_pair(issued)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=responses(401, 409))
 async def refresh_tokens(
-    body: RefreshRequest, session: Session, rt: RuntimeDep, client: Client
+    body: RefreshRequest, session: Session, settings: SettingsDep, signer: SignerDep, client: Client
 ) -> TokenPair:
     """Trade a refresh token for a new pair; the old refresh token is spent."""
     return token_pair(
-        await session_service.refresh(session, rt, refresh_token=body.refresh_token, client=client)
+        await session_service.refresh(
+            session,
+            refresh_token=body.refresh_token,
+            client=client,
+            settings=settings,
+            signer=signer,
+        )
     )
 
 
@@ -74,12 +98,21 @@ async def change_password(
     body: ChangePasswordRequest,
     principal: CurrentPrincipal,
     session: Session,
-    rt: RuntimeDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    passwords: PasswordsDep,
     client: Client,
 ) -> None:
     """Change the password; every other session is revoked."""
     await service.change_password(
-        session, rt, principal, body.old_password, body.new_password, client
+        session,
+        principal,
+        body.old_password,
+        body.new_password,
+        client,
+        settings=settings,
+        limiter=limiter,
+        passwords=passwords,
     )
 
 

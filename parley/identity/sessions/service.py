@@ -19,13 +19,13 @@ from parley.identity.accounts.errors import (
 )
 from parley.identity.accounts.lookup import get_live_user
 from parley.identity.sessions import repository
-from parley.identity.sessions.tokens import Principal
+from parley.identity.sessions.tokens import Principal, TokenSigner
 from parley.kit import metrics
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import new_token, token_hash
 from parley.kit.time import utc_now
 from parley.models import User, UserSession
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ class IssuedTokens:
 
 async def start_session(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     *,
+    settings: Settings,
+    signer: TokenSigner,
     surface: str = "native",
     with_refresh: bool = True,
     amr: str | None = None,
@@ -56,8 +57,8 @@ async def start_session(
         raise AccountDisabled()
     now = utc_now()
     refresh = new_token() if with_refresh else None
-    ttl = rt.settings.access_ttl_seconds if with_refresh else rt.settings.long_access_ttl_seconds
-    lifetime = rt.settings.refresh_ttl_seconds if with_refresh else ttl
+    ttl = settings.access_ttl_seconds if with_refresh else settings.long_access_ttl_seconds
+    lifetime = settings.refresh_ttl_seconds if with_refresh else ttl
     record = UserSession(
         user_id=user.id,
         surface=surface,
@@ -81,13 +82,18 @@ async def start_session(
         client=client,
         surface=surface,
     )
-    access, expires_at = rt.signer.issue(user.id, record.id, ttl)
+    access, expires_at = signer.issue(user.id, record.id, ttl)
     metrics.sign_in(surface)
     return IssuedTokens(access, expires_at, refresh, record, user)
 
 
 async def refresh(
-    session: AsyncSession, rt: Runtime, *, refresh_token: str, client: ClientInfo
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    signer: TokenSigner,
+    refresh_token: str,
+    client: ClientInfo,
 ) -> IssuedTokens:
     """Rotate a refresh token. A spent token revokes its whole session (the family)."""
     presented = token_hash(refresh_token)
@@ -97,7 +103,7 @@ async def refresh(
         raise Unauthorized("Invalid refresh token")
     if record.refresh_hash != presented:
         rotated = record.refresh_rotated_at
-        grace = timedelta(seconds=rt.settings.refresh_grace_seconds)
+        grace = timedelta(seconds=settings.refresh_grace_seconds)
         if rotated is not None and now - rotated <= grace:
             raise RefreshRaced()
         await revoke_sessions(
@@ -105,13 +111,13 @@ async def refresh(
         )
         raise RefreshReused()
     new_refresh = new_token()
-    expires = now + timedelta(seconds=rt.settings.refresh_ttl_seconds)
+    expires = now + timedelta(seconds=settings.refresh_ttl_seconds)
     if not await repository.rotate_refresh(
         session, record.id, presented, token_hash(new_refresh), now, expires
     ):
         raise RefreshRaced()
     user = await get_live_user(session, record.user_id)
-    access, expires_at = rt.signer.issue(user.id, record.id, rt.settings.access_ttl_seconds)
+    access, expires_at = signer.issue(user.id, record.id, settings.access_ttl_seconds)
     return IssuedTokens(access, expires_at, new_refresh, record, user)
 
 

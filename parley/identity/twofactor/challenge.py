@@ -12,19 +12,21 @@ from parley.identity.passkeys import ceremony
 from parley.identity.passkeys import repository as passkey_repo
 from parley.identity.twofactor import repository as repo
 from parley.identity.twofactor.errors import SecondFactorRequired, SecondFactorUnavailable
+from parley.infra.ratelimit import RateLimiter
 from parley.kit.client import ClientInfo
 from parley.models import User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 LOGIN_SECOND_FACTOR = "login_2fa"
 
 
 async def require_second_factor(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
     surface: str,
     with_refresh: bool,
     can_ask: bool,
@@ -47,10 +49,9 @@ async def require_second_factor(
             surface=surface,
         )
         raise SecondFactorUnavailable()
-    ttl = rt.settings.second_factor_ttl_seconds
+    ttl = settings.second_factor_ttl_seconds
     issued = await codes.issue(
         session,
-        rt,
         user,
         LOGIN_SECOND_FACTOR,
         device_id=client.device_id,
@@ -58,13 +59,15 @@ async def require_second_factor(
         with_code=False,
         ttl_seconds=ttl,
         supersede=False,
+        settings=settings,
+        limiter=limiter,
     )
     methods = ["totp", "recovery_code"] if totp_on else ["recovery_code"]
     extra: dict[str, Any] = {}
     if passkeys:
         methods.append("passkey")
         options = await ceremony.request_options(
-            session, rt, ceremony.SECOND_FACTOR, user_id=user.id, allow=passkeys
+            session, ceremony.SECOND_FACTOR, user_id=user.id, allow=passkeys, settings=settings
         )
         extra["passkey"] = {"challenge_id": options.challenge_id, "options": options.options}
     await audit.record(session, "login.second_factor_required", user_id=user.id, client=client)

@@ -15,14 +15,17 @@ from parley.identity.passkeys import ceremony
 from parley.identity.passkeys.errors import PasskeyChallengeExpired, PasskeySignInFailed
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
+from parley.identity.sessions.tokens import TokenSigner
 from parley.identity.twofactor import totp
 from parley.identity.twofactor.challenge import LOGIN_SECOND_FACTOR
 from parley.identity.twofactor.errors import ChallengeExpired, WrongSecondFactor
+from parley.infra.mailer import Mailer
+from parley.infra.ratelimit import RateLimiter
 from parley.kit import metrics
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
 from parley.models import User
-from parley.runtime import Runtime
+from parley.settings import Settings
 
 AMR = {"otp": "pwd otp mfa", "recovery": "pwd mfa", "passkey": "pwd hwk mfa"}
 
@@ -35,8 +38,11 @@ class PasskeyAnswer:
 
 async def finish_sign_in(
     session: AsyncSession,
-    rt: Runtime,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
     challenge: str,
     code: str | None = None,
     passkey: PasskeyAnswer | None = None,
@@ -59,11 +65,11 @@ async def finish_sign_in(
             raise ChallengeExpired()
         if client.device_id and client.device_id != record.device_id:
             raise WrongDevice()
-        await rt.limiter.hit(rt.settings.rate_second_factor, "second-factor", str(record.user_id))
-        max_attempts = rt.settings.code_max_attempts
+        await limiter.hit(settings.rate_second_factor, "second-factor", str(record.user_id))
+        max_attempts = settings.code_max_attempts
         if not await codes_repo.count_attempt(session, record.id, max_attempts):
             raise ChallengeExpired()
-        method = await _spend(session, rt, record.user_id, code, passkey, client)
+        method = await _spend(session, record.user_id, code, passkey, client, settings=settings)
         if method is None:
             await audit.record(
                 session, "login.second_factor_failed", user_id=record.user_id, client=client
@@ -76,34 +82,38 @@ async def finish_sign_in(
             raise ChallengeExpired()
         return await proven_sign_in(
             session,
-            rt,
             await lookup.get_live_user(session, record.user_id),
             replace(client, device_id=record.device_id),
             surface=str(record.context.get("surface", "native")),
             with_refresh=bool(record.context.get("with_refresh", True)),
             amr=AMR[method],
+            settings=settings,
+            limiter=limiter,
+            mailer=mailer,
+            signer=signer,
         )
 
 
 async def _spend(
     session: AsyncSession,
-    rt: Runtime,
     user_id: int,
     code: str | None,
     passkey: PasskeyAnswer | None,
     client: ClientInfo,
+    *,
+    settings: Settings,
 ) -> str | None:
     if passkey is None:
-        return await totp.spend_second_factor(session, rt, user_id, code or "")
+        return await totp.spend_second_factor(session, user_id, code or "", settings=settings)
     try:
         await ceremony.verify_assertion(
             session,
-            rt,
             challenge_id=passkey.challenge_id,
             purpose=ceremony.SECOND_FACTOR,
             credential=passkey.credential,
             user_id=user_id,
             client=client,
+            settings=settings,
         )
     except (PasskeyChallengeExpired, PasskeySignInFailed):
         return None
@@ -112,10 +122,13 @@ async def _spend(
 
 async def proven_sign_in(
     session: AsyncSession,
-    rt: Runtime,
     user: User,
     client: ClientInfo,
     *,
+    settings: Settings,
+    limiter: RateLimiter,
+    mailer: Mailer,
+    signer: TokenSigner,
     surface: str,
     with_refresh: bool,
     amr: str,
@@ -123,10 +136,19 @@ async def proven_sign_in(
     """Open the session of a sign-in that proved more than a password (second factor,
     passkey). That proves the device as a mailed device code would: it is remembered, and a
     new one gets the new-sign-in notice."""
-    if rt.settings.device_verification and client.device_id:
+    if settings.device_verification and client.device_id:
         _device, added = await devices.remember(session, user.id, client)
         if added:
-            await devices.notify_new_device(session, rt, user, client)
+            await devices.notify_new_device(
+                session, user, client, settings=settings, limiter=limiter, mailer=mailer
+            )
     return await sessions.start_session(
-        session, rt, user, client, surface=surface, with_refresh=with_refresh, amr=amr
+        session,
+        user,
+        client,
+        surface=surface,
+        with_refresh=with_refresh,
+        amr=amr,
+        settings=settings,
+        signer=signer,
     )

@@ -494,7 +494,7 @@ async def test_super_app_sets_the_role_through_the_native_payload_api(
     token = (await vk_auth(pclient, fakes))["accessToken"]
     user_id = (await me(pclient, token))["id"]
     async with rt.db.unit_of_work() as session:
-        app = await schedule.schedule_app(session, rt, create=True)
+        app = await schedule.schedule_app(session, create=True, settings=rt.settings)
         assert app is not None
         assert app.url == rt.settings.schedule_app_url
     admin = await new_app(rt, is_super=True)
