@@ -58,6 +58,8 @@ from parley.profiles.router import router as profiles_router
 from parley.providers.router import router as providers_router
 from parley.realtime.gateway import router as gateway_router
 from parley.realtime.hub import Hub
+from parley.realtime.presence import make_presence
+from parley.realtime.store import make_replay_store
 from parley.runtime import build_runtime
 from parley.settings import Settings, get_settings
 from parley.social.router import router as social_router
@@ -74,7 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
-        hub = app.state.hub = Hub(runtime)
+        hub = app.state.hub = Hub(
+            settings=settings,
+            bus=runtime.bus,
+            db=runtime.db,
+            store=make_replay_store(settings),
+            presence=make_presence(settings),
+        )
         hub.subscribe()
         runtime.bus.subscribe(events.AttachmentPurged.topic, attachments.purger(runtime.storage))
         notifier = app.state.notifier = Notifier(runtime.db, settings, hub.presence)

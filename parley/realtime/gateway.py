@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket
 from parley.errors import NotFound, Unauthorized
 from parley.identity.accounts import lookup
 from parley.identity.sessions.schemas import UserMe
-from parley.identity.sessions.tokens import Principal
+from parley.identity.sessions.tokens import Authenticator, Principal
 from parley.kit import metrics
 from parley.messaging.channels import list_channels
 from parley.messaging.router import channel_read
@@ -21,7 +21,6 @@ from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close, Op, frame
 from parley.realtime.frames import FrameWindow
 from parley.realtime.hub import Hub
-from parley.runtime import Runtime
 from parley.social import service as social
 
 log = logging.getLogger("parley.gateway")
@@ -41,7 +40,7 @@ class _Protocol(Exception):
 
 async def gateway(ws: WebSocket) -> None:
     """The realtime gateway; see docs/gateway.md."""
-    rt: Runtime = ws.app.state.runtime
+    auth: Authenticator = ws.app.state.runtime.auth
     hub: Hub = ws.app.state.hub
     await ws.accept()
     conn = Connection(ws)
@@ -52,7 +51,7 @@ async def gateway(ws: WebSocket) -> None:
         return
     metrics.GATEWAY_CONNECTIONS.inc()
     try:
-        await _serve(rt, hub, conn, hub.frames.window() if hub.frames else None)
+        await _serve(auth, hub, conn, hub.frames.window() if hub.frames else None)
     except _Protocol as exc:
         conn.close(exc.code)
     except Exception:
@@ -72,8 +71,10 @@ async def gateway(ws: WebSocket) -> None:
 router.add_websocket_route("/v1/gateway", gateway)
 
 
-async def _serve(rt: Runtime, hub: Hub, conn: Connection, frames: FrameWindow | None) -> None:
-    settings = rt.settings
+async def _serve(
+    auth: Authenticator, hub: Hub, conn: Connection, frames: FrameWindow | None
+) -> None:
+    settings = hub.settings
     interval = settings.gateway_heartbeat_ms / 1000
     cap = settings.gateway_max_frame_bytes
     conn.push(frame(Op.HELLO, {"heartbeat_interval": settings.gateway_heartbeat_ms}))
@@ -103,9 +104,9 @@ async def _serve(rt: Runtime, hub: Hub, conn: Connection, frames: FrameWindow | 
         elif op in (Op.IDENTIFY, Op.RESUME):
             if conn.session is not None:
                 raise _Protocol(Close.ALREADY_AUTHENTICATED)
-            principal = await _authenticate(rt, d)
+            principal = await _authenticate(auth, d)
             if op == Op.IDENTIFY:
-                await _identify(rt, hub, conn, principal, d)
+                await _identify(hub, conn, principal, d)
             else:
                 await _resume(hub, conn, principal, d)
             deadline = time.monotonic() + interval * 1.5
@@ -125,22 +126,20 @@ def _decode(raw: str | bytes) -> tuple[int, Any]:
     return data["op"], data.get("d")
 
 
-async def _authenticate(rt: Runtime, d: Any) -> Principal:
+async def _authenticate(auth: Authenticator, d: Any) -> Principal:
     if not isinstance(d, dict) or not isinstance(d.get("token"), str):
         raise _Protocol(Close.DECODE_ERROR)
     try:
-        return await rt.auth.authenticate(d["token"])
+        return await auth.authenticate(d["token"])
     except Unauthorized:
         raise _Protocol(Close.AUTHENTICATION_FAILED) from None
 
 
-async def _identify(
-    rt: Runtime, hub: Hub, conn: Connection, principal: Principal, d: dict[str, Any]
-) -> None:
+async def _identify(hub: Hub, conn: Connection, principal: Principal, d: dict[str, Any]) -> None:
     presence = d.get("presence", True)
     if not isinstance(presence, bool):
         raise _Protocol(Close.DECODE_ERROR)
-    async with rt.db.sessionmaker() as session:
+    async with hub.db.sessionmaker() as session:
         try:
             user = await lookup.get_live_user(session, principal.user_id)
         except NotFound:

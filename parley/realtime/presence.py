@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 
 from parley.infra import redis_client
+from parley.settings import Settings
 
 # Each entry expires unless its holder refreshes it (on heartbeats), so sessions of an
 # instance that died stop counting.
@@ -139,3 +140,11 @@ class RedisPresence(Presence):
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def make_presence(settings: Settings) -> Presence:
+    """Redis when one is configured (leases of three heartbeats), else this instance's memory."""
+    if settings.redis_url:
+        lease = 3 * settings.gateway_heartbeat_ms / 1000
+        return RedisPresence(settings.redis_url, settings.redis_prefix, lease)
+    return MemoryPresence()

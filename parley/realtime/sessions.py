@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from parley import events
-from parley.db import emit
-from parley.infra.bus import Event
+from parley.db import Database, emit
+from parley.infra.bus import Bus, Event
 from parley.kit.secrets import new_token
 from parley.realtime.connection import Connection, GatewaySession
 from parley.realtime.events import Close
 from parley.realtime.presence import Presence
 from parley.realtime.store import ReplayStore
-from parley.runtime import Runtime
+from parley.settings import Settings
 from parley.social import service as social
 
 log = logging.getLogger("parley.gateway")
@@ -47,7 +47,9 @@ class SessionIndex:
 class HubState:
     """What every part of the hub shares; `Hub` (hub.py) builds it."""
 
-    rt: Runtime
+    settings: Settings
+    bus: Bus
+    db: Database
     instance: str
     distributed: bool
     store: ReplayStore
@@ -119,7 +121,7 @@ class Sessions(HubState):
                 await self.store.drop(session_id)  # its buffer can never be trusted again
             return None
         if self.distributed:
-            await self.rt.bus.publish(
+            await self.bus.publish(
                 Event("gateway.resumed", {"session_id": session_id, "instance": self.instance})
             )
         conn.push(resumed_frame(gs))
@@ -137,14 +139,14 @@ class Sessions(HubState):
             return
         gs.conn = None
         conn.session = None
-        gs.expires_at = time.monotonic() + self.rt.settings.gateway_resume_seconds
+        gs.expires_at = time.monotonic() + self.settings.gateway_resume_seconds
         try:
             await self.store.detach(gs.id)
         except Exception:
             log.warning("gateway buffer unavailable; detach not recorded")
         await self._went(gs)
         if self.distributed:
-            await self.rt.bus.publish(
+            await self.bus.publish(
                 Event(
                     "gateway.detached",
                     {
@@ -190,7 +192,7 @@ class Sessions(HubState):
     async def _announce(self, user_id: int, status: str) -> None:
         """`presence.updated` to the user's friends (blocking ends a friendship)."""
         try:
-            async with self.rt.db.unit_of_work() as session:
+            async with self.db.unit_of_work() as session:
                 friends = await social.friend_ids(session, user_id)
                 if friends:
                     data = events.PresenceData(user_id=user_id, status=status)
@@ -219,7 +221,7 @@ class Sessions(HubState):
             str(payload["session_id"]),
             int(payload["user_id"]),
             int(payload["auth_session_id"]),
-            expires_at=time.monotonic() + self.rt.settings.gateway_resume_seconds,
+            expires_at=time.monotonic() + self.settings.gateway_resume_seconds,
         )
         self.index.add(gs)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from parley.infra import redis_client
 from parley.kit.time import clock
+from parley.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,3 +241,15 @@ class RedisReplayStore(ReplayStore):
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def make_replay_store(settings: Settings) -> ReplayStore:
+    """Redis when one is configured (every instance resumes every session), else memory."""
+    if settings.redis_url:
+        return RedisReplayStore(
+            settings.redis_url,
+            settings.redis_prefix,
+            settings.gateway_buffer_size,
+            settings.gateway_resume_seconds,
+        )
+    return MemoryReplayStore(settings.gateway_buffer_size, settings.gateway_resume_seconds)
