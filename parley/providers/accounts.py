@@ -16,11 +16,8 @@ from parley.errors import Forbidden, NotFound, ParleyError
 from parley.identity.accounts import audit, lookup
 from parley.identity.accounts import service as identity_service
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
-from parley.identity.accounts.passwords import Passwords
 from parley.identity.recovery import service as recovery
 from parley.identity.sessions import repository as identity_repository
-from parley.infra.mailer import Mailer
-from parley.infra.ratelimit import RateLimiter
 from parley.infra.storage import Storage
 from parley.kit.client import ClientInfo
 from parley.kit.time import utc_now
@@ -29,6 +26,7 @@ from parley.profiles import service as profiles
 from parley.providers import repository
 from parley.providers.base import ProviderProfile
 from parley.providers.clients import ProviderClients
+from parley.providers.collaborators import ProviderSignIn
 from parley.providers.errors import NotRegistered, ProviderTimeout, ProviderUnavailable
 from parley.providers.naming import username_base, username_candidates
 from parley.settings import Settings
@@ -41,13 +39,7 @@ async def user_for(
     profile: ProviderProfile,
     client: ClientInfo,
     *,
-    settings: Settings,
-    limiter: RateLimiter,
-    mailer: Mailer,
-    storage: Storage,
-    passwords: Passwords,
-    providers: ProviderClients,
-    image_decoding: anyio.CapacityLimiter,
+    using: ProviderSignIn,
     create: bool,
 ) -> User:
     identity = await repository.get_identity(session, profile.provider, profile.external_id)
@@ -58,15 +50,9 @@ async def user_for(
             session,
             profile,
             client,
-            settings=settings,
-            limiter=limiter,
-            mailer=mailer,
-            storage=storage,
-            passwords=passwords,
-            providers=providers,
-            image_decoding=image_decoding,
+            using=using,
         )
-    refresh_identity(identity, profile, providers=providers)
+    refresh_identity(identity, profile, providers=using.providers)
     try:
         return await lookup.get_live_user(session, identity.user_id)
     except NotFound as exc:
@@ -78,18 +64,12 @@ async def sign_up_with(
     profile: ProviderProfile,
     client: ClientInfo,
     *,
-    settings: Settings,
-    limiter: RateLimiter,
-    mailer: Mailer,
-    storage: Storage,
-    passwords: Passwords,
-    providers: ProviderClients,
-    image_decoding: anyio.CapacityLimiter,
+    using: ProviderSignIn,
     **columns: object,
 ) -> User:
     """A new user plus its identity, in a savepoint so a lost race is survivable: a
     concurrent sign-up of the same provider account wins and we sign into its user."""
-    picture = await _download_avatar(profile, settings=settings, providers=providers)
+    picture = await _download_avatar(profile, settings=using.settings, providers=using.providers)
     email = profile.email
     if email and await identity_repository.email_taken(session, email):
         email = None  # someone else's address: never attach it, never sign into them
@@ -110,11 +90,11 @@ async def sign_up_with(
                     first_name=profile.first_name,
                     last_name=profile.last_name,
                     **columns,
-                    settings=settings,
-                    limiter=limiter,
-                    passwords=passwords,
+                    settings=using.settings,
+                    limiter=using.limiter,
+                    passwords=using.passwords,
                 )
-                identity = new_identity(user.id, profile, providers=providers)
+                identity = new_identity(user.id, profile, providers=using.providers)
                 session.add(identity)
                 await session.flush()
         except (UsernameTaken, EmailTaken, IntegrityError):  # a concurrent sign-up won a race
@@ -133,13 +113,18 @@ async def sign_up_with(
             user,
             profile,
             picture,
-            settings=settings,
-            storage=storage,
-            image_decoding=image_decoding,
+            settings=using.settings,
+            storage=using.storage,
+            image_decoding=using.image_decoding,
         )
         if user.email:  # like every sign-up (after the savepoint: a lost race mails nothing)
             await recovery.send_email_verification(
-                session, user, rate_limited=False, settings=settings, limiter=limiter, mailer=mailer
+                session,
+                user,
+                rate_limited=False,
+                settings=using.settings,
+                limiter=using.limiter,
+                mailer=using.mailer,
             )
         return user
     raise UsernameTaken("Could not find a free username; try again")

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid
 from parley.identity.accounts import audit
-from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
-from parley.identity.sessions.tokens import TokenSigner
-from parley.infra.mailer import Mailer
-from parley.infra.ratelimit import RateLimiter
-from parley.infra.storage import Storage
 from parley.kit.client import ClientInfo
 from parley.kit.secrets import same
 from parley.models import User
@@ -24,9 +18,9 @@ from parley.providers import repository
 from parley.providers.accounts import sign_up_with, user_for
 from parley.providers.base import http_url
 from parley.providers.clients import ProviderClients
+from parley.providers.collaborators import ProviderSignIn
 from parley.providers.credentials import Credential, authorize_url, verify
 from parley.providers.errors import AlreadyRegistered, IdentityMismatch
-from parley.settings import Settings
 
 SCHEDULE_METHODS = {"VK": "vk", "GOOGLE": "google", "TG": "telegram", "TELEGRAM": "telegram"}
 
@@ -38,13 +32,7 @@ def yandex_oauth_url(*, providers: ProviderClients) -> str:
 async def register_with_yandex(
     session: AsyncSession,
     *,
-    settings: Settings,
-    limiter: RateLimiter,
-    mailer: Mailer,
-    storage: Storage,
-    passwords: Passwords,
-    providers: ProviderClients,
-    image_decoding: anyio.CapacityLimiter,
+    using: ProviderSignIn,
     oauth_token: str,
     client: ClientInfo,
     **profile: object,
@@ -52,7 +40,7 @@ async def register_with_yandex(
     """Create an account from a Yandex OAuth token (409 if that Yandex account is known).
     `profile` holds optional User columns (country, locale)."""
     found = await verify(
-        session, "yandex", Credential(token=oauth_token), client=client, providers=providers
+        session, "yandex", Credential(token=oauth_token), client=client, providers=using.providers
     )
     if await repository.get_identity(session, "yandex", found.external_id) is not None:
         raise AlreadyRegistered()
@@ -61,64 +49,44 @@ async def register_with_yandex(
         found,
         client,
         **profile,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
 
 
 async def login_with_yandex(
     session: AsyncSession,
     *,
-    settings: Settings,
-    limiter: RateLimiter,
-    mailer: Mailer,
-    storage: Storage,
-    passwords: Passwords,
-    signer: TokenSigner,
-    providers: ProviderClients,
-    image_decoding: anyio.CapacityLimiter,
+    using: ProviderSignIn,
     oauth_token: str,
     client: ClientInfo,
     surface: str = "discordapi",
 ) -> IssuedTokens:
     """A long-lived single-token session for a registered Yandex account (404 otherwise)."""
     found = await verify(
-        session, "yandex", Credential(token=oauth_token), client=client, providers=providers
+        session, "yandex", Credential(token=oauth_token), client=client, providers=using.providers
     )
     user = await user_for(
         session,
         found,
         client,
         create=False,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return await sessions.start_session(
-        session, user, client, surface=surface, with_refresh=False, settings=settings, signer=signer
+        session,
+        user,
+        client,
+        surface=surface,
+        with_refresh=False,
+        settings=using.settings,
+        signer=using.signer,
     )
 
 
 async def schedule_auth(
     session: AsyncSession,
     *,
-    settings: Settings,
-    limiter: RateLimiter,
-    mailer: Mailer,
-    storage: Storage,
-    passwords: Passwords,
-    signer: TokenSigner,
-    providers: ProviderClients,
-    image_decoding: anyio.CapacityLimiter,
+    using: ProviderSignIn,
     auth_method: str,
     id_token: str,
     external_user_id: str | None,
@@ -135,9 +103,9 @@ async def schedule_auth(
         raise Invalid("authMethod must be VK, GOOGLE, TG or TELEGRAM")
     claimed = str(external_user_id).strip() if external_user_id is not None else None
     if client.ip:
-        await limiter.hit(settings.rate_login_ip, "login-ip", client.ip)
+        await using.limiter.hit(using.settings.rate_login_ip, "login-ip", client.ip)
     found = await verify(
-        session, provider, Credential(token=id_token), client=client, providers=providers
+        session, provider, Credential(token=id_token), client=client, providers=using.providers
     )
     if claimed and not same(claimed, found.external_id):
         await audit.record(session, "provider.identity_mismatch", client=client, provider=provider)
@@ -152,13 +120,7 @@ async def schedule_auth(
         found,
         client,
         create=True,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return await sessions.start_session(
         session,
@@ -166,6 +128,6 @@ async def schedule_auth(
         client,
         surface="schedule",
         with_refresh=True,
-        settings=settings,
-        signer=signer,
+        settings=using.settings,
+        signer=using.signer,
     )

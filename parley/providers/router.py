@@ -9,20 +9,14 @@ from fastapi import APIRouter, BackgroundTasks, Body, Header, Query
 
 from parley.deps import (
     Client,
-    ImageDecodingDep,
-    LimiterDep,
-    MailerDep,
     Session,
-    SettingsDep,
-    StorageDep,
 )
-from parley.identity.accounts.deps import CurrentPrincipal, PasswordsDep
-from parley.identity.sessions.deps import SignerDep
+from parley.identity.accounts.deps import CurrentPrincipal
 from parley.identity.sessions.router import token_pair
 from parley.identity.sessions.schemas import TokenPair
 from parley.kit.openapi import responses
 from parley.providers import service
-from parley.providers.deps import ProvidersDep
+from parley.providers.deps import ProvidersDep, ProviderSignInDep
 from parley.providers.schemas import (
     AuthorizeUrlRead,
     IdentityRead,
@@ -96,14 +90,7 @@ async def sign_in_with_provider(
     provider: str,
     body: ProviderSignIn,
     session: Session,
-    settings: SettingsDep,
-    limiter: LimiterDep,
-    mailer: MailerDep,
-    storage: StorageDep,
-    passwords: PasswordsDep,
-    signer: SignerDep,
-    providers: ProvidersDep,
-    image_decoding: ImageDecodingDep,
+    using: ProviderSignInDep,
     client: Client,
 ) -> TokenPair:
     """Sign in (or sign up) with a provider token; returns a native token pair."""
@@ -114,14 +101,7 @@ async def sign_in_with_provider(
         credential(body),
         client=client,
         state=body.state,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        signer=signer,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return token_pair(issued)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,20 +20,16 @@ from parley import events
 from parley.db import emit
 from parley.errors import NotFound
 from parley.identity.accounts import audit, user_row
-from parley.identity.accounts.passwords import Passwords
 from parley.identity.sessions import repository as identity_repository
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.service import IssuedTokens
-from parley.identity.sessions.tokens import TokenSigner
-from parley.infra.mailer import Mailer
-from parley.infra.ratelimit import RateLimiter
-from parley.infra.storage import Storage
 from parley.kit.client import ClientInfo
 from parley.models import ExternalIdentity
 from parley.providers import repository
 from parley.providers.accounts import new_identity, refresh_identity, user_for
 from parley.providers.base import TITLES
 from parley.providers.clients import ProviderClients
+from parley.providers.collaborators import ProviderSignIn
 from parley.providers.credentials import (
     AuthorizeUrl,
     Credential,
@@ -62,7 +57,6 @@ from parley.providers.webhook import (
     receive_telegram_update,
     send_telegram_reply,
 )
-from parley.settings import Settings
 
 __all__ = [
     "FLOWS",
@@ -121,14 +115,7 @@ async def sign_in(
     provider: str,
     credential: Credential,
     *,
-    settings: Settings,
-    limiter: RateLimiter,
-    mailer: Mailer,
-    storage: Storage,
-    passwords: Passwords,
-    signer: TokenSigner,
-    providers: ProviderClients,
-    image_decoding: anyio.CapacityLimiter,
+    using: ProviderSignIn,
     client: ClientInfo,
     state: str | None = None,
     surface: str = "native",
@@ -136,22 +123,16 @@ async def sign_in(
 ) -> IssuedTokens:
     """Sign in with a provider; an unknown provider account gets a new user."""
     if state is not None:
-        check_state(provider, state, providers=providers)
+        check_state(provider, state, providers=using.providers)
     if client.ip:
-        await limiter.hit(settings.rate_login_ip, "login-ip", client.ip)
-    profile = await verify(session, provider, credential, client=client, providers=providers)
+        await using.limiter.hit(using.settings.rate_login_ip, "login-ip", client.ip)
+    profile = await verify(session, provider, credential, client=client, providers=using.providers)
     user = await user_for(
         session,
         profile,
         client,
         create=True,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return await sessions.start_session(
         session,
@@ -159,8 +140,8 @@ async def sign_in(
         client,
         surface=surface,
         with_refresh=with_refresh,
-        settings=settings,
-        signer=signer,
+        settings=using.settings,
+        signer=using.signer,
     )
 
 

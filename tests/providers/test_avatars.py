@@ -13,6 +13,7 @@ from parley.providers import service
 from parley.runtime import Runtime
 from tests.providers.test_telegram import new_tg_id, start
 from tests.support.fake_providers import FakeGoogle, FakeProviders
+from tests.support.provider_sign_in import provider_sign_in
 
 
 async def profile_of(client: httpx.AsyncClient, signed: httpx.Response) -> dict[str, Any]:
@@ -79,14 +80,7 @@ async def test_schedule_avatar_url_from_the_request_is_linked_not_fetched(
             external_user_id=sub,
             avatar_url="https://cdn.example/oleg.png",
             client=ClientInfo(),
-            settings=rt.settings,
-            limiter=rt.limiter,
-            mailer=rt.mailer,
-            storage=rt.storage,
-            passwords=rt.passwords,
-            signer=rt.signer,
-            providers=rt.providers,
-            image_decoding=rt.image_decoding,
+            using=provider_sign_in(rt),
         )
     assert issued.user.avatar_key == "https://cdn.example/oleg.png"
 

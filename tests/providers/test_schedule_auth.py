@@ -14,6 +14,7 @@ from parley.runtime import Runtime
 from tests.providers.conftest import audit_count
 from tests.providers.test_telegram import new_tg_id, start
 from tests.support.fake_providers import SLOW, FakeProviders
+from tests.support.provider_sign_in import provider_sign_in
 
 CLIENT = ClientInfo(ip="198.51.100.4", user_agent="schedule-app")
 
@@ -24,14 +25,7 @@ async def auth(rt: Runtime, **kwargs: object) -> service.IssuedTokens:
             session,
             client=CLIENT,
             **kwargs,
-            settings=rt.settings,
-            limiter=rt.limiter,
-            mailer=rt.mailer,
-            storage=rt.storage,
-            passwords=rt.passwords,
-            signer=rt.signer,
-            providers=rt.providers,
-            image_decoding=rt.image_decoding,
+            using=provider_sign_in(rt),
         )  # type: ignore[arg-type]
 
 

@@ -16,6 +16,7 @@ from parley.runtime import Runtime
 from tests.providers.conftest import audit_count
 from tests.support.accounts import new_account
 from tests.support.fake_providers import FAIL, GARBAGE, SLOW, SLOW_SECONDS, FakeProviders
+from tests.support.provider_sign_in import provider_sign_in
 
 CLIENT = ClientInfo(ip="203.0.113.9", user_agent="pytest")
 
@@ -190,14 +191,7 @@ async def test_discordapi_register_then_login_with_yandex(
                 session,
                 oauth_token=token,
                 client=CLIENT,
-                settings=rt.settings,
-                limiter=rt.limiter,
-                mailer=rt.mailer,
-                storage=rt.storage,
-                passwords=rt.passwords,
-                signer=rt.signer,
-                providers=rt.providers,
-                image_decoding=rt.image_decoding,
+                using=provider_sign_in(rt),
             )
     async with rt.db.unit_of_work() as session:
         user = await service.register_with_yandex(
@@ -205,13 +199,7 @@ async def test_discordapi_register_then_login_with_yandex(
             oauth_token=token,
             client=CLIENT,
             country="RU",
-            settings=rt.settings,
-            limiter=rt.limiter,
-            mailer=rt.mailer,
-            storage=rt.storage,
-            passwords=rt.passwords,
-            providers=rt.providers,
-            image_decoding=rt.image_decoding,
+            using=provider_sign_in(rt),
         )
     assert user.username == info["login"]
     assert user.country == "RU"
@@ -222,27 +210,14 @@ async def test_discordapi_register_then_login_with_yandex(
                 session,
                 oauth_token=token,
                 client=CLIENT,
-                settings=rt.settings,
-                limiter=rt.limiter,
-                mailer=rt.mailer,
-                storage=rt.storage,
-                passwords=rt.passwords,
-                providers=rt.providers,
-                image_decoding=rt.image_decoding,
+                using=provider_sign_in(rt),
             )
     async with rt.db.unit_of_work() as session:
         issued = await service.login_with_yandex(
             session,
             oauth_token=token,
             client=CLIENT,
-            settings=rt.settings,
-            limiter=rt.limiter,
-            mailer=rt.mailer,
-            storage=rt.storage,
-            passwords=rt.passwords,
-            signer=rt.signer,
-            providers=rt.providers,
-            image_decoding=rt.image_decoding,
+            using=provider_sign_in(rt),
         )
     assert issued.user.id == user.id
     assert issued.refresh_token is None
@@ -257,11 +232,5 @@ async def test_discordapi_register_with_a_bad_token_is_rejected(rt: Runtime) -> 
                 session,
                 oauth_token="nope",
                 client=CLIENT,
-                settings=rt.settings,
-                limiter=rt.limiter,
-                mailer=rt.mailer,
-                storage=rt.storage,
-                passwords=rt.passwords,
-                providers=rt.providers,
-                image_decoding=rt.image_decoding,
+                using=provider_sign_in(rt),
             )

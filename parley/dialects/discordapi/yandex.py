@@ -9,21 +9,14 @@ from fastapi import Query
 
 from parley.deps import (
     Client,
-    ImageDecodingDep,
-    LimiterDep,
-    MailerDep,
     Session,
-    SettingsDep,
-    StorageDep,
 )
 from parley.dialects.discordapi.deps import Country
 from parley.dialects.discordapi.errors import render
 from parley.dialects.discordapi.schemas import NO_NUL, Detail, Token, YandexUrl, errors
 from parley.dialects.kit import dialect_router
-from parley.identity.accounts.deps import PasswordsDep
-from parley.identity.sessions.deps import SignerDep
 from parley.providers import service as provider_service
-from parley.providers.deps import ProvidersDep
+from parley.providers.deps import ProvidersDep, ProviderSignInDep
 
 router = dialect_router(render, tag="dialect: DiscordApi")
 
@@ -40,13 +33,7 @@ async def yandex_oauth_url(providers: ProvidersDep) -> YandexUrl:
 async def yandex_oauth_register(
     oauth_token: OAuthToken,
     session: Session,
-    settings: SettingsDep,
-    limiter: LimiterDep,
-    mailer: MailerDep,
-    storage: StorageDep,
-    passwords: PasswordsDep,
-    providers: ProvidersDep,
-    image_decoding: ImageDecodingDep,
+    using: ProviderSignInDep,
     client: Client,
     country: Country,
 ) -> Detail:
@@ -58,13 +45,7 @@ async def yandex_oauth_register(
         oauth_token=oauth_token,
         client=client,
         **extra,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return Detail(detail="success")
 
@@ -79,14 +60,7 @@ async def yandex_oauth_register(
 async def yandex_oauth_login(
     oauth_token: OAuthToken,
     session: Session,
-    settings: SettingsDep,
-    limiter: LimiterDep,
-    mailer: MailerDep,
-    storage: StorageDep,
-    passwords: PasswordsDep,
-    signer: SignerDep,
-    providers: ProvidersDep,
-    image_decoding: ImageDecodingDep,
+    using: ProviderSignInDep,
     client: Client,
 ) -> Token:
     """6 (Yandex). The token for the account registered with this Yandex account (404 if
@@ -95,13 +69,6 @@ async def yandex_oauth_login(
         session,
         oauth_token=oauth_token,
         client=client,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        signer=signer,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return Token(token=issued.access_token)

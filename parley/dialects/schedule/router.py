@@ -14,9 +14,6 @@ from fastapi import Query
 
 from parley.deps import (
     Client,
-    ImageDecodingDep,
-    LimiterDep,
-    MailerDep,
     Session,
     SettingsDep,
     StorageDep,
@@ -34,7 +31,7 @@ from parley.dialects.schedule.schemas import (
     Tokens,
     VariantItem,
 )
-from parley.identity.accounts.deps import CurrentUser, PasswordsDep
+from parley.identity.accounts.deps import CurrentUser
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.service import IssuedTokens
@@ -42,7 +39,7 @@ from parley.kit.ids import MAX_ID
 from parley.profiles import service as profiles
 from parley.providers import router as provider_routes
 from parley.providers import service as provider_service
-from parley.providers.deps import ProvidersDep
+from parley.providers.deps import ProviderSignInDep
 from parley.schedule import service as schedule
 
 router = dialect_router(render, tag="dialect: Schedule")
@@ -91,14 +88,7 @@ _auth_errors = errors(400, 403, 404, 429, 502, 504)
 async def authenticate(
     body: AuthBody,
     session: Session,
-    settings: SettingsDep,
-    limiter: LimiterDep,
-    mailer: MailerDep,
-    storage: StorageDep,
-    passwords: PasswordsDep,
-    signer: SignerDep,
-    providers: ProvidersDep,
-    image_decoding: ImageDecodingDep,
+    using: ProviderSignInDep,
     client: Client,
 ) -> Credentials:
     """account/auth (also `/auth`, the Android client's path): VK ID, Google or a Telegram
@@ -112,14 +102,7 @@ async def authenticate(
         full_name=body.fullName,
         avatar_url=body.avatarUrl,
         client=client,
-        settings=settings,
-        limiter=limiter,
-        mailer=mailer,
-        storage=storage,
-        passwords=passwords,
-        signer=signer,
-        providers=providers,
-        image_decoding=image_decoding,
+        using=using,
     )
     return Credentials(**tokens(issued).model_dump(), userId=issued.user.id)
 
