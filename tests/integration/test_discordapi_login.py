@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from parley.identity.accounts.errors import InvalidCredentials
-from parley.identity.devices import service as devices
+from parley.identity.devices import login as device_login
 from parley.identity.devices.errors import (
     CodeExpired,
     DeviceVerificationRequired,
@@ -42,7 +42,7 @@ async def _user(app: FastAPI) -> dict[str, object]:
 
 async def _login(rt: Runtime, email: str, password: str, fp: str) -> IssuedTokens:
     async with rt.db.unit_of_work() as session:
-        return await devices.login_by_email(
+        return await device_login.login_by_email(
             session,
             email=email,
             password=password,
@@ -58,7 +58,7 @@ async def _login(rt: Runtime, email: str, password: str, fp: str) -> IssuedToken
 
 async def _confirm(rt: Runtime, email: str, code: str) -> IssuedTokens:
     async with rt.db.unit_of_work() as session:
-        return await devices.confirm_device_and_login(
+        return await device_login.confirm_device_and_login(
             session,
             email=email,
             password=PASSWORD,

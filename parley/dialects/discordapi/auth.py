@@ -22,7 +22,7 @@ from parley.dialects.discordapi.schemas import (
 from parley.dialects.kit import dialect_router
 from parley.errors import Unauthorized
 from parley.identity.accounts.deps import PasswordsDep
-from parley.identity.devices import service as devices
+from parley.identity.devices import login as device_login
 from parley.identity.devices.errors import DeviceVerificationRequired
 from parley.identity.qr import discordapi as qr
 from parley.identity.sessions.deps import SignerDep
@@ -46,7 +46,7 @@ async def login(
 ) -> Token | Detail:
     """6. A known `client_fingerprint` gets the token; an unknown one gets a mailed code."""
     try:
-        issued = await devices.login_by_email(
+        issued = await device_login.login_by_email(
             session,
             body.email,
             body.password,
@@ -75,7 +75,7 @@ async def confirm_device_and_login(
     client: Client,
 ) -> Token:
     """16. The mailed code: the token, and the device is remembered."""
-    issued = await devices.confirm_device_and_login(
+    issued = await device_login.confirm_device_and_login(
         session,
         body.email,
         body.password,

@@ -37,6 +37,7 @@ from parley.dialects.kit import NamedUser, dialect_router, error_responses
 from parley.identity.accounts import service as identity
 from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
 from parley.identity.accounts.errors import InvalidCredentials, WeakPassword
+from parley.identity.devices import login as device_login
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.deps import SignerDep
@@ -209,7 +210,7 @@ async def create_token(
     login = body.login or body.email
     if not login:
         raise MissingLogin()
-    issued = await devices.sign_in(
+    issued = await device_login.sign_in(
         session,
         login,
         body.password,

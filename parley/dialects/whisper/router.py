@@ -51,6 +51,7 @@ from parley.identity.accounts import lookup
 from parley.identity.accounts import service as identity
 from parley.identity.accounts.deps import PasswordsDep
 from parley.identity.accounts.errors import EmailTaken, UsernameTaken
+from parley.identity.devices import login as device_login
 from parley.identity.devices import service as devices
 from parley.identity.sessions import service as sessions
 from parley.identity.sessions.deps import SignerDep
@@ -123,7 +124,7 @@ async def login(
     """登入: user name (or email) and password -> one long-lived token. An account that has
     proven a device elsewhere gets 401 "check the mail" from a new client, until the person
     opens the mailed approval link; the same login then succeeds."""
-    issued = await devices.sign_in(
+    issued = await device_login.sign_in(
         session,
         body.user,
         body.password,

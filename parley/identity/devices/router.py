@@ -13,6 +13,7 @@ from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.errors import ParleyError
 from parley.identity.accounts.deps import CurrentPrincipal
 from parley.identity.devices import approvals
+from parley.identity.devices import login as device_login
 from parley.identity.devices import service as devices
 from parley.identity.devices.schemas import (
     DeviceRead,
@@ -42,7 +43,7 @@ async def verify_login(
 ) -> TokenPair:
     """Finish a sign-in from a new device with the emailed code; the device becomes known."""
     client = replace(client, device_id=body.device_id)
-    issued = await devices.verify_login(
+    issued = await device_login.verify_login(
         session,
         challenge=body.challenge,
         code=body.code,

@@ -11,7 +11,7 @@ from parley.deps import Client, LimiterDep, MailerDep, Session, SettingsDep
 from parley.errors import Unauthorized
 from parley.identity.accounts import service
 from parley.identity.accounts.deps import CurrentPrincipal, CurrentUser, PasswordsDep
-from parley.identity.devices import service as devices
+from parley.identity.devices import login as device_login
 from parley.identity.sessions import service as session_service
 from parley.identity.sessions.deps import SignerDep
 from parley.identity.sessions.schemas import (
@@ -57,7 +57,7 @@ async def login_user(
     account has not proven yet: 403 `device_verification_required` with a `challenge`, and
     a code is mailed (finish at `POST /v1/auth/login/verify`)."""
     client = replace(client, device_id=body.device_id)
-    issued = await devices.sign_in(
+    issued = await device_login.sign_in(
         session,
         body.login,
         body.password,
