@@ -100,10 +100,18 @@ async def notifications(page: Page, count: int) -> list[dict[str, Any]]:
 
 
 async def clear_notifications(page: Page) -> None:
-    await page.evaluate(
-        "async () => (await (await navigator.serviceWorker.ready).getNotifications())"
-        ".forEach((n) => n.close())"
-    )
+    """Close every shown notification and wait until they are gone: a close still in flight
+    would take the next notification of the same tag with it."""
+    script = """async () => {
+      const shown = await (await navigator.serviceWorker.ready).getNotifications();
+      shown.forEach((n) => n.close());
+      return shown.length;
+    }"""
+    for _ in range(100):
+        if await page.evaluate(script) == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("notifications stayed shown")
 
 
 async def test_the_worker_is_served_from_the_root_under_the_page_policy(
